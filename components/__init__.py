@@ -1,0 +1,16 @@
+"""Reusable Pulumi component resources for a secure MLOps platform on AWS."""
+
+from .context import Deployment
+from .network import ExistingVpcArgs, Network, NetworkArgs
+from .platform_key import PlatformKey
+from .secure_bucket import SecureBucket, SecureBucketArgs
+
+__all__ = [
+    "Deployment",
+    "ExistingVpcArgs",
+    "Network",
+    "NetworkArgs",
+    "PlatformKey",
+    "SecureBucket",
+    "SecureBucketArgs",
+]

@@ -1,0 +1,58 @@
+"""Where a component is deployed: naming, tags and data-safety options, defined once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The deployment every component belongs to.
+
+    Args:
+        stack: Pulumi stack name; part of every physical name.
+        environment: dev, staging or prod.
+        region: AWS region the stack deploys to.
+        tags: Tags every taggable resource carries (environment, owner, cost-center, ...).
+        protect_stateful: Put `protect` and `retain_on_delete` on resources holding data.
+        name_prefix: Prefix of physical names; short, since AWS limits many names to 32-64.
+    """
+
+    stack: str
+    environment: str
+    region: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect_stateful: bool = False
+    name_prefix: str = "mlops"
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    def name(self, *parts: str) -> str:
+        """Physical name `mlops-<stack>-<parts>`."""
+        return "-".join((self.name_prefix, self.stack, *parts))
+
+    def tagged(self, name: str | None = None, **extra: str) -> dict[str, str]:
+        """The deployment's tags, plus a `Name` tag and any extras.
+
+        Tags are set on each resource rather than through provider default tags, which
+        keeps them visible in the plan and in `pulumi preview` diffs.
+        """
+        tags = dict(self.tags)
+        if name:
+            tags["Name"] = name
+        tags.update(extra)
+        return tags
+
+    def stateful(self, parent: pulumi.Resource, **kwargs: object) -> pulumi.ResourceOptions:
+        """Options for a resource holding data: in prod, never deleted by Pulumi."""
+        return pulumi.ResourceOptions(
+            parent=parent,
+            protect=self.protect_stateful,
+            retain_on_delete=self.protect_stateful,
+            **kwargs,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,135 @@
+"""PlatformKey: the customer-managed KMS key that encrypts every data store of a stack."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from .aws_context import aws_identity
+from .context import Deployment
+from .iam import policy_document
+
+# Services that encrypt with the key on behalf of principals in the account. Restricting
+# delegated use to these through kms:ViaService keeps the key useless elsewhere.
+VIA_SERVICES = ("s3", "sagemaker", "eks", "ecr", "sns", "glue", "logs", "ec2", "sqs")
+
+
+class PlatformKey(pulumi.ComponentResource):
+    """A rotating KMS key and alias for one stack.
+
+    The key policy keeps account administration with IAM (the AWS default), lets CloudWatch
+    Logs encrypt the stack's log groups, lets CloudWatch alarms publish to the encrypted SNS
+    topic, and lets SageMaker, EKS and the storage services use it on the account's behalf.
+
+    Outputs: `key_id`, `arn`, `alias_name`.
+    """
+
+    key_id: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    alias_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        deployment: Deployment,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlops:security:PlatformKey", name, None, opts)
+        ident = aws_identity()
+        account_root = pulumi.Output.concat(
+            "arn:", ident.partition, ":iam::", ident.account_id, ":root"
+        )
+        policy = policy_document(
+            [
+                {
+                    "Sid": "AccountAdministersKeyThroughIam",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": account_root},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogsEncryptsStackLogGroups",
+                    "Effect": "Allow",
+                    "Principal": {
+                        "Service": pulumi.Output.concat("logs.", ident.region, ".amazonaws.com")
+                    },
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+                                "arn:",
+                                ident.partition,
+                                ":logs:",
+                                ident.region,
+                                ":",
+                                ident.account_id,
+                                ":log-group:*",
+                            )
+                        }
+                    },
+                },
+                {
+                    "Sid": "AlarmsPublishToEncryptedTopic",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
+                },
+                {
+                    "Sid": "PlatformServicesUseKeyForAccount",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": account_root},
+                    "Action": [
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:CreateGrant",
+                        "kms:DescribeKey",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {"kms:CallerAccount": ident.account_id},
+                        "ForAnyValue:StringEquals": {
+                            "kms:ViaService": [
+                                pulumi.Output.concat(svc, ".", ident.region, ".amazonaws.com")
+                                for svc in VIA_SERVICES
+                            ]
+                        },
+                    },
+                },
+            ]
+        )
+        key = aws.kms.Key(
+            name,
+            description=f"mlops-platform {deployment.stack}: data at rest",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=30 if deployment.is_prod else 7,
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            policy=policy,
+            tags=deployment.tagged(deployment.name("key")),
+            opts=deployment.stateful(self),
+        )
+        alias = aws.kms.Alias(
+            f"{name}-alias",
+            name=f"alias/{deployment.name('data')}",
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.key_id = key.key_id
+        self.arn = key.arn
+        self.alias_name = alias.name
+        self.register_outputs(
+            {"key_id": self.key_id, "arn": self.arn, "alias_name": self.alias_name}
+        )

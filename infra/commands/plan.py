@@ -1,0 +1,144 @@
+"""`mlops-platform plan STACK [--config PATH] [--json FILE]`: the offline plan."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from ..config import ConfigError
+from ..plan import Plan, build_plan
+
+STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+
+# Inputs worth a glance in the table, in order of preference.
+_KEY_SETTINGS = (
+    "cidrBlock", "availabilityZone", "serviceName", "bucket", "enableKeyRotation",
+    "retentionInDays", "trafficType", "instanceTypes", "capacityType", "version",
+    "instanceType", "featureGroupName", "modelPackageGroupName", "endpointName",
+    "repositoryName", "imageTagMutability", "alarmName", "metricName", "protocol",
+)  # fmt: skip
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="show what the stack would create, offline (no cloud credentials, no Pulumi CLI)",
+        description="Run the Pulumi program under the mock runtime and report the full "
+        "resource graph, policy findings and a cost estimate.",
+    )
+    parser.add_argument("stack", help="stack name; config from stacks/Pulumi.STACK.yaml")
+    parser.add_argument("--config", type=Path, help="use this stack file instead")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        dest="json_path",
+        metavar="FILE",
+        help="write the plan document as JSON ('-' for stdout)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not STACK_NAME.match(args.stack):
+        print(
+            f"error: stack name '{args.stack}' must be 1-16 lower-case letters, digits "
+            "or '-', starting with a letter (it is part of AWS resource names)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        plan = build_plan(args.stack, args.config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    document = plan.document()
+    if args.json_path is not None:
+        text = json.dumps(document, indent=2, sort_keys=False)
+        if str(args.json_path) == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            args.json_path.write_text(text + "\n", encoding="utf-8")
+    if str(args.json_path) != "-":
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)
+        render(plan, document, console, quiet=args.quiet)
+    mandatory = [p for p in plan.policy if p["level"] == "mandatory"]
+    return 1 if mandatory else 0
+
+
+def _settings(resource: dict[str, Any]) -> str:
+    inputs = resource["inputs"]
+    shown = []
+    for key in _KEY_SETTINGS:
+        if key in inputs and not isinstance(inputs[key], dict):
+            value = inputs[key]
+            if isinstance(value, list):
+                value = ",".join(map(str, value))
+            shown.append(f"{key}={value}")
+        if len(shown) == 2:
+            break
+    flags = [
+        f
+        for f, on in (("protect", resource["protect"]), ("retain", resource["retainOnDelete"]))
+        if on
+    ]
+    return " ".join(shown + flags)
+
+
+def render(plan: Plan, document: dict[str, Any], console: Console, quiet: bool = False) -> None:
+    resources = plan.resources
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for r in resources:
+        children.setdefault(r["parent"], []).append(r)
+
+    def walk(urn: str, depth: int, table: Table) -> None:
+        for child in children.get(urn, []):
+            short = child["type"].removeprefix("aws:").removeprefix("kubernetes:")
+            table.add_row("  " * depth + child["name"], short, _settings(child))
+            walk(child["urn"], depth + 1, table)
+
+    summary = document["summary"]
+    if not quiet:
+        for top in children.get(None, []):
+            table = Table(
+                title=f"{top['name']} ({top['type']})",
+                title_justify="left",
+                show_lines=False,
+                expand=False,
+            )
+            table.add_column("resource")
+            table.add_column("type")
+            table.add_column("key settings")
+            if top["custom"]:
+                table.add_row(top["name"], top["type"], _settings(top))
+            walk(top["urn"], 0, table)
+            console.print(table)
+    if plan.policy:
+        table = Table(title="policy", title_justify="left")
+        for col in ("level", "policy", "resource", "message"):
+            table.add_column(col)
+        for finding in plan.policy:
+            table.add_row(
+                finding["level"],
+                finding["policy"],
+                finding["urn"].rsplit("::", 1)[-1],
+                finding["message"],
+            )
+        console.print(table)
+    cost = document["cost"]
+    console.print(
+        f"[bold]{plan.stack}[/bold] ({plan.environment}, {plan.config.region}): "
+        f"{summary['total']} resources, {len(summary['byType'])} types, "
+        f"{sum(1 for p in plan.policy if p['level'] == 'mandatory')} mandatory / "
+        f"{sum(1 for p in plan.policy if p['level'] == 'advisory')} advisory policy findings, "
+        f"est. {cost['monthlyUsd']:,.2f} USD/month"
+    )

@@ -1,0 +1,66 @@
+"""Building blocks shared by every section of the stack-config schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic.alias_generators import to_camel
+
+# Rule violations found in model validators carry the key path they are about inside the
+# message, so the one-line error can name `network.azCount` rather than just `network`.
+_PATH_MARK = "\x1f"
+
+Environment = Annotated[str, StringConstraints(pattern=r"^(dev|staging|prod)$")]
+
+# Names become parts of AWS resource names (S3, SageMaker, EKS, ECR, IAM), so they follow
+# the strictest common rule: lower-case DNS label, short enough to leave room for prefixes.
+ResourceName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"),
+]
+AwsAccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+IamRoleArn = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$", max_length=2048
+    ),
+]
+
+
+class ConfigModel(BaseModel):
+    """Base of every stack-config model: camelCase keys, unknown keys are errors."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+
+def rule_error(path: str, message: str) -> ValueError:
+    """A validation error about `path` (relative to the model raising it)."""
+    return ValueError(f"{_PATH_MARK}{path}{_PATH_MARK}{message}")
+
+
+def split_rule_error(message: str) -> tuple[str | None, str]:
+    """Undo `rule_error`: (relative path or None, message)."""
+    if message.count(_PATH_MARK) >= 2:
+        _, path, rest = message.split(_PATH_MARK, 2)
+        return path, rest
+    return None, message
+
+
+def check_unique_names(items: Iterable[Any], key: str) -> None:
+    """Reject a list of named objects in which a name repeats: forks add items by name."""
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        name = item.name
+        if name in seen:
+            raise rule_error(
+                f"{key}[{index}].name",
+                f"duplicate name '{name}' (already used by {key}[{seen[name]}])",
+            )
+        seen[name] = index

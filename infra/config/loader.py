@@ -1,0 +1,179 @@
+"""Reading stack files and Pulumi config into a validated `PlatformConfig`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .base import split_rule_error
+from .schema import PlatformConfig
+
+PROJECT = "mlops-platform"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STACKS_DIR = REPO_ROOT / "stacks"
+
+# Top-level keys Pulumi itself writes into stack files.
+_STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
+# Config namespaces of the providers the program uses; their keys are theirs to check.
+_PROVIDER_NAMESPACES = {"aws", "kubernetes", "pulumi"}
+# Stand-in for `secure:` values, which cannot be decrypted without the stack's secrets provider.
+SECRET_PLACEHOLDER = "<secret>"
+
+
+class ConfigError(Exception):
+    """An invalid stack file: `str()` is the single line shown to the user."""
+
+    def __init__(self, source: str, path: str, problem: str) -> None:
+        self.source = source
+        self.path = path
+        self.problem = problem
+        where = f"{source}: {path}" if path else source
+        super().__init__(f"{where}: {problem}")
+
+
+def stack_file_path(stack: str) -> Path:
+    """The stack file of a shipped or forked stack."""
+    return STACKS_DIR / f"Pulumi.{stack}.yaml"
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_stack_file(path: str | Path) -> PlatformConfig:
+    """Validate a stack file. Raises ConfigError with a one-line message."""
+    path = Path(path)
+    source = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, "", "file not found") from None
+    except OSError as exc:
+        raise ConfigError(source, "", f"cannot read file ({exc.strerror})") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(source, "", f"invalid YAML: {where}{problem}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(source, "", "expected a mapping with a 'config:' key")
+    for key in document:
+        if key not in _STACK_FILE_KEYS:
+            raise ConfigError(source, str(key), "unknown top-level key of a Pulumi stack file")
+    entries = document.get("config")
+    if not isinstance(entries, dict):
+        raise ConfigError(source, "config", "expected a mapping of config keys")
+    return config_from_mapping(entries, source)
+
+
+def _unsecret(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER
+        return {k: _unsecret(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsecret(v) for v in value]
+    return value
+
+
+def config_from_mapping(entries: Mapping[str, Any], source: str) -> PlatformConfig:
+    """Validate Pulumi config entries (`namespace:key` -> value) from `source`."""
+    raw: dict[str, Any] = {}
+    for full_key, value in entries.items():
+        namespace, _, key = str(full_key).rpartition(":")
+        if namespace in ("", PROJECT):
+            raw[key] = _unsecret(value)
+        elif full_key == "aws:region":
+            raw["region"] = value
+        elif namespace not in _PROVIDER_NAMESPACES:
+            raise ConfigError(
+                source,
+                str(full_key),
+                f"unknown config namespace '{namespace}' (typo of {PROJECT}?)",
+            )
+        # Other provider settings (aws:profile, kubernetes:*) belong to those providers.
+    if "region" not in raw:
+        raise ConfigError(source, "aws:region", "missing: every stack must set its AWS region")
+    try:
+        return PlatformConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise _as_config_error(exc, source) from None
+
+
+def config_from_pulumi() -> PlatformConfig:
+    """Validate the running stack's config (inside `pulumi up` or the offline plan)."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    entries: dict[str, Any] = {}
+    # The engine hands a program its config through PULUMI_CONFIG; set_all_config (mocks)
+    # through the context variable.
+    every_key = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    for key, value in every_key.items():
+        try:
+            entries[key] = json.loads(value)
+        except (TypeError, ValueError):
+            entries[key] = value
+    source = _display(stack_file_path(pulumi.get_stack()))
+    return config_from_mapping(entries, source)
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif str(part).startswith("["):
+            text += str(part)
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _as_config_error(exc: ValidationError, source: str) -> ConfigError:
+    error = exc.errors(include_url=False)[0]
+    loc = list(error["loc"])
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    relative, message = split_rule_error(message)
+    if relative:
+        loc.extend(p for p in relative.replace("[", ".[").split(".") if p)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = "unknown key"
+    elif kind == "missing":
+        message = "required key is missing"
+    elif kind not in ("value_error", "assertion_error") and "input" in error:
+        shown = json.dumps(error["input"], default=str)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        message = f"{message} (got {shown})"
+    path = _format_loc(tuple(loc))
+    if path == "region":
+        path = "aws:region"
+    more = exc.error_count() - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return ConfigError(source, path, message)
+
+
+def config_from_pulumi_or_exit() -> PlatformConfig:
+    """`config_from_pulumi` for the program: a bad stack file stops it with one line."""
+    import sys
+
+    try:
+        return config_from_pulumi()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

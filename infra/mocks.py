@@ -1,0 +1,176 @@
+"""Pulumi mocks that stand in for AWS, so the real program runs offline.
+
+`PlatformMocks` answers every registration with the inputs plus the computed attributes
+other resources read (ids, ARNs, names), and answers the data-source invokes the program
+makes. Attribute makers are keyed by resource type; add one where a component reads a
+computed attribute the generic maker does not provide.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+MOCK_ACCOUNT_ID = "123456789012"
+
+State = dict[str, Any]
+
+
+def _service(type_token: str) -> str:
+    # "aws:sagemaker/featureGroup:FeatureGroup" -> "sagemaker"
+    return type_token.split(":")[1].split("/")[0]
+
+
+def _kind(type_token: str) -> str:
+    # "aws:sagemaker/featureGroup:FeatureGroup" -> "feature-group"
+    name = type_token.rsplit(":", 1)[-1]
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+
+
+def _physical_name(inputs: State, name: str) -> str:
+    for key in (
+        "name",
+        "bucket",
+        "roleName",
+        "featureGroupName",
+        "modelPackageGroupName",
+        "endpointName",
+        "modelName",
+        "clusterName",
+        "nodeGroupName",
+        "trackingServerName",
+        "alarmName",
+        "dashboardName",
+        "databaseName",
+    ):
+        if isinstance(inputs.get(key), str):
+            return inputs[key]
+    return name
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Offline stand-in for the AWS and Kubernetes providers."""
+
+    def __init__(self, region: str = "eu-west-1", account_id: str = MOCK_ACCOUNT_ID) -> None:
+        self.region = region
+        self.account_id = account_id
+        self._state_makers: dict[str, Callable[[State, str], State]] = {
+            "aws:s3/bucket:Bucket": self._bucket,
+            "aws:iam/role:Role": self._iam("role"),
+            "aws:iam/policy:Policy": self._iam("policy"),
+            "aws:iam/openIdConnectProvider:OpenIdConnectProvider": self._iam("oidc-provider"),
+            "aws:kms/key:Key": self._kms_key,
+            "aws:cloudwatch/logGroup:LogGroup": self._log_group,
+            "aws:ec2/vpc:Vpc": lambda i, n: {"cidrBlock": i.get("cidrBlock", "10.0.0.0/16")},
+            "aws:eks/cluster:Cluster": self._eks_cluster,
+            "aws:ecr/repository:Repository": self._ecr_repository,
+        }
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, State]:
+        inputs = dict(args.inputs)
+        physical = _physical_name(inputs, args.name)
+        state: State = {
+            "arn": (
+                f"arn:aws:{_service(args.typ)}:{self.region}:{self.account_id}:"
+                f"{_kind(args.typ)}/{physical}"
+            ),
+            "id": f"{physical}-id",
+            "name": physical,
+            **inputs,
+        }
+        maker = self._state_makers.get(args.typ)
+        if maker is not None:
+            state.update(maker(inputs, physical))
+        return state["id"], state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> State:
+        token, a = args.token, args.args
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            result: State = {
+                "accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:user/plan",
+                "userId": "AIDAPLAN",
+                "id": self.account_id,
+            }
+        elif token == "aws:index/getRegion:getRegion":
+            result = {
+                "region": self.region,
+                "name": self.region,
+                "id": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "description": self.region,
+            }
+        elif token == "aws:index/getPartition:getPartition":
+            result = {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws",
+            }
+        elif token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            letters = "abcdef"
+            result = {
+                "names": [f"{self.region}{c}" for c in letters],
+                "zoneIds": [f"{self.region[:3]}-az{i + 1}" for i in range(6)],
+                "id": self.region,
+            }
+        elif token == "aws:ec2/getVpc:getVpc":
+            result = {"id": a.get("id"), "cidrBlock": "10.0.0.0/16"}
+        elif token == "aws:iam/getPolicyDocument:getPolicyDocument":
+            result = {
+                "json": json.dumps({"Version": "2012-10-17", "Statement": a.get("statements", [])})
+            }
+        else:
+            result = {}
+        return result
+
+    # -- computed attributes per type -------------------------------------------------
+
+    def _bucket(self, inputs: State, physical: str) -> State:
+        bucket = inputs.get("bucket", physical)
+        return {
+            "bucket": bucket,
+            "id": bucket,
+            "arn": f"arn:aws:s3:::{bucket}",
+            "bucketRegionalDomainName": f"{bucket}.s3.{self.region}.amazonaws.com",
+        }
+
+    def _iam(self, kind: str) -> Callable[[State, str], State]:
+        def make(inputs: State, physical: str) -> State:
+            return {
+                "arn": f"arn:aws:iam::{self.account_id}:{kind}/{physical}",
+                "id": physical,
+                "name": physical,
+            }
+
+        return make
+
+    def _kms_key(self, inputs: State, physical: str) -> State:
+        key_id = f"mock-key-{zlib.crc32(physical.encode()):010d}"
+        return {
+            "keyId": key_id,
+            "id": key_id,
+            "arn": f"arn:aws:kms:{self.region}:{self.account_id}:key/{key_id}",
+        }
+
+    def _log_group(self, inputs: State, physical: str) -> State:
+        return {"arn": f"arn:aws:logs:{self.region}:{self.account_id}:log-group:{physical}"}
+
+    def _eks_cluster(self, inputs: State, physical: str) -> State:
+        return {
+            "endpoint": f"https://{physical}.gr7.{self.region}.eks.amazonaws.com",
+            "certificateAuthority": {"data": "bW9jay1jYQ=="},
+            "identities": [
+                {"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/MOCK"}]}
+            ],
+            "status": "ACTIVE",
+        }
+
+    def _ecr_repository(self, inputs: State, physical: str) -> State:
+        return {
+            "repositoryUrl": f"{self.account_id}.dkr.ecr.{self.region}.amazonaws.com/{physical}"
+        }

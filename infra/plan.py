@@ -1,0 +1,199 @@
+"""The offline plan: the real program under Pulumi's mock runtime, reported as a graph.
+
+`build_plan` validates the stack file first (nothing is registered for a bad one), runs
+`infra/__main__.py` under `PlatformMocks` in an isolated Pulumi context, and returns the
+plan document of the DESIGN contract: every resource with its parent, dependencies,
+protect / retainOnDelete flags and camelCase inputs, the stack outputs, a summary, the
+policy findings and the cost estimate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import runpy
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+
+from .config import PlatformConfig, load_stack_file
+from .config.loader import PROJECT
+from .mocks import PlatformMocks
+
+PROGRAM = Path(__file__).resolve().parent / "__main__.py"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class RecordingMonitor(MockMonitor):
+    """A MockMonitor that keeps what the engine would see of each registration."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[dict[str, Any]] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn: str | None = None
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == STACK_TYPE:
+            self.stack_urn = response.urn
+            return response
+        inputs = rpc.deserialize_properties(request.object)
+        self.registrations.append(
+            {
+                "urn": response.urn,
+                "type": request.type,
+                "name": request.name,
+                # Top-level resources are children of the stack; the contract says null.
+                "parent": None if request.parent == self.stack_urn else request.parent or None,
+                "custom": bool(request.custom),
+                "protect": bool(request.protect),
+                "retainOnDelete": bool(request.retainOnDelete),
+                "dependsOn": sorted(set(request.dependencies)),
+                "inputs": _plain(inputs),
+            }
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        if self.stack_urn and request.urn == self.stack_urn:
+            self.stack_outputs = _plain(rpc.deserialize_properties(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of deserialized properties."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+@dataclass
+class Plan:
+    """The result of one offline run of the program."""
+
+    project: str
+    stack: str
+    config: PlatformConfig
+    resources: list[dict[str, Any]]
+    outputs: dict[str, Any]
+    policy: list[dict[str, Any]] = field(default_factory=list)
+    cost: dict[str, Any] = field(default_factory=lambda: {"monthlyUsd": 0.0, "items": []})
+
+    @property
+    def environment(self) -> str:
+        return self.config.environment
+
+    def summary(self) -> dict[str, Any]:
+        by_type = Counter(r["type"] for r in self.resources)
+        by_component: Counter[str] = Counter()
+        parents = {r["urn"]: r["parent"] for r in self.resources}
+        for resource in self.resources:
+            root = resource["urn"]
+            while parents.get(root):
+                root = parents[root]
+            if root != resource["urn"]:
+                by_component[root] += 1
+        return {
+            "total": len(self.resources),
+            "byType": dict(sorted(by_type.items())),
+            "byComponent": dict(by_component),
+        }
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "environment": self.environment,
+            "resources": self.resources,
+            "outputs": self.outputs,
+            "summary": self.summary(),
+            "policy": self.policy,
+            "cost": self.cost,
+        }
+
+
+def config_entries(config_path: Path) -> dict[str, str]:
+    """Stack-file entries as Pulumi passes them to a program: objects as JSON strings."""
+    import yaml
+
+    document = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    entries: dict[str, str] = {}
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            value = "<secret>"
+        entries[full_key] = value if isinstance(value, str) else json.dumps(value)
+    return entries
+
+
+def run_program(
+    stack: str, entries: dict[str, str], region: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run the program once under mocks, isolated from any other run in this process."""
+
+    def isolated() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        mocks = PlatformMocks(region=region)
+        monitor = RecordingMonitor(mocks)
+        pulumi.runtime.set_mocks(
+            mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
+        )
+        pulumi.runtime.set_all_config(entries)
+
+        @pulumi.runtime.test
+        def program() -> None:
+            runpy.run_path(str(PROGRAM), run_name="__main__")
+
+        try:
+            program()
+            # Stack outputs are registered when the root stack finishes.
+            root = pulumi.runtime.settings.get_root_resource()
+            outputs = _resolve_outputs(root)
+        finally:
+            loop.close()
+        return monitor.registrations, outputs
+
+    return contextvars.copy_context().run(isolated)
+
+
+def _resolve_outputs(root: Any) -> dict[str, Any]:
+    from pulumi.runtime.sync_await import _sync_await
+
+    values = getattr(root, "outputs", {}) or {}
+    resolved = {}
+    for key, value in values.items():
+        out = pulumi.Output.from_input(value)
+        resolved[key] = _plain(_sync_await(out.future()))
+    return resolved
+
+
+def build_plan(stack: str, config_path: Path | None = None) -> Plan:
+    """Validate the stack file and run the program offline. Raises ConfigError."""
+    from .config import stack_file_path
+    from .costs import estimate_cost
+    from .policy_check import evaluate_policies
+
+    path = Path(config_path) if config_path else stack_file_path(stack)
+    config = load_stack_file(path)
+    entries = config_entries(path)
+    resources, outputs = run_program(stack, entries, config.region)
+    # Registration order depends on when Outputs resolve; sort so plans diff cleanly.
+    resources.sort(key=lambda r: r["urn"])
+    plan = Plan(project=PROJECT, stack=stack, config=config, resources=resources, outputs=outputs)
+    plan.policy = evaluate_policies(plan)
+    plan.cost = estimate_cost(plan)
+    return plan

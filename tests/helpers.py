@@ -1,0 +1,42 @@
+"""Helpers the tests share: reading plans and writing stack files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.plan import Plan
+
+BASE_STACK: dict[str, Any] = {
+    "aws:region": "eu-west-1",
+    "mlops-platform:environment": "dev",
+    "mlops-platform:tags": {"owner": "ml-platform", "costCenter": "4711"},
+}
+
+
+def write_stack(tmp_path: Path, config: dict[str, Any], name: str = "Pulumi.test.yaml") -> Path:
+    """Write a stack file with `config` as its `config:` mapping."""
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump({"config": config}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def of_type(plan: Plan, type_token: str) -> list[dict[str, Any]]:
+    """Resources of one type, e.g. `aws:s3/bucket:Bucket`."""
+    return [r for r in plan.resources if r["type"] == type_token]
+
+
+def by_urn(plan: Plan) -> dict[str, dict[str, Any]]:
+    return {r["urn"]: r for r in plan.resources}
+
+
+def policy_json(resource: dict[str, Any], key: str = "policy") -> dict[str, Any]:
+    """A resource's JSON policy input, parsed."""
+    return json.loads(resource["inputs"][key])
+
+
+def children_of(plan: Plan, parent_urn: str) -> list[dict[str, Any]]:
+    return [r for r in plan.resources if r["parent"] == parent_urn]
