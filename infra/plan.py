@@ -14,6 +14,7 @@ import contextvars
 import json
 import runpy
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,23 @@ def config_entries(config_path: Path) -> dict[str, str]:
 def run_program(
     stack: str, entries: dict[str, str], region: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Run the program once under mocks, isolated from any other run in this process."""
+    """Run `infra/__main__.py` once under mocks with the stack's config entries."""
+    return record_resources(
+        lambda: runpy.run_path(str(PROGRAM), run_name="__main__"), stack, region, entries
+    )
+
+
+def record_resources(
+    program: Callable[[], object],
+    stack: str = "test",
+    region: str = "eu-west-1",
+    entries: dict[str, str] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run any Pulumi program under `PlatformMocks`; return (registrations, stack outputs).
+
+    Each call gets a fresh context and event loop, so runs in one process never see each
+    other's settings, config or resources.
+    """
 
     def isolated() -> tuple[list[dict[str, Any]], dict[str, Any]]:
         loop = asyncio.new_event_loop()
@@ -152,17 +169,15 @@ def run_program(
         pulumi.runtime.set_mocks(
             mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
         )
-        pulumi.runtime.set_all_config(entries)
+        pulumi.runtime.set_all_config(entries or {})
 
         @pulumi.runtime.test
-        def program() -> None:
-            runpy.run_path(str(PROGRAM), run_name="__main__")
+        def run() -> None:
+            program()
 
         try:
-            program()
-            # Stack outputs are registered when the root stack finishes.
-            root = pulumi.runtime.settings.get_root_resource()
-            outputs = _resolve_outputs(root)
+            run()
+            outputs = _resolve_outputs(pulumi.runtime.settings.get_root_resource())
         finally:
             loop.close()
         return monitor.registrations, outputs
