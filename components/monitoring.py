@@ -84,6 +84,7 @@ class MonitoredEndpointArgs:
         max_invocation_errors: Failed invocations per minute that raise the alarm.
         evaluation_minutes: Consecutive breaching minutes before alarming.
         data_capture_uri: Where its captured requests land; None: no data-quality job.
+        key: Short stable key of the endpoint in logical names (default: endpoint_name).
     """
 
     endpoint_name: str
@@ -94,6 +95,11 @@ class MonitoredEndpointArgs:
     max_invocation_errors: int = 10
     evaluation_minutes: int = 3
     data_capture_uri: pulumi.Input[str] | None = None
+    key: str | None = None
+
+    @property
+    def logical_key(self) -> str:
+        return self.key or self.endpoint_name
 
 
 @dataclass
@@ -302,7 +308,7 @@ class Monitoring(pulumi.ComponentResource):
             "evaluation_periods": endpoint.evaluation_minutes,
             "comparison_operator": "GreaterThanThreshold",
         }
-        prefix = f"{self._name}-{endpoint.endpoint_name}"
+        prefix = f"{self._name}-{endpoint.logical_key}"
         return [
             self._alarm(
                 f"{prefix}-5xx",
@@ -585,6 +591,7 @@ class Monitoring(pulumi.ComponentResource):
         bucket = pulumi.Output.from_input(args.artifact_bucket_name)
         for endpoint in endpoints:
             key = endpoint.endpoint_name
+            logical = f"{self._name}-{endpoint.logical_key}"
             reports = pulumi.Output.concat("s3://", bucket, f"/monitoring/{key}/data-quality")
             baseline = None
             if dq.baseline:
@@ -598,7 +605,7 @@ class Monitoring(pulumi.ComponentResource):
                     },
                 }
             definition = aws.sagemaker.DataQualityJobDefinition(
-                f"{self._name}-{key}-data-quality",
+                f"{logical}-data-quality",
                 name=f"{key}-data-quality",
                 role_arn=role.arn,
                 data_quality_app_specification={
@@ -643,7 +650,7 @@ class Monitoring(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
             )
             aws.sagemaker.MonitoringSchedule(
-                f"{self._name}-{key}-data-quality-schedule",
+                f"{logical}-data-quality-schedule",
                 name=f"{key}-data-quality",
                 monitoring_schedule_config={
                     "monitoring_type": "DataQuality",

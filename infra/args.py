@@ -150,9 +150,10 @@ def monitoring(
         watched.append(
             MonitoredEndpointArgs(
                 endpoint_name=endpoint_name(deployment, ep.name),
+                key=ep.name,
                 endpoint=built.endpoint_name,
                 variant_name=built.variant_name,
-                max_5xx_errors=ep.alarms.max_5xx_errors,
+                max_5xx_errors=ep.alarms.max_server_errors,
                 latency_p99_ms=ep.alarms.latency_p99_ms,
                 max_invocation_errors=ep.alarms.max_invocation_errors,
                 evaluation_minutes=ep.alarms.evaluation_minutes,

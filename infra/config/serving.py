@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -12,6 +13,8 @@ from .base import ConfigModel, ResourceName, check_unique_names, rule_error
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 # Per-endpoint limit of serverless MaxConcurrency.
 SERVERLESS_MAX_CONCURRENCY = 200
+# Longest baking (waits between traffic shifts + final termination wait) a rollout may have.
+MAX_ROLLOUT_BAKING_SECONDS = 10800
 
 
 def _sizes(family: str, *sizes: str) -> tuple[str, ...]:
@@ -96,11 +99,26 @@ class Rollout(ConfigModel):
         default=600, ge=0, le=3600, description="Time the old fleet is kept after full shift."
     )
 
+    @model_validator(mode="after")
+    def _fits_deployment_timeout(self) -> Rollout:
+        # SageMaker stops a blue/green deployment after at most 4 hours, provisioning of the
+        # new fleet (up to an hour) included.
+        steps = {"allAtOnce": 1, "canary": 2, "linear": math.ceil(100 / self.step_percent)}
+        baking = self.wait_seconds * steps[self.strategy] + self.termination_wait_seconds
+        if baking > MAX_ROLLOUT_BAKING_SECONDS:
+            raise rule_error(
+                "waitSeconds",
+                f"a {self.strategy} rollout would bake for {baking} s "
+                f"(waits + terminationWaitSeconds); at most {MAX_ROLLOUT_BAKING_SECONDS} s fit "
+                "in SageMaker's 4-hour deployment limit",
+            )
+        return self
+
 
 class EndpointAlarms(ConfigModel):
     """Thresholds of the endpoint's alarms (they also trigger auto-rollback)."""
 
-    max_5xx_errors: int = Field(
+    max_server_errors: int = Field(
         default=5, ge=0, description="5xx responses per minute that raise the alarm."
     )
     latency_p99_ms: int = Field(
