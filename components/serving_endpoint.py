@@ -428,6 +428,8 @@ class ServingEndpoint(pulumi.ComponentResource):
             }
         else:
             variant["instance_type"] = args.instance_type
+            # The provider cannot pass RetainAllVariantProperties, so an update starts the
+            # new fleet at this count and the autoscaler scales it out again from there.
             variant["initial_instance_count"] = args.min_instances
             variant["initial_variant_weight"] = 1.0
         data_capture: dict[str, Any] | None = None

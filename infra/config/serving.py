@@ -103,6 +103,11 @@ class Rollout(ConfigModel):
     def _fits_deployment_timeout(self) -> Rollout:
         # SageMaker stops a blue/green deployment after at most 4 hours, provisioning of the
         # new fleet (up to an hour) included.
+        if self.strategy == "linear" and self.step_percent < 10:
+            raise rule_error(
+                "stepPercent",
+                f"linear steps must be 10-50% of capacity (got {self.step_percent})",
+            )
         steps = {"allAtOnce": 1, "canary": 2, "linear": math.ceil(100 / self.step_percent)}
         baking = self.wait_seconds * steps[self.strategy] + self.termination_wait_seconds
         if baking > MAX_ROLLOUT_BAKING_SECONDS:
@@ -195,7 +200,7 @@ class Endpoint(ConfigModel):
                 )
             for key in ("min_instances", "max_instances", "target_invocations_per_instance"):
                 if key in self.model_fields_set:
-                    camel = self.model_fields[key].alias or key
+                    camel = type(self).model_fields[key].alias or key
                     raise rule_error(camel, "does not apply to a serverless endpoint")
             # Serverless Inference supports neither data capture nor Model Monitor, nor
             # canary/linear deployment guardrails.

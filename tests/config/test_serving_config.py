@@ -163,13 +163,19 @@ BAD_CONFIGS = [
             [
                 endpoint(
                     REAL_TIME,
-                    rollout={"strategy": "linear", "stepPercent": 5, "waitSeconds": 600},
+                    rollout={"strategy": "linear", "stepPercent": 10, "waitSeconds": 1200},
                 )
             ]
         ),
         "serving.endpoints[0].rollout.waitSeconds",
         "a linear rollout would bake for 12600 s",
         id="linear-too-slow",
+    ),
+    pytest.param(
+        stack([endpoint(REAL_TIME, rollout={"strategy": "linear", "stepPercent": 5})]),
+        "serving.endpoints[0].rollout.stepPercent",
+        "linear steps must be 10-50% of capacity (got 5)",
+        id="linear-step-too-small",
     ),
     pytest.param(
         stack([endpoint(SERVERLESS, rollout="canary")]),
