@@ -85,7 +85,7 @@ monitoring = Monitoring(
         subnet_ids=network.private_subnet_ids,
         artifact_bucket_name=registry.artifact_bucket_name,
         artifact_bucket_arn=registry.artifact_bucket_arn,
-        cluster_name=None,  # merger: training.cluster_name
+        cluster_name=None,  # the TrainingCluster's cluster_name once it is wired in
     ),
     deployment,
 )
