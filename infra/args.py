@@ -6,9 +6,23 @@ so a component stays usable outside this program.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from components import Deployment, ExistingVpcArgs, NetworkArgs
+from components.monitoring import (
+    DataQualityArgs,
+    MonitoredEndpointArgs,
+    MonitoringArgs,
+    endpoint_alarm_names,
+)
+from components.serving_endpoint import (
+    RolloutArgs,
+    ServerlessArgs,
+    ServingEndpoint,
+    ServingEndpointArgs,
+)
 
 from .config import PlatformConfig
 
@@ -53,4 +67,117 @@ def network(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> NetworkAr
         flow_log_retention_days=net.flow_log_retention_days or 14,
         kms_key_arn=kms_key_arn,
         existing_vpc=existing,
+    )
+
+
+def endpoint_name(deployment: Deployment, endpoint: str) -> str:
+    """Physical name of a configured endpoint: fixed, so its alarms can be named up front."""
+    return deployment.name(endpoint)
+
+
+def serving_endpoints(
+    config: PlatformConfig,
+    deployment: Deployment,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    vpc_id: pulumi.Input[str],
+    subnet_ids: pulumi.Input[list[str]],
+    artifact_bucket_name: pulumi.Input[str],
+    artifact_bucket_arn: pulumi.Input[str],
+    repository_urls: Mapping[str, pulumi.Input[str]],
+    model_package_group_arns: Mapping[str, pulumi.Input[str]],
+) -> dict[str, ServingEndpointArgs]:
+    """ServingEndpoint args per configured endpoint, keyed by the endpoint's config name."""
+    result: dict[str, ServingEndpointArgs] = {}
+    for ep in config.serving.endpoints:
+        physical = endpoint_name(deployment, ep.name)
+        package_arn = None
+        if ep.model_package_version is not None:
+            version = ep.model_package_version
+            package_arn = pulumi.Output.from_input(model_package_group_arns[ep.model]).apply(
+                lambda arn, v=version: (
+                    f"{arn.replace(':model-package-group/', ':model-package/')}/{v}"
+                )
+            )
+        result[ep.name] = ServingEndpointArgs(
+            endpoint_name=physical,
+            model_family=ep.model,
+            repository_url=repository_urls[ep.image],
+            image_tag=ep.image_tag,
+            artifact_bucket_name=artifact_bucket_name,
+            artifact_bucket_arn=artifact_bucket_arn,
+            kms_key_arn=kms_key_arn,
+            vpc_id=vpc_id,
+            subnet_ids=subnet_ids,
+            rollback_alarm_names=endpoint_alarm_names(physical).all(),
+            log_retention_days=config.monitoring.log_retention_days or 14,
+            model_package_arn=package_arn,
+            instance_type=ep.instance_type,
+            min_instances=ep.min_instances,
+            max_instances=ep.max_instances,
+            target_invocations_per_instance=ep.target_invocations_per_instance,
+            serverless=ServerlessArgs(ep.serverless.memory_mb, ep.serverless.max_concurrency)
+            if ep.serverless is not None
+            else None,
+            data_capture_percent=ep.data_capture_percent,
+            rollout=RolloutArgs(
+                strategy=ep.rollout.strategy,
+                step_percent=ep.rollout.step_percent,
+                wait_seconds=ep.rollout.wait_seconds,
+                termination_wait_seconds=ep.rollout.termination_wait_seconds,
+            ),
+        )
+    return result
+
+
+def monitoring(
+    config: PlatformConfig,
+    deployment: Deployment,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    endpoints: Mapping[str, ServingEndpoint],
+    vpc_id: pulumi.Input[str],
+    subnet_ids: pulumi.Input[list[str]],
+    artifact_bucket_name: pulumi.Input[str],
+    artifact_bucket_arn: pulumi.Input[str],
+    cluster_name: pulumi.Input[str] | None = None,
+) -> MonitoringArgs:
+    """Monitoring args; `endpoints` maps config names to the built ServingEndpoints."""
+    mon = config.monitoring
+    watched = []
+    for ep in config.serving.endpoints:
+        built = endpoints[ep.name]
+        watched.append(
+            MonitoredEndpointArgs(
+                endpoint_name=endpoint_name(deployment, ep.name),
+                key=ep.name,
+                endpoint=built.endpoint_name,
+                variant_name=built.variant_name,
+                max_5xx_errors=ep.alarms.max_server_errors,
+                latency_p99_ms=ep.alarms.latency_p99_ms,
+                max_invocation_errors=ep.alarms.max_invocation_errors,
+                evaluation_minutes=ep.alarms.evaluation_minutes,
+                data_capture_uri=built.data_capture_uri,
+            )
+        )
+    return MonitoringArgs(
+        kms_key_arn=kms_key_arn,
+        dashboard_name=deployment.name("platform"),
+        endpoints=watched,
+        alert_emails=mon.alert_emails,
+        alert_https_endpoints=mon.alert_https_endpoints,
+        artifact_bucket_name=artifact_bucket_name,
+        artifact_bucket_arn=artifact_bucket_arn,
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        data_quality=DataQualityArgs(
+            schedule=mon.data_quality.schedule,
+            instance_type=mon.data_quality.instance_type,
+            max_runtime_seconds=mon.data_quality.max_runtime_minutes * 60,
+            baseline=mon.data_quality.baseline,
+        ),
+        cluster_name=cluster_name if mon.cluster.enabled else None,
+        cluster_observability_addon=mon.cluster.enabled,
+        max_pending_pods=mon.cluster.max_pending_pods,
+        pending_minutes=mon.cluster.pending_minutes,
     )

@@ -1,10 +1,13 @@
-"""`mlops-platform:monitoring` — alerts, dashboards, log retention."""
+"""`mlops-platform:monitoring` — alerts, dashboards, model-quality checks, log retention."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from pydantic import Field, field_validator
 
-from .base import ConfigModel
+from .base import ConfigModel, rule_error
 
 # The retention periods CloudWatch Logs accepts.
 LOG_RETENTION_DAYS = (
@@ -13,9 +16,75 @@ LOG_RETENTION_DAYS = (
 )  # fmt: skip
 DEFAULT_LOG_RETENTION_DAYS = {"dev": 14, "staging": 90, "prod": 365}
 
+# Deliberately plain: one '@', a dotted domain, no spaces. SNS sends a confirmation mail,
+# so anything stricter buys nothing.
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# Model Monitor accepts cron(...) at hourly or daily granularity, or `NOW` for a one-off.
+_SCHEDULE = re.compile(r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$")
+_MONITOR_INSTANCE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+
+
+def _no_repeats(values: list[str], what: str) -> None:
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value.lower() in seen:
+            raise rule_error(
+                f"[{index}]", f"duplicate {what} '{value}' (already at [{seen[value.lower()]}])"
+            )
+        seen[value.lower()] = index
+
+
+class DataQuality(ConfigModel):
+    """Model Monitor data-quality jobs over each endpoint's captured requests."""
+
+    schedule: str = Field(
+        default="cron(0 * ? * * *)", description="Schedule expression (hourly by default)."
+    )
+    instance_type: str = Field(default="ml.m5.xlarge", description="Processing instance type.")
+    max_runtime_minutes: int = Field(
+        default=55, ge=1, le=60, description="Stop a run after this long (hourly: < 60)."
+    )
+    baseline: bool = Field(
+        default=True,
+        description="Compare against monitoring/<endpoint>/baseline/{statistics,constraints}"
+        ".json in the artifact bucket, written by the training pipeline.",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, schedule: str) -> str:
+        if not _SCHEDULE.match(schedule):
+            raise ValueError(
+                f"'{schedule}' is not a Model Monitor schedule (use cron(m h d M w y), "
+                "for example cron(0 * ? * * *))"
+            )
+        return schedule
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance(cls, instance_type: str) -> str:
+        if not _MONITOR_INSTANCE.match(instance_type):
+            raise ValueError(f"'{instance_type}' is not an ml.* processing instance type")
+        return instance_type
+
+
+class ClusterAlarms(ConfigModel):
+    """Alarms on the training cluster from Container Insights metrics."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Install the CloudWatch observability add-on and alarm on the cluster.",
+    )
+    max_pending_pods: int = Field(
+        default=5, ge=0, description="Pods pending (for example unschedulable GPU pods)."
+    )
+    pending_minutes: int = Field(
+        default=15, ge=1, le=1440, description="Minutes pods may stay pending before alarming."
+    )
+
 
 class MonitoringConfig(ConfigModel):
-    """Alerting and logging."""
+    """Alerting, dashboards, model-quality monitoring and logging."""
 
     alert_emails: list[str] = Field(default_factory=list, description="Alert e-mail recipients.")
     alert_https_endpoints: list[str] = Field(
@@ -24,6 +93,12 @@ class MonitoringConfig(ConfigModel):
     log_retention_days: int | None = Field(
         default=None,
         description="CloudWatch log retention. Default: 14 dev, 90 staging, 365 prod.",
+    )
+    data_quality: DataQuality = Field(
+        default_factory=DataQuality, description="Data-quality monitoring of captured data."
+    )
+    cluster: ClusterAlarms = Field(
+        default_factory=ClusterAlarms, description="Training-cluster alarms."
     )
 
     @field_validator("log_retention_days")
@@ -35,3 +110,26 @@ class MonitoringConfig(ConfigModel):
                 f"(allowed: {', '.join(map(str, LOG_RETENTION_DAYS))})"
             )
         return days
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _emails(cls, emails: list[str]) -> list[str]:
+        for index, email in enumerate(emails):
+            if not _EMAIL.match(email):
+                raise rule_error(f"[{index}]", f"'{email}' is not an e-mail address")
+        _no_repeats(emails, "e-mail address")
+        return emails
+
+    @field_validator("alert_https_endpoints")
+    @classmethod
+    def _https(cls, urls: list[str]) -> list[str]:
+        for index, url in enumerate(urls):
+            parts = urlsplit(url)
+            if parts.scheme != "https":
+                raise rule_error(
+                    f"[{index}]", f"'{url}' must be an https:// URL (alerts leave the VPC)"
+                )
+            if not parts.hostname or "." not in parts.hostname or " " in url:
+                raise rule_error(f"[{index}]", f"'{url}' has no valid host name")
+        _no_repeats(urls, "endpoint")
+        return urls

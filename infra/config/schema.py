@@ -133,6 +133,35 @@ class PlatformConfig(ConfigModel):
                 raise rule_error(
                     "network.natGateways", "prod needs one NAT gateway per AZ ('perAz')"
                 )
+
+        # Serving: endpoints name registry entries; prod real-time endpoints survive an AZ loss.
+        model_names = [m.name for m in self.registry.models]
+        image_names = [i.name for i in self.registry.images]
+        for i, endpoint in enumerate(self.serving.endpoints):
+            if endpoint.model not in model_names:
+                raise rule_error(
+                    f"serving.endpoints[{i}].model",
+                    f"unknown model family '{endpoint.model}' "
+                    f"(registry.models: {', '.join(model_names) or 'none'})",
+                )
+            if endpoint.image not in image_names:
+                raise rule_error(
+                    f"serving.endpoints[{i}].image",
+                    f"unknown image '{endpoint.image}' "
+                    f"(registry.images: {', '.join(image_names) or 'none'})",
+                )
+            if prod and not endpoint.is_serverless and endpoint.min_instances < 2:
+                raise rule_error(
+                    f"serving.endpoints[{i}].minInstances",
+                    f"prod real-time endpoints need at least 2 instances "
+                    f"(got {endpoint.min_instances})",
+                )
+        alerts = self.monitoring
+        if prod and not (alerts.alert_emails or alerts.alert_https_endpoints):
+            raise rule_error(
+                "monitoring.alertEmails",
+                "prod needs at least one alert recipient (alertEmails or alertHttpsEndpoints)",
+            )
         return self
 
     @property

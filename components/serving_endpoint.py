@@ -1,0 +1,532 @@
+"""ServingEndpoint: one SageMaker endpoint with safe rollouts, autoscaling and data capture."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from .aws_context import aws_identity
+from .context import Deployment
+from .iam import Statement, policy_document, service_role
+from .logs import encrypted_log_group
+
+# Instance families with local NVMe storage: SageMaker encrypts it in hardware and rejects
+# an endpoint configuration that names a KMS key for them.
+LOCAL_NVME_FAMILIES = frozenset({"m5d", "c5d", "r5d", "g4dn", "g5", "g6", "p4d", "p5"})
+
+# SageMaker bounds the whole blue/green deployment (provisioning, baking, termination).
+_MIN_DEPLOYMENT_TIMEOUT = 600
+_MAX_DEPLOYMENT_TIMEOUT = 14400
+# Headroom for provisioning the green fleet and its health checks.
+_PROVISIONING_SECONDS = 3600
+
+_TRAFFIC_TYPES = {"allAtOnce": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
+
+
+@dataclass
+class ServerlessArgs:
+    """Serverless inference capacity."""
+
+    memory_mb: int
+    max_concurrency: int
+
+
+@dataclass
+class RolloutArgs:
+    """Blue/green traffic shifting of an endpoint update.
+
+    Args:
+        strategy: allAtOnce, canary (one step, then the rest) or linear (equal steps).
+        step_percent: Canary size or linear step size, % of the fleet's capacity.
+        wait_seconds: Baking time after each shift, watched by the rollback alarms.
+        termination_wait_seconds: Time the old (blue) fleet is kept after the full shift,
+            so a late alarm can still roll back instantly.
+    """
+
+    strategy: Literal["allAtOnce", "canary", "linear"] = "allAtOnce"
+    step_percent: int = 10
+    wait_seconds: int = 300
+    termination_wait_seconds: int = 600
+
+    def baking_seconds(self) -> int:
+        """Total time spent waiting between shifts."""
+        if self.strategy == "canary":
+            return self.wait_seconds * 2
+        if self.strategy == "linear":
+            return self.wait_seconds * math.ceil(100 / self.step_percent)
+        return self.wait_seconds
+
+    def timeout_seconds(self) -> int:
+        """Maximum execution time of the deployment, within SageMaker's bounds."""
+        wanted = self.baking_seconds() + self.termination_wait_seconds + _PROVISIONING_SECONDS
+        return max(_MIN_DEPLOYMENT_TIMEOUT, min(_MAX_DEPLOYMENT_TIMEOUT, wanted))
+
+
+@dataclass
+class ServingEndpointArgs:
+    """Inputs of a ServingEndpoint.
+
+    Args:
+        endpoint_name: Physical endpoint name. Deterministic (not auto-named) so alarms can
+            be named after it before the endpoint exists.
+        model_family: Model family; its artifacts live under `models/<family>/`.
+        repository_url: ECR repository URL of the serving image.
+        image_tag: Tag (or `sha256:` digest) of the serving image.
+        artifact_bucket_name: Bucket holding model artifacts and data capture.
+        artifact_bucket_arn: ARN of that bucket.
+        kms_key_arn: Key encrypting the endpoint's volumes, captured data and logs.
+        vpc_id: VPC of the endpoint's network interfaces (real-time only).
+        subnet_ids: Private subnets of the endpoint (real-time only).
+        rollback_alarm_names: CloudWatch alarms that roll a deployment back when they fire.
+        log_retention_days: Retention of the endpoint's log group.
+        model_package_arn: Serve this model package version instead of the artifact.
+        instance_type: Real-time instance type; None for serverless.
+        min_instances: Autoscaling floor (and initial instance count).
+        max_instances: Autoscaling ceiling.
+        target_invocations_per_instance: Target of the target-tracking scaling policy.
+        serverless: Serverless capacity; None for real-time.
+        data_capture_percent: Share of requests captured with their responses; 0 for none.
+        rollout: Traffic shifting of updates.
+        variant_name: Production variant name; must stay the same across updates.
+    """
+
+    endpoint_name: str
+    model_family: str
+    repository_url: pulumi.Input[str]
+    image_tag: str
+    artifact_bucket_name: pulumi.Input[str]
+    artifact_bucket_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[str]]
+    rollback_alarm_names: Sequence[str]
+    log_retention_days: int
+    model_package_arn: pulumi.Input[str] | None = None
+    instance_type: str | None = None
+    min_instances: int = 1
+    max_instances: int = 1
+    target_invocations_per_instance: int = 100
+    serverless: ServerlessArgs | None = None
+    data_capture_percent: int = 0
+    rollout: RolloutArgs = field(default_factory=RolloutArgs)
+    variant_name: str = "AllTraffic"
+
+    def __post_init__(self) -> None:
+        if (self.instance_type is None) == (self.serverless is None):
+            raise ValueError("set exactly one of instance_type and serverless")
+
+    @property
+    def is_serverless(self) -> bool:
+        return self.serverless is not None
+
+
+def _content_name(base: str, settings: Any) -> str:
+    """`<base>-<hash of settings>`, at most 63 characters (the SageMaker name limit)."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{base[:54]}-{digest}"
+
+
+def image_uri(repository_url: str, tag: str) -> str:
+    """Image reference from a repository URL and a tag or `sha256:` digest."""
+    return f"{repository_url}@{tag}" if tag.startswith("sha256:") else f"{repository_url}:{tag}"
+
+
+def _repository_arn(url: str, partition: str) -> str:
+    # <account>.dkr.ecr.<region>.amazonaws.com/<name>
+    host, _, name = url.partition("/")
+    account, _, rest = host.partition(".dkr.ecr.")
+    region = rest.split(".", 1)[0]
+    return f"arn:{partition}:ecr:{region}:{account}:repository/{name}"
+
+
+class ServingEndpoint(pulumi.ComponentResource):
+    """A SageMaker endpoint that updates without downtime and rolls back on its alarms.
+
+    Creates a least-privilege execution role (read its model artifacts, pull its image,
+    write its captured data and logs, use the KMS key), the endpoint's KMS-encrypted log
+    group (before the endpoint, so SageMaker never creates an unencrypted one), a
+    `sagemaker.Model` (network isolation, private subnets), an endpoint configuration
+    (KMS, data capture of requests and responses), the endpoint with a blue/green
+    deployment policy and auto-rollback alarms, and for real-time endpoints an autoscaling
+    target with a target-tracking policy on invocations per instance.
+
+    Model and endpoint configuration are immutable in SageMaker: both are named after a
+    hash of their content, so a change creates the new one first, the endpoint is updated
+    to it (blue/green), and only then is the old one deleted. A fixed name would force a
+    delete-before-create and take the endpoint's configuration away mid-update.
+
+    Serverless endpoints support neither VPC configuration, network isolation, data capture
+    nor deployment guardrails, so those are left out for them (the schema rejects data
+    capture and canary/linear rollouts on serverless endpoints).
+
+    Outputs: `endpoint_name`, `endpoint_arn`, `variant_name`, `model_name`,
+    `endpoint_config_name`, `role_arn`, `data_capture_uri` (None without capture).
+    """
+
+    endpoint_name: pulumi.Output[str]
+    endpoint_arn: pulumi.Output[str]
+    variant_name: str
+    model_name: pulumi.Output[str]
+    endpoint_config_name: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+    data_capture_uri: pulumi.Output[str] | None
+
+    def __init__(
+        self,
+        name: str,
+        args: ServingEndpointArgs,
+        deployment: Deployment,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlops:serving:ServingEndpoint", name, None, opts)
+        self._name = name
+        self._args = args
+        self._deployment = deployment
+        self.variant_name = args.variant_name
+        ident = aws_identity()
+        bucket = pulumi.Output.from_input(args.artifact_bucket_name)
+        capture = args.data_capture_percent > 0 and not args.is_serverless
+        self.data_capture_uri = (
+            pulumi.Output.concat("s3://", bucket, "/data-capture/", args.endpoint_name)
+            if capture
+            else None
+        )
+
+        log_group = encrypted_log_group(
+            f"{name}-logs",
+            deployment,
+            log_group_name=f"/aws/sagemaker/Endpoints/{args.endpoint_name}",
+            retention_days=args.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
+        )
+        role = service_role(
+            f"{name}-role",
+            deployment,
+            role_name=f"{args.endpoint_name}-serving",
+            services=["sagemaker.amazonaws.com"],
+            parent=self,
+            inline_policy=policy_document(self._role_statements(ident, log_group.arn, capture)),
+            description=f"Runs the {args.endpoint_name} endpoint's model containers.",
+        )
+        self.role_arn = role.arn
+
+        model = self._model(role, ident)
+        self.model_name = model.name
+        config = self._endpoint_config(model, capture)
+        self.endpoint_config_name = config.name
+        endpoint = self._endpoint(config, log_group, role)
+        self.endpoint_name = endpoint.name
+        self.endpoint_arn = endpoint.arn
+        if not args.is_serverless:
+            self._autoscaling(endpoint)
+
+        self.register_outputs(
+            {
+                "endpoint_name": self.endpoint_name,
+                "endpoint_arn": self.endpoint_arn,
+                "model_name": self.model_name,
+                "endpoint_config_name": self.endpoint_config_name,
+                "role_arn": self.role_arn,
+            }
+        )
+
+    # -- IAM ------------------------------------------------------------------------------
+
+    def _role_statements(
+        self, ident: Any, log_group_arn: pulumi.Output[str], capture: bool
+    ) -> list[Statement]:
+        args = self._args
+        bucket_arn = pulumi.Output.from_input(args.artifact_bucket_arn)
+        model_prefix = f"models/{args.model_family}/"
+        repository_arn = pulumi.Output.all(
+            pulumi.Output.from_input(args.repository_url), ident.partition
+        ).apply(lambda v: _repository_arn(v[0], v[1]))
+        statements: list[Statement] = [
+            {
+                "Sid": "ReadOwnModelArtifacts",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": pulumi.Output.concat(bucket_arn, "/", model_prefix, "*"),
+            },
+            {
+                "Sid": "ListOwnModelArtifacts",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": bucket_arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{model_prefix}*"]}},
+            },
+            {
+                "Sid": "PullOwnServingImage",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                ],
+                "Resource": repository_arn,
+            },
+            {
+                # Registry-wide by design: the token call has no resource to scope to.
+                "Sid": "EcrLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "UsePlatformKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                "Resource": args.kms_key_arn,
+            },
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
+            },
+            {
+                "Sid": "PublishEndpointMetrics",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",
+                "Condition": {
+                    "StringLike": {
+                        "cloudwatch:namespace": ["AWS/SageMaker", "/aws/sagemaker/Endpoints"]
+                    }
+                },
+            },
+        ]
+        if capture:
+            statements.append(
+                {
+                    "Sid": "WriteOwnDataCapture",
+                    "Effect": "Allow",
+                    "Action": "s3:PutObject",
+                    "Resource": pulumi.Output.concat(
+                        bucket_arn, "/data-capture/", args.endpoint_name, "/*"
+                    ),
+                }
+            )
+        if not args.is_serverless:
+            vpc_arn = pulumi.Output.concat(
+                "arn:",
+                ident.partition,
+                ":ec2:",
+                ident.region,
+                ":",
+                ident.account_id,
+                ":vpc/",
+                args.vpc_id,
+            )
+            statements += [
+                {
+                    # Describe calls support no resource-level permissions.
+                    "Sid": "DescribeNetwork",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeVpcs",
+                        "ec2:DescribeSubnets",
+                        "ec2:DescribeSecurityGroups",
+                        "ec2:DescribeDhcpOptions",
+                    ],
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "ManageInterfacesInOwnVpc",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ec2:CreateNetworkInterface",
+                        "ec2:CreateNetworkInterfacePermission",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:DeleteNetworkInterfacePermission",
+                    ],
+                    "Resource": "*",
+                    "Condition": {"ArnEquals": {"ec2:Vpc": vpc_arn}},
+                },
+            ]
+        return statements
+
+    # -- SageMaker ------------------------------------------------------------------------
+
+    def _model(self, role: aws.iam.Role, ident: Any) -> aws.sagemaker.Model:
+        args = self._args
+        name, deployment = self._name, self._deployment
+        image = pulumi.Output.from_input(args.repository_url).apply(
+            lambda url: image_uri(url, args.image_tag)
+        )
+        container: dict[str, Any]
+        if args.model_package_arn is not None:
+            container = {"model_package_name": args.model_package_arn}
+        else:
+            container = {
+                "image": image,
+                "model_data_url": pulumi.Output.concat(
+                    "s3://", args.artifact_bucket_name, f"/models/{args.model_family}/model.tar.gz"
+                ),
+            }
+        vpc_config: dict[str, Any] | None = None
+        if not args.is_serverless:
+            group = aws.ec2.SecurityGroup(
+                f"{name}-sg",
+                name=f"{args.endpoint_name}-serving",
+                description=f"Network interfaces of the {args.endpoint_name} endpoint",
+                vpc_id=args.vpc_id,
+                # No ingress: invocations arrive through the SageMaker runtime API, not the
+                # ENIs. Egress is HTTPS only, for S3 (gateway endpoint) and ECR.
+                egress=[
+                    {
+                        "protocol": "tcp",
+                        "from_port": 443,
+                        "to_port": 443,
+                        "cidr_blocks": ["0.0.0.0/0"],
+                        "description": "HTTPS to S3 and ECR",
+                    }
+                ],
+                tags=deployment.tagged(f"{args.endpoint_name}-serving"),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            vpc_config = {"subnets": args.subnet_ids, "security_group_ids": [group.id]}
+
+        settings = pulumi.Output.all(
+            container=container,
+            role=role.arn,
+            vpc=vpc_config or {},
+            isolation=not args.is_serverless,
+        )
+        return aws.sagemaker.Model(
+            f"{name}-model",
+            name=settings.apply(lambda s: _content_name(f"{args.endpoint_name}-model", s)),
+            execution_role_arn=role.arn,
+            primary_container=container,
+            vpc_config=vpc_config,
+            enable_network_isolation=not args.is_serverless,
+            tags=deployment.tagged(model=args.model_family),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+        )
+
+    def _endpoint_config(
+        self, model: aws.sagemaker.Model, capture: bool
+    ) -> aws.sagemaker.EndpointConfiguration:
+        args = self._args
+        variant: dict[str, Any] = {
+            "variant_name": args.variant_name,
+            "model_name": model.name,
+        }
+        if args.serverless is not None:
+            variant["serverless_config"] = {
+                "memory_size_in_mb": args.serverless.memory_mb,
+                "max_concurrency": args.serverless.max_concurrency,
+            }
+        else:
+            variant["instance_type"] = args.instance_type
+            # The provider cannot pass RetainAllVariantProperties, so an update starts the
+            # new fleet at this count and the autoscaler scales it out again from there.
+            variant["initial_instance_count"] = args.min_instances
+            variant["initial_variant_weight"] = 1.0
+        data_capture: dict[str, Any] | None = None
+        if capture:
+            data_capture = {
+                "enable_capture": True,
+                "initial_sampling_percentage": args.data_capture_percent,
+                "destination_s3_uri": self.data_capture_uri,
+                "kms_key_id": args.kms_key_arn,
+                "capture_options": [{"capture_mode": "Input"}, {"capture_mode": "Output"}],
+                "capture_content_type_header": {
+                    "json_content_types": ["application/json"],
+                    "csv_content_types": ["text/csv"],
+                },
+            }
+        family = (args.instance_type or "").split(".")[1] if args.instance_type else ""
+        kms_key_arn = None if family in LOCAL_NVME_FAMILIES else args.kms_key_arn
+        settings = pulumi.Output.all(variant=variant, capture=data_capture or {}, kms=kms_key_arn)
+        return aws.sagemaker.EndpointConfiguration(
+            f"{self._name}-config",
+            name=settings.apply(lambda s: _content_name(f"{args.endpoint_name}-config", s)),
+            production_variants=[variant],
+            kms_key_arn=kms_key_arn,
+            data_capture_config=data_capture,
+            tags=self._deployment.tagged(),
+            # Create the new configuration before the endpoint moves off the old one.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+        )
+
+    def _endpoint(
+        self,
+        config: aws.sagemaker.EndpointConfiguration,
+        log_group: aws.cloudwatch.LogGroup,
+        role: aws.iam.Role,
+    ) -> aws.sagemaker.Endpoint:
+        args = self._args
+        deployment_config: dict[str, Any] | None = None
+        if not args.is_serverless:
+            rollout = args.rollout
+            routing: dict[str, Any] = {
+                "type": _TRAFFIC_TYPES[rollout.strategy],
+                "wait_interval_in_seconds": rollout.wait_seconds,
+            }
+            step = {"type": "CAPACITY_PERCENT", "value": rollout.step_percent}
+            if rollout.strategy == "canary":
+                routing["canary_size"] = step
+            elif rollout.strategy == "linear":
+                routing["linear_step_size"] = step
+            deployment_config = {
+                "blue_green_update_policy": {
+                    "traffic_routing_configuration": routing,
+                    "termination_wait_in_seconds": rollout.termination_wait_seconds,
+                    "maximum_execution_timeout_in_seconds": rollout.timeout_seconds(),
+                },
+                "auto_rollback_configuration": {
+                    "alarms": [{"alarm_name": alarm} for alarm in args.rollback_alarm_names]
+                },
+            }
+        return aws.sagemaker.Endpoint(
+            f"{self._name}-endpoint",
+            name=args.endpoint_name,
+            endpoint_config_name=config.name,
+            deployment_config=deployment_config,
+            tags=self._deployment.tagged(args.endpoint_name),
+            # The role's policy must be in place before the containers start.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role]),
+        )
+
+    def _autoscaling(self, endpoint: aws.sagemaker.Endpoint) -> None:
+        args = self._args
+        target = aws.appautoscaling.Target(
+            f"{self._name}-scaling",
+            service_namespace="sagemaker",
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            resource_id=pulumi.Output.concat(
+                "endpoint/", endpoint.name, "/variant/", args.variant_name
+            ),
+            min_capacity=args.min_instances,
+            max_capacity=args.max_instances,
+            tags=self._deployment.tagged(),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.appautoscaling.Policy(
+            f"{self._name}-scaling-policy",
+            name=f"{args.endpoint_name}-invocations",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "predefined_metric_specification": {
+                    "predefined_metric_type": "SageMakerVariantInvocationsPerInstance"
+                },
+                "target_value": float(args.target_invocations_per_instance),
+                # Scale out fast, scale in slowly: a cold instance costs minutes of latency.
+                "scale_out_cooldown": 60,
+                "scale_in_cooldown": 300,
+            },
+            opts=pulumi.ResourceOptions(parent=target),
+        )
