@@ -1,6 +1,14 @@
 """Reusable Pulumi component resources for a secure MLOps platform on AWS."""
 
 from .context import Deployment
+from .feature_store import FeatureArgs, FeatureGroupArgs, FeatureStore, FeatureStoreArgs
+from .model_registry import (
+    MlflowArgs,
+    ModelFamilyArgs,
+    ModelRegistry,
+    ModelRegistryArgs,
+    ServingImageArgs,
+)
 from .network import ExistingVpcArgs, Network, NetworkArgs
 from .platform_key import PlatformKey
 from .secure_bucket import SecureBucket, SecureBucketArgs
@@ -13,4 +21,13 @@ __all__ = [
     "PlatformKey",
     "SecureBucket",
     "SecureBucketArgs",
+    "FeatureArgs",
+    "FeatureGroupArgs",
+    "FeatureStore",
+    "FeatureStoreArgs",
+    "MlflowArgs",
+    "ModelFamilyArgs",
+    "ModelRegistry",
+    "ModelRegistryArgs",
+    "ServingImageArgs",
 ]

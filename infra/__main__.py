@@ -10,6 +10,8 @@ stack file -> config -> PlatformKey ─┬─> Network
 import pulumi
 
 from components import Network, PlatformKey
+from components.feature_store import FeatureStore
+from components.model_registry import ModelRegistry
 from infra import args
 from infra.config.loader import config_from_pulumi_or_exit
 
@@ -18,6 +20,8 @@ deployment = args.deployment(config, pulumi.get_stack())
 
 key = PlatformKey("platform-key", deployment)
 network = Network("network", args.network(config, key.arn), deployment)
+feature_store = FeatureStore("feature-store", args.feature_store(config, key.arn), deployment)
+registry = ModelRegistry("model-registry", args.registry(config, key.arn), deployment)
 
 pulumi.export("environment", config.environment)
 pulumi.export("region", config.region)
@@ -26,3 +30,11 @@ pulumi.export("kmsKeyAlias", key.alias_name)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
+pulumi.export("featureStoreBucketName", feature_store.bucket_name)
+pulumi.export("glueDatabaseName", feature_store.glue_database_name)
+pulumi.export("featureGroupNames", feature_store.feature_group_names)
+pulumi.export("artifactBucketName", registry.artifact_bucket_name)
+pulumi.export("modelPackageGroupNames", registry.model_package_group_names)
+pulumi.export("ecrRepositoryUrls", registry.repository_urls)
+if registry.mlflow_tracking_server_arn is not None:
+    pulumi.export("mlflowTrackingServerArn", registry.mlflow_tracking_server_arn)
