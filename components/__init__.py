@@ -16,11 +16,6 @@ from .secure_bucket import SecureBucket, SecureBucketArgs
 __all__ = [
     "Deployment",
     "ExistingVpcArgs",
-    "Network",
-    "NetworkArgs",
-    "PlatformKey",
-    "SecureBucket",
-    "SecureBucketArgs",
     "FeatureArgs",
     "FeatureGroupArgs",
     "FeatureStore",
@@ -29,5 +24,10 @@ __all__ = [
     "ModelFamilyArgs",
     "ModelRegistry",
     "ModelRegistryArgs",
+    "Network",
+    "NetworkArgs",
+    "PlatformKey",
+    "SecureBucket",
+    "SecureBucketArgs",
     "ServingImageArgs",
 ]

@@ -176,7 +176,9 @@ class FeatureStore(pulumi.ComponentResource):
         self.bucket_arn = bucket.arn
         self.glue_database_name = database.name
         self.feature_group_names = pulumi.Output.all(*names)
-        self.feature_group_arns = pulumi.Output.all(**arns) if arns else pulumi.Output.from_input({})
+        self.feature_group_arns = (
+            pulumi.Output.all(**arns) if arns else pulumi.Output.from_input({})
+        )
         self.role_arn = role.arn
         self.register_outputs(
             {
@@ -216,7 +218,12 @@ class FeatureStore(pulumi.ComponentResource):
                 {
                     "Sid": "EncryptWithStackKey",
                     "Effect": "Allow",
-                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                    "Action": [
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:GenerateDataKey",
+                        "kms:DescribeKey",
+                    ],
                     "Resource": kms_key_arn,
                 },
                 {

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .aws_context import AwsIdentity, aws_identity
+from .aws_context import aws_identity
 from .context import Deployment
 from .iam import Statement, policy_document, service_role
 from .secure_bucket import SecureBucket, SecureBucketArgs
