@@ -111,7 +111,8 @@ class ModelRegistry(pulumi.ComponentResource):
     artifact store (`mlflow/`). Each model family is a SageMaker model package group; when
     consumer accounts are configured, a resource policy lets exactly those accounts read
     the group's versions (cross-account promotion to staging and prod) and a bucket policy
-    statement lets them read exactly that family's artifacts. Each serving image gets an ECR
+    statement lets them read exactly that family's artifacts (with a KMS grant to decrypt
+    objects of this bucket only). Each serving image gets an ECR
     repository with immutable tags, scan on push, KMS encryption and a lifecycle policy.
     The optional MLflow tracking server gets its own role, limited to its prefix, the key
     and (with automatic registration) the stack's model package groups.
@@ -158,6 +159,8 @@ class ModelRegistry(pulumi.ComponentResource):
             deployment,
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+        self._consumer_key_grants(bucket.arn)
 
         group_names: list[pulumi.Output[str]] = []
         group_arns: dict[str, pulumi.Output[str]] = {}
@@ -216,6 +219,24 @@ class ModelRegistry(pulumi.ComponentResource):
             )
         return statements
 
+    def _consumer_key_grants(self, bucket_arn: pulumi.Output[str]) -> None:
+        # Artifacts are SSE-KMS encrypted with the stack key: a consumer account also needs
+        # Decrypt, and only for objects of this bucket (S3 bucket keys put the bucket ARN in
+        # the encryption context), so the grant cannot open any other data of the stack.
+        accounts = sorted({a for m in self._args.models for a in m.consumer_accounts})
+        for account in accounts:
+            aws.kms.Grant(
+                f"{self._name}-artifacts-decrypt-{account}",
+                name=self._deployment.name("artifacts", account),
+                key_id=self._args.kms_key_arn,
+                grantee_principal=pulumi.Output.concat(
+                    "arn:", self._ident.partition, ":iam::", account, ":root"
+                ),
+                operations=["Decrypt"],
+                constraints=[{"encryption_context_subset": {"aws:s3:arn": bucket_arn}}],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
     def _model_package_group(self, model: ModelFamilyArgs) -> aws.sagemaker.ModelPackageGroup:
         d, ident = self._deployment, self._ident
         physical = d.name(model.name)
@@ -265,7 +286,8 @@ class ModelRegistry(pulumi.ComponentResource):
                         },
                     ]
                 ),
-                opts=pulumi.ResourceOptions(parent=group),
+                # Policies hold no data: sharing can be withdrawn even in prod.
+                opts=pulumi.ResourceOptions(parent=group, protect=False),
             )
         return group
 
@@ -284,7 +306,8 @@ class ModelRegistry(pulumi.ComponentResource):
             tags=d.tagged(repository_name),
             opts=d.stateful(self),
         )
-        in_repo = pulumi.ResourceOptions(parent=repo)
+        # Lifecycle and access policies hold no data: they stay editable and removable.
+        in_repo = pulumi.ResourceOptions(parent=repo, protect=False)
         aws.ecr.LifecyclePolicy(
             f"{self._name}-{image.name}-lifecycle",
             repository=repo.name,

@@ -119,6 +119,25 @@ def test_consumers_read_only_their_familys_artifacts(shipped_plan: Callable[[str
     assert {"DenyInsecureTransport", "DenyOutdatedTls"} <= sids
 
 
+def test_consumers_may_decrypt_objects_of_the_artifact_bucket_only(
+    shipped_plan: Callable[[str], Plan],
+) -> None:
+    plan = shipped_plan("prod")
+    bucket_arn = f"arn:aws:s3:::{plan.outputs['artifactBucketName']}"
+    consumers = {a for m in plan.config.registry.models for a in m.consumer_accounts}
+    grants = of_type(plan, "aws:kms/grant:Grant")
+    assert {g["inputs"]["granteePrincipal"] for g in grants} == {
+        f"arn:aws:iam::{a}:root" for a in consumers
+    }
+    for grant in grants:
+        assert grant["inputs"]["keyId"] == plan.outputs["kmsKeyArn"]
+        assert grant["inputs"]["operations"] == ["Decrypt"]
+        assert grant["inputs"]["constraints"] == [
+            {"encryptionContextSubset": {"aws:s3:arn": bucket_arn}}
+        ]
+    assert of_type(shipped_plan("dev"), "aws:kms/grant:Grant") == []
+
+
 def test_repositories_scan_on_push_immutable_and_kms(any_shipped_plan: Plan) -> None:
     plan = any_shipped_plan
     repos = of_type(plan, REPOSITORY)
@@ -231,6 +250,9 @@ def test_stateful_registry_resources_protected_only_in_prod(
         for resource in stateful:
             assert resource["protect"] is expected, resource["urn"]
             assert resource["retainOnDelete"] is expected, resource["urn"]
+        # Policies hold no data; protecting them would block withdrawing access.
+        for kind in (GROUP_POLICY, LIFECYCLE, REPOSITORY_POLICY):
+            assert [r["urn"] for r in of_type(plan, kind) if r["protect"]] == []
 
 
 def test_mlflow_without_registration_cannot_touch_the_registry(tmp_path: Path) -> None:
