@@ -112,7 +112,7 @@ class FeatureStore(pulumi.ComponentResource):
         deployment: Deployment,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("mlops:data:FeatureStore", name, None, opts)
+        # SageMaker refuses longer names; fail before anything is registered.
         for group in args.feature_groups:
             physical = deployment.name(group.name)
             if len(physical) > MAX_FEATURE_GROUP_NAME:
@@ -120,6 +120,7 @@ class FeatureStore(pulumi.ComponentResource):
                     f"feature group name '{physical}' is longer than "
                     f"{MAX_FEATURE_GROUP_NAME} characters; shorten the stack or group name"
                 )
+        super().__init__("mlops:data:FeatureStore", name, None, opts)
         ident = aws_identity()
 
         bucket = SecureBucket(

@@ -20,6 +20,7 @@ from .secure_bucket import SecureBucket, SecureBucketArgs
 # Prefixes inside the artifact bucket: model artifacts per family, and MLflow's store.
 MODELS_PREFIX = "models"
 MLFLOW_PREFIX = "mlflow"
+MAX_MODEL_PACKAGE_GROUP_NAME = 63
 
 
 def _account_bucket_name(deployment: Deployment, purpose: str, account_id: str) -> str:
@@ -137,6 +138,14 @@ class ModelRegistry(pulumi.ComponentResource):
         deployment: Deployment,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        # SageMaker limits model package group names to 63 characters.
+        for model in args.models:
+            physical = deployment.name(model.name)
+            if len(physical) > MAX_MODEL_PACKAGE_GROUP_NAME:
+                raise ValueError(
+                    f"model package group name '{physical}' is longer than "
+                    f"{MAX_MODEL_PACKAGE_GROUP_NAME} characters; shorten the stack or model name"
+                )
         super().__init__("mlops:registry:ModelRegistry", name, None, opts)
         self._name = name
         self._deployment = deployment

@@ -275,7 +275,7 @@ def test_component_rejects_group_names_sagemaker_would_truncate() -> None:
         )
         return {}
 
-    with pytest.raises(Exception, match="longer than 64 characters"):
+    with pytest.raises(ValueError, match="longer than 64 characters"):
         run_component(build)
 
 

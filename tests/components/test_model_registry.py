@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from components import Deployment
 from components.model_registry import (
     MlflowArgs,
@@ -323,3 +325,18 @@ def test_component_exposes_names_arns_and_urls() -> None:
     registrations, out = run_component(build(None))
     assert out["mlflow"] is None
     assert not [r for r in registrations if r["type"] == MLFLOW]
+
+
+def test_component_rejects_group_names_sagemaker_would_refuse() -> None:
+    deployment = Deployment(stack="s" * 30, environment="dev", region="eu-west-1")
+
+    def build() -> dict[str, Any]:
+        ModelRegistry(
+            "reg",
+            ModelRegistryArgs(kms_key_arn=KEY_ARN, models=[ModelFamilyArgs("m" * 32)]),
+            deployment,
+        )
+        return {}
+
+    with pytest.raises(ValueError, match="longer than 63 characters"):
+        run_component(build)
