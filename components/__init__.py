@@ -1,6 +1,14 @@
 """Reusable Pulumi component resources for a secure MLOps platform on AWS."""
 
 from .context import Deployment
+from .feature_store import FeatureArgs, FeatureGroupArgs, FeatureStore, FeatureStoreArgs
+from .model_registry import (
+    MlflowArgs,
+    ModelFamilyArgs,
+    ModelRegistry,
+    ModelRegistryArgs,
+    ServingImageArgs,
+)
 from .monitoring import Monitoring, MonitoringArgs
 from .network import ExistingVpcArgs, Network, NetworkArgs
 from .platform_key import PlatformKey
@@ -10,6 +18,14 @@ from .serving_endpoint import ServingEndpoint, ServingEndpointArgs
 __all__ = [
     "Deployment",
     "ExistingVpcArgs",
+    "FeatureArgs",
+    "FeatureGroupArgs",
+    "FeatureStore",
+    "FeatureStoreArgs",
+    "MlflowArgs",
+    "ModelFamilyArgs",
+    "ModelRegistry",
+    "ModelRegistryArgs",
     "Monitoring",
     "MonitoringArgs",
     "Network",
@@ -19,4 +35,5 @@ __all__ = [
     "SecureBucketArgs",
     "ServingEndpoint",
     "ServingEndpointArgs",
+    "ServingImageArgs",
 ]

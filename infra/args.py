@@ -11,6 +11,13 @@ from collections.abc import Mapping
 import pulumi
 
 from components import Deployment, ExistingVpcArgs, NetworkArgs
+from components.feature_store import FeatureArgs, FeatureGroupArgs, FeatureStoreArgs
+from components.model_registry import (
+    MlflowArgs,
+    ModelFamilyArgs,
+    ModelRegistryArgs,
+    ServingImageArgs,
+)
 from components.monitoring import (
     DataQualityArgs,
     MonitoredEndpointArgs,
@@ -180,4 +187,54 @@ def monitoring(
         cluster_observability_addon=mon.cluster.enabled,
         max_pending_pods=mon.cluster.max_pending_pods,
         pending_minutes=mon.cluster.pending_minutes,
+    )
+
+
+def feature_store(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> FeatureStoreArgs:
+    return FeatureStoreArgs(
+        kms_key_arn=kms_key_arn,
+        feature_groups=[
+            FeatureGroupArgs(
+                name=group.name,
+                description=group.description,
+                record_identifier=group.record_identifier,
+                event_time=group.event_time,
+                features=[FeatureArgs(name=f.name, type=f.type) for f in group.features],
+                online_store=group.online_store.enabled,
+                ttl_days=group.online_store.ttl_days,
+                offline_store=group.offline_store.enabled,
+                table_format=group.offline_store.table_format,
+            )
+            for group in config.feature_store.feature_groups
+        ],
+    )
+
+
+def registry(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> ModelRegistryArgs:
+    reg = config.registry
+    mlflow = None
+    if reg.mlflow.enabled:
+        mlflow = MlflowArgs(
+            size=reg.mlflow.size,
+            version=reg.mlflow.version,
+            automatic_model_registration=reg.mlflow.automatic_model_registration,
+            weekly_maintenance_window_start=reg.mlflow.weekly_maintenance_window_start,
+        )
+    return ModelRegistryArgs(
+        kms_key_arn=kms_key_arn,
+        models=[
+            ModelFamilyArgs(
+                name=m.name, description=m.description, consumer_accounts=m.consumer_accounts
+            )
+            for m in reg.models
+        ],
+        images=[
+            ServingImageArgs(
+                name=i.name,
+                keep_last_images=i.keep_last_images,
+                consumer_accounts=i.consumer_accounts,
+            )
+            for i in reg.images
+        ],
+        mlflow=mlflow,
     )

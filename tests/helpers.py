@@ -40,3 +40,38 @@ def policy_json(resource: dict[str, Any], key: str = "policy") -> dict[str, Any]
 
 def children_of(plan: Plan, parent_urn: str) -> list[dict[str, Any]]:
     return [r for r in plan.resources if r["parent"] == parent_urn]
+
+
+def run_component(build: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run `build()` (registers components, returns {key: Output}) under PlatformMocks in an
+    isolated Pulumi context; returns (registrations, resolved outputs)."""
+    import asyncio
+    import contextvars
+
+    import pulumi
+    from pulumi.runtime.sync_await import _sync_await
+
+    from infra.mocks import PlatformMocks
+    from infra.plan import RecordingMonitor
+
+    def isolated() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        monitor = RecordingMonitor(PlatformMocks())
+        pulumi.runtime.set_mocks(
+            monitor.mocks, project="mlops-platform", stack="unit", preview=False, monitor=monitor
+        )
+        result: dict[str, Any] = {}
+
+        @pulumi.runtime.test
+        def program() -> None:
+            for key, value in build().items():
+                result[key] = _sync_await(pulumi.Output.from_input(value).future())
+
+        try:
+            program()
+        finally:
+            loop.close()
+        return monitor.registrations, result
+
+    return contextvars.copy_context().run(isolated)

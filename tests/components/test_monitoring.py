@@ -192,7 +192,7 @@ def test_data_quality_job_and_schedule_per_capturing_endpoint(any_shipped_plan: 
     schedules = of_type(plan, SCHEDULE)
     assert len(jobs) == len(schedules) == len(capturing)
     key = plan.outputs["kmsKeyArn"]
-    bucket = f"mlops-{plan.stack}-artifacts"
+    bucket = f"mlops-{plan.stack}-artifacts-123456789012"
     private = plan.outputs["privateSubnetIds"]
     for config in capturing:
         physical = f"mlops-{plan.stack}-{config.name}"
@@ -237,7 +237,10 @@ def test_model_monitor_role_is_least_privilege(shipped_plan: Any) -> None:
         actions = actions if isinstance(actions, list) else [actions]
         assert all("*" not in a for a in actions)
     by_sid = {s["Sid"]: s for s in statements}
-    assert by_sid["WriteReports"]["Resource"] == "arn:aws:s3:::mlops-prod-artifacts/monitoring/*"
+    assert (
+        by_sid["WriteReports"]["Resource"]
+        == "arn:aws:s3:::mlops-prod-artifacts-123456789012/monitoring/*"
+    )
 
 
 def test_no_cluster_alarms_without_a_cluster(any_shipped_plan: Plan) -> None:

@@ -164,10 +164,10 @@ def test_prod_models_are_isolated_in_private_subnets(shipped_plan: Any) -> None:
         assert len(inputs["vpcConfig"]["securityGroupIds"]) == 1
         container = inputs["primaryContainer"]
         assert container["image"] == (
-            f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlops-prod-{config.image}:latest"
+            f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlops-prod/{config.image}:latest"
         )
         assert container["modelDataUrl"] == (
-            f"s3://mlops-prod-artifacts/models/{config.model}/model.tar.gz"
+            f"s3://mlops-prod-artifacts-123456789012/models/{config.model}/model.tar.gz"
         )
 
 
@@ -188,7 +188,7 @@ def test_prod_endpoint_configs_encrypt_and_capture_requests_and_responses(
         assert capture["kmsKeyId"] == key
         assert {o["captureMode"] for o in capture["captureOptions"]} == {"Input", "Output"}
         assert capture["destinationS3Uri"] == (
-            f"s3://mlops-prod-artifacts/data-capture/mlops-prod-{config.name}"
+            f"s3://mlops-prod-artifacts-123456789012/data-capture/mlops-prod-{config.name}"
         )
         (variant,) = inputs["productionVariants"]
         assert variant["instanceType"] == config.instance_type
@@ -337,10 +337,10 @@ def test_execution_role_is_least_privilege(any_shipped_plan: Plan) -> None:
                     or "Condition" in statement
                 ), statement
         by_sid = {s["Sid"]: s for s in statements}
-        bucket = "arn:aws:s3:::mlops-" + plan.stack + "-artifacts"
+        bucket = "arn:aws:s3:::mlops-" + plan.stack + "-artifacts-123456789012"
         assert by_sid["ReadOwnModelArtifacts"]["Resource"] == f"{bucket}/models/{config.model}/*"
         assert by_sid["PullOwnServingImage"]["Resource"] == (
-            f"arn:aws:ecr:eu-west-1:123456789012:repository/mlops-{plan.stack}-{config.image}"
+            f"arn:aws:ecr:eu-west-1:123456789012:repository/mlops-{plan.stack}/{config.image}"
         )
         assert by_sid["UsePlatformKey"]["Resource"] == plan.outputs["kmsKeyArn"]
         if config.data_capture_percent:

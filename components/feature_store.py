@@ -1,0 +1,298 @@
+"""FeatureStore: SageMaker feature groups with an encrypted offline store catalogued in Glue."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from .aws_context import AwsIdentity, aws_identity
+from .context import Deployment
+from .iam import policy_document, service_role
+from .secure_bucket import SecureBucket, SecureBucketArgs
+
+# Prefix of the offline store inside the bucket: the role may write here and nowhere else.
+OFFLINE_PREFIX = "offline-store"
+MAX_FEATURE_GROUP_NAME = 64
+
+
+def account_bucket_name(deployment: Deployment, purpose: str, account_id: str) -> str:
+    """`mlops-<stack>-<purpose>-<account>`: globally unique, deterministic, <= 63 characters.
+
+    S3 names are global, so the account id keeps two accounts deploying the same stack
+    name apart. Long stack names are shortened with a hash so the name stays stable.
+    """
+    base = re.sub(r"[^a-z0-9-]", "-", deployment.name(purpose).lower())
+    name = f"{base}-{account_id}"
+    if len(name) <= 63:
+        return name
+    digest = f"{zlib.crc32(base.encode()):08x}"
+    head = base[: 63 - len(account_id) - len(digest) - 2].rstrip("-")
+    return f"{head}-{digest}-{account_id}"
+
+
+@dataclass
+class FeatureArgs:
+    """One feature definition: a name and a SageMaker type (String, Integral, Fractional)."""
+
+    name: str
+    type: str
+
+
+@dataclass
+class FeatureGroupArgs:
+    """One feature group.
+
+    Args:
+        name: Short name; the physical name is `mlops-<stack>-<name>`.
+        record_identifier: Feature whose value identifies a record.
+        event_time: Feature holding the event time (String ISO-8601 or Fractional seconds).
+        features: Typed feature definitions, including the two above.
+        description: Free text shown in SageMaker Studio.
+        online_store: Create a KMS-encrypted online store for low-latency reads.
+        ttl_days: Hard-delete online records this many days after their event time.
+        offline_store: Keep the record history in the feature-store bucket.
+        table_format: Offline table format, `Glue` or `Iceberg`.
+    """
+
+    name: str
+    record_identifier: str
+    event_time: str
+    features: Sequence[FeatureArgs]
+    description: str | None = None
+    online_store: bool = True
+    ttl_days: int | None = None
+    offline_store: bool = True
+    table_format: str = "Glue"
+
+
+@dataclass
+class FeatureStoreArgs:
+    """Inputs of a FeatureStore.
+
+    Args:
+        kms_key_arn: Key encrypting the bucket and both stores of every group.
+        feature_groups: Feature groups to create.
+        noncurrent_version_days: Days overwritten offline-store objects are kept.
+    """
+
+    kms_key_arn: pulumi.Input[str]
+    feature_groups: Sequence[FeatureGroupArgs] = field(default_factory=list)
+    noncurrent_version_days: int = 90
+
+
+class FeatureStore(pulumi.ComponentResource):
+    """SageMaker Feature Store for one stack.
+
+    One SecureBucket holds every group's offline store (under `offline-store/`), one Glue
+    database catalogues the offline tables for Athena and training jobs, and one IAM role,
+    assumed by SageMaker, may write to exactly that prefix, use exactly the stack's key and
+    manage tables in exactly that database. Each feature group encrypts its online store
+    and its offline objects with the stack's key.
+
+    Outputs: `bucket_name`, `bucket_arn`, `glue_database_name`, `feature_group_names`,
+    `feature_group_arns` (name -> ARN), `role_arn`.
+    """
+
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    glue_database_name: pulumi.Output[str]
+    feature_group_names: pulumi.Output[list[str]]
+    feature_group_arns: pulumi.Output[dict[str, str]]
+    role_arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: FeatureStoreArgs,
+        deployment: Deployment,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        # SageMaker refuses longer names; fail before anything is registered.
+        for group in args.feature_groups:
+            physical = deployment.name(group.name)
+            if len(physical) > MAX_FEATURE_GROUP_NAME:
+                raise ValueError(
+                    f"feature group name '{physical}' is longer than "
+                    f"{MAX_FEATURE_GROUP_NAME} characters; shorten the stack or group name"
+                )
+        super().__init__("mlops:data:FeatureStore", name, None, opts)
+        ident = aws_identity()
+
+        bucket = SecureBucket(
+            f"{name}-offline",
+            SecureBucketArgs(
+                bucket_name=ident.account_id.apply(
+                    lambda account: account_bucket_name(deployment, "features", account)
+                ),
+                kms_key_arn=args.kms_key_arn,
+                noncurrent_version_days=args.noncurrent_version_days,
+            ),
+            deployment,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        offline_uri = pulumi.Output.concat("s3://", bucket.bucket, "/", OFFLINE_PREFIX)
+
+        # Athena and Spark want lower-case names with underscores.
+        database_name = re.sub(r"[^a-z0-9_]", "_", deployment.name("features").lower())
+        database = aws.glue.CatalogDatabase(
+            f"{name}-catalog",
+            name=database_name,
+            description=f"Offline feature store tables of stack {deployment.stack}",
+            location_uri=offline_uri,
+            tags=deployment.tagged(database_name),
+            opts=deployment.stateful(self),
+        )
+
+        role_name = deployment.name("feature-store")
+        role = service_role(
+            f"{name}-role",
+            deployment,
+            role_name=role_name,
+            services=["sagemaker.amazonaws.com"],
+            parent=self,
+            description="SageMaker Feature Store writes offline records and Glue tables",
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            role=role.id,
+            policy=self._role_policy(ident, bucket.arn, args.kms_key_arn, database_name),
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+
+        names: list[pulumi.Output[str]] = []
+        arns: dict[str, pulumi.Output[str]] = {}
+        for group in args.feature_groups:
+            feature_group = self._feature_group(
+                name, group, deployment, args, role.arn, offline_uri, database.name, policy
+            )
+            names.append(feature_group.feature_group_name)
+            arns[group.name] = feature_group.arn
+
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.glue_database_name = database.name
+        self.feature_group_names = pulumi.Output.all(*names)
+        self.feature_group_arns = (
+            pulumi.Output.all(**arns) if arns else pulumi.Output.from_input({})
+        )
+        self.role_arn = role.arn
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "bucket_arn": self.bucket_arn,
+                "glue_database_name": self.glue_database_name,
+                "feature_group_names": self.feature_group_names,
+                "feature_group_arns": self.feature_group_arns,
+                "role_arn": self.role_arn,
+            }
+        )
+
+    @staticmethod
+    def _role_policy(
+        ident: AwsIdentity,
+        bucket_arn: pulumi.Output[str],
+        kms_key_arn: pulumi.Input[str],
+        database_name: str,
+    ) -> pulumi.Output[str]:
+        glue = pulumi.Output.concat(
+            "arn:", ident.partition, ":glue:", ident.region, ":", ident.account_id, ":"
+        )
+        return policy_document(
+            [
+                {
+                    "Sid": "WriteOfflineStore",
+                    "Effect": "Allow",
+                    "Action": ["s3:PutObject", "s3:GetObject", "s3:PutObjectAcl"],
+                    "Resource": pulumi.Output.concat(bucket_arn, f"/{OFFLINE_PREFIX}/*"),
+                },
+                {
+                    "Sid": "LocateOfflineStoreBucket",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:ListBucket"],
+                    "Resource": bucket_arn,
+                },
+                {
+                    "Sid": "EncryptWithStackKey",
+                    "Effect": "Allow",
+                    "Action": [
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:GenerateDataKey",
+                        "kms:DescribeKey",
+                    ],
+                    "Resource": kms_key_arn,
+                },
+                {
+                    "Sid": "ManageOfflineTables",
+                    "Effect": "Allow",
+                    "Action": [
+                        "glue:GetDatabase",
+                        "glue:GetTable",
+                        "glue:CreateTable",
+                        "glue:UpdateTable",
+                        "glue:GetPartition",
+                        "glue:GetPartitions",
+                        "glue:CreatePartition",
+                        "glue:BatchCreatePartition",
+                    ],
+                    "Resource": [
+                        pulumi.Output.concat(glue, "catalog"),
+                        pulumi.Output.concat(glue, "database/", database_name),
+                        pulumi.Output.concat(glue, "table/", database_name, "/*"),
+                    ],
+                },
+            ]
+        )
+
+    def _feature_group(
+        self,
+        name: str,
+        group: FeatureGroupArgs,
+        deployment: Deployment,
+        args: FeatureStoreArgs,
+        role_arn: pulumi.Output[str],
+        offline_uri: pulumi.Output[str],
+        database_name: pulumi.Output[str],
+        policy: aws.iam.RolePolicy,
+    ) -> aws.sagemaker.FeatureGroup:
+        online: dict[str, object] | None = None
+        if group.online_store:
+            online = {
+                "enable_online_store": True,
+                "security_config": {"kms_key_id": args.kms_key_arn},
+            }
+            if group.ttl_days is not None:
+                online["ttl_duration"] = {"unit": "Days", "value": group.ttl_days}
+        offline: dict[str, object] | None = None
+        if group.offline_store:
+            offline = {
+                "s3_storage_config": {"s3_uri": offline_uri, "kms_key_id": args.kms_key_arn},
+                "data_catalog_config": {
+                    "catalog": "AwsDataCatalog",
+                    "database": database_name,
+                    "table_name": group.name.replace("-", "_"),
+                },
+                "table_format": group.table_format,
+            }
+        physical = deployment.name(group.name)
+        return aws.sagemaker.FeatureGroup(
+            f"{name}-{group.name}",
+            feature_group_name=physical,
+            description=group.description,
+            record_identifier_feature_name=group.record_identifier,
+            event_time_feature_name=group.event_time,
+            feature_definitions=[
+                {"feature_name": f.name, "feature_type": f.type} for f in group.features
+            ],
+            online_store_config=online,
+            offline_store_config=offline,
+            role_arn=role_arn,
+            tags=deployment.tagged(physical),
+            # SageMaker checks the role's permissions when the group is created.
+            opts=deployment.stateful(self, depends_on=[policy]),
+        )
