@@ -9,7 +9,7 @@ stack file -> config -> PlatformKey ─┬─> Network
 
 import pulumi
 
-from components import Network, PlatformKey
+from components import Network, PlatformKey, TrainingCluster
 from infra import args
 from infra.config.loader import config_from_pulumi_or_exit
 
@@ -26,3 +26,19 @@ pulumi.export("kmsKeyAlias", key.alias_name)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
+
+if config.training.enabled:
+    training = TrainingCluster(
+        "training",
+        args.training(
+            config,
+            kms_key_arn=key.arn,
+            private_subnet_ids=network.private_subnet_ids,
+            # Data the training teams reach: feature store + artifact buckets, model groups.
+            workload_bucket_arns=[],
+            model_package_group_arns=[],
+        ),
+        deployment,
+    )
+    pulumi.export("eksClusterName", training.cluster_name)
+    pulumi.export("eksNodeGroupNames", training.node_group_names)
