@@ -133,9 +133,9 @@ class TrainingCluster(pulumi.ComponentResource):
         deployment: Deployment,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("mlops:training:TrainingCluster", name, None, opts)
         if not any(group.kind == "system" for group in args.node_groups):
             raise ValueError("a TrainingCluster needs a node group of kind 'system'")
+        super().__init__("mlops:training:TrainingCluster", name, None, opts)
         physical = deployment.name("training")
         identity = aws_identity()
         child = pulumi.ResourceOptions(parent=self)
