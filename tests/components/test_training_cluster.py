@@ -555,6 +555,16 @@ GROUP = "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/fraud-dete
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/test"
 
 
+class OptionsMonitor(RecordingMonitor):
+    """Also keeps the resource options the plan document leaves out (ignoreChanges)."""
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if self.registrations and self.registrations[-1]["urn"] == response.urn:
+            self.registrations[-1]["ignoreChanges"] = list(request.ignoreChanges)
+        return response
+
+
 def run_component(build: Callable[[], object]) -> list[dict[str, Any]]:
     """Register what `build` creates under the platform mocks; return the registrations."""
 
@@ -562,7 +572,7 @@ def run_component(build: Callable[[], object]) -> list[dict[str, Any]]:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         mocks = PlatformMocks()
-        monitor = RecordingMonitor(mocks)
+        monitor = OptionsMonitor(mocks)
         pulumi.runtime.set_mocks(
             mocks, project=PROJECT, stack="unit", preview=False, monitor=monitor
         )
@@ -673,3 +683,10 @@ def test_a_cluster_without_a_system_group_is_refused() -> None:
     args = cluster_args(node_groups=[NodeGroupArgs("cpu", "cpu", ["m6i.large"], 0, 0, 2)])
     with pytest.raises(ValueError, match="kind 'system'"):
         TrainingCluster("training", args, DEPLOYMENT)
+
+
+def test_the_autoscaler_owns_desired_size_after_creation(unit_resources) -> None:
+    groups = [r for r in unit_resources if r["type"] == NODE_GROUP]
+    assert len(groups) == 2
+    for group in groups:
+        assert group["ignoreChanges"] == ["scalingConfig.desiredSize"]
