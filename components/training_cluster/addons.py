@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -25,7 +24,6 @@ from .node_groups import NODE_KIND_LABEL
 BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 # Need running nodes to become ACTIVE.
 AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
-ADDONS = (*BEFORE_NODES, *AFTER_NODES)
 
 _ON_SYSTEM_NODES = {NODE_KIND_LABEL: "system"}
 
@@ -36,18 +34,6 @@ ADDON_CONFIGURATION: dict[str, dict] = {
     "coredns": {"nodeSelector": _ON_SYSTEM_NODES},
     "aws-ebs-csi-driver": {"controller": {"nodeSelector": _ON_SYSTEM_NODES}},
 }
-
-
-@dataclass(frozen=True)
-class Addons:
-    """The installed add-ons, split by when they can be installed."""
-
-    before_nodes: dict[str, aws.eks.Addon]
-    after_nodes: dict[str, aws.eks.Addon]
-
-    @property
-    def all(self) -> dict[str, aws.eks.Addon]:
-        return {**self.before_nodes, **self.after_nodes}
 
 
 def _addon(

@@ -120,6 +120,7 @@ def cluster_autoscaler(
     deployment: Deployment,
     *,
     cluster_name: pulumi.Input[str],
+    physical_cluster_name: str,
     identity: AwsIdentity,
     image: str,
     provider: k8s.Provider,
@@ -134,7 +135,7 @@ def cluster_autoscaler(
         service=POD_IDENTITY_SERVICE,
         parent=parent,
         statements=autoscaler_statements(
-            cluster_name=cluster_name,
+            cluster_name=physical_cluster_name,
             partition=identity.partition,
             region=deployment.region,
             account_id=identity.account_id,

@@ -302,6 +302,7 @@ class TrainingCluster(pulumi.ComponentResource):
             f"{name}-cluster-autoscaler",
             deployment,
             cluster_name=cluster.name,
+            physical_cluster_name=physical,
             identity=identity,
             image=args.autoscaler_image or AUTOSCALER_IMAGES[args.kubernetes_version],
             provider=provider,

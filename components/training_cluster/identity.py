@@ -172,7 +172,7 @@ def workload_statements(
 
 def autoscaler_statements(
     *,
-    cluster_name: pulumi.Input[str],
+    cluster_name: str,
     partition: pulumi.Input[str],
     region: str,
     account_id: pulumi.Input[str],
@@ -202,9 +202,7 @@ def autoscaler_statements(
             ),
             "Condition": {
                 "StringEquals": {
-                    pulumi.Output.concat(
-                        "aws:ResourceTag/k8s.io/cluster-autoscaler/", cluster_name
-                    ): "owned"
+                    f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"
                 }
             },
         },
