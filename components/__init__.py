@@ -14,6 +14,7 @@ from .network import ExistingVpcArgs, Network, NetworkArgs
 from .platform_key import PlatformKey
 from .secure_bucket import SecureBucket, SecureBucketArgs
 from .serving_endpoint import ServingEndpoint, ServingEndpointArgs
+from .training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster, TrainingClusterArgs
 
 __all__ = [
     "Deployment",
@@ -30,10 +31,14 @@ __all__ = [
     "MonitoringArgs",
     "Network",
     "NetworkArgs",
+    "NodeGroupArgs",
     "PlatformKey",
     "SecureBucket",
     "SecureBucketArgs",
     "ServingEndpoint",
     "ServingEndpointArgs",
     "ServingImageArgs",
+    "TeamArgs",
+    "TrainingCluster",
+    "TrainingClusterArgs",
 ]

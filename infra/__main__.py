@@ -2,8 +2,8 @@
 
 stack file -> config -> PlatformKey ─┬─> Network
                                      ├─> FeatureStore ──┐
-                                     ├─> ModelRegistry ─┼─> TrainingCluster
-                                     │                  └─> ServingEndpoints ─> Monitoring
+                                     ├─> ModelRegistry ─┼─> TrainingCluster ─┐
+                                     │                  └─> ServingEndpoints ─┴─> Monitoring
                                      └─> CiAccess
 """
 
@@ -16,6 +16,7 @@ from components import (
     Network,
     PlatformKey,
     ServingEndpoint,
+    TrainingCluster,
 )
 from infra import args
 from infra.config.loader import config_from_pulumi_or_exit
@@ -27,6 +28,22 @@ key = PlatformKey("platform-key", deployment)
 network = Network("network", args.network(config, key.arn), deployment)
 feature_store = FeatureStore("feature-store", args.feature_store(config, key.arn), deployment)
 registry = ModelRegistry("model-registry", args.registry(config, key.arn), deployment)
+
+training = None
+if config.training.enabled:
+    training = TrainingCluster(
+        "training",
+        args.training(
+            config,
+            kms_key_arn=key.arn,
+            private_subnet_ids=network.private_subnet_ids,
+            workload_bucket_arns=[feature_store.bucket_arn, registry.artifact_bucket_arn],
+            model_package_group_arns=[
+                registry.model_package_group_arns[model.name] for model in config.registry.models
+            ],
+        ),
+        deployment,
+    )
 
 serving = {
     endpoint: ServingEndpoint(f"endpoint-{endpoint}", endpoint_args, deployment)
@@ -53,7 +70,7 @@ monitoring = Monitoring(
         subnet_ids=network.private_subnet_ids,
         artifact_bucket_name=registry.artifact_bucket_name,
         artifact_bucket_arn=registry.artifact_bucket_arn,
-        cluster_name=None,
+        cluster_name=training.cluster_name if training else None,
     ),
     deployment,
 )
@@ -73,6 +90,9 @@ pulumi.export("modelPackageGroupNames", registry.model_package_group_names)
 pulumi.export("ecrRepositoryUrls", registry.repository_urls)
 if registry.mlflow_tracking_server_arn is not None:
     pulumi.export("mlflowTrackingServerArn", registry.mlflow_tracking_server_arn)
+if training is not None:
+    pulumi.export("eksClusterName", training.cluster_name)
+    pulumi.export("eksNodeGroupNames", training.node_group_names)
 pulumi.export("endpointNames", [endpoint.endpoint_name for endpoint in serving.values()])
 pulumi.export("alertTopicArn", monitoring.topic_arn)
 pulumi.export("alarmNames", monitoring.alarm_names)

@@ -30,6 +30,7 @@ from components.serving_endpoint import (
     ServingEndpoint,
     ServingEndpointArgs,
 )
+from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingClusterArgs
 
 from .config import PlatformConfig
 
@@ -237,4 +238,51 @@ def registry(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> ModelReg
             for i in reg.images
         ],
         mlflow=mlflow,
+    )
+
+
+def training(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    private_subnet_ids: pulumi.Input[list[str]],
+    workload_bucket_arns: list[pulumi.Input[str]],
+    model_package_group_arns: list[pulumi.Input[str]],
+) -> TrainingClusterArgs:
+    t = config.training
+    return TrainingClusterArgs(
+        kubernetes_version=t.kubernetes_version,
+        private_subnet_ids=private_subnet_ids,
+        kms_key_arn=kms_key_arn,
+        node_groups=[
+            NodeGroupArgs(
+                name=g.name,
+                kind=g.kind,
+                instance_types=g.instance_types,
+                min_size=g.min,
+                desired_size=g.desired,
+                max_size=g.max,
+                spot=g.capacity == "spot",
+                disk_size_gib=g.disk_size_gib,
+            )
+            for g in t.node_groups
+        ],
+        teams=[
+            TeamArgs(
+                name=team.name,
+                cpu_quota=team.cpu_quota,
+                memory_quota_gib=team.memory_quota_gib,
+                gpu_quota=team.gpu_quota,
+                service_account=team.service_account,
+                s3_read_prefixes=team.s3_read_prefixes,
+                s3_write_prefixes=team.s3_write_prefixes,
+            )
+            for team in t.teams
+        ],
+        workload_bucket_arns=workload_bucket_arns,
+        model_package_group_arns=model_package_group_arns,
+        endpoint_public_access=bool(t.endpoint_public_access),
+        public_access_cidrs=[str(c) for c in t.public_access_cidrs],
+        admin_role_arns=t.admin_role_arns,
+        log_retention_days=config.monitoring.log_retention_days or 90,
     )

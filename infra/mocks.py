@@ -67,6 +67,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
             "aws:cloudwatch/logGroup:LogGroup": self._log_group,
             "aws:ec2/vpc:Vpc": lambda i, n: {"cidrBlock": i.get("cidrBlock", "10.0.0.0/16")},
             "aws:eks/cluster:Cluster": self._eks_cluster,
+            "aws:eks/nodeGroup:NodeGroup": self._eks_node_group,
+            "aws:ec2/launchTemplate:LaunchTemplate": lambda i, n: {
+                "latestVersion": 1,
+                "defaultVersion": 1,
+            },
             "aws:ecr/repository:Repository": self._ecr_repository,
         }
 
@@ -168,6 +173,19 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 {"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/MOCK"}]}
             ],
             "status": "ACTIVE",
+        }
+
+    def _eks_node_group(self, inputs: State, physical: str) -> State:
+        cluster = inputs.get("clusterName", "cluster")
+        # `_physical_name` picks clusterName first; the node group's own name is this one.
+        physical = inputs.get("nodeGroupName", physical)
+        return {
+            "arn": (
+                f"arn:aws:eks:{self.region}:{self.account_id}:nodegroup/{cluster}/{physical}/mock"
+            ),
+            "id": f"{cluster}:{physical}",
+            "status": "ACTIVE",
+            "resources": [{"autoscalingGroups": [{"name": f"eks-{physical}-mock"}]}],
         }
 
     def _ecr_repository(self, inputs: State, physical: str) -> State:

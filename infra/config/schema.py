@@ -13,7 +13,7 @@ from .monitoring import DEFAULT_LOG_RETENTION_DAYS, MonitoringConfig
 from .network import NetworkConfig
 from .registry import RegistryConfig
 from .serving import ServingConfig
-from .training import TrainingConfig
+from .training import TrainingConfig, check_training_for_environment
 
 SCHEMA_VERSION = 1
 
@@ -118,6 +118,7 @@ class PlatformConfig(ConfigModel):
             net.flow_log_retention_days = self.monitoring.log_retention_days
         if self.training.endpoint_public_access is None:
             self.training.endpoint_public_access = self.environment == "dev"
+        check_training_for_environment(self.training, self.environment)
 
         if prod:
             if net.existing_vpc is None and net.az_count < 3:

@@ -1,12 +1,36 @@
-"""`mlops-platform:training` — the EKS training cluster."""
+"""`mlops-platform:training` — the EKS training cluster.
+
+A stack without node groups has no training cluster. With node groups, the rules below
+catch what EKS, EC2 or the cluster autoscaler would otherwise reject (or silently accept
+and mis-schedule) only at deploy time.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from .base import ConfigModel, IamRoleArn, ResourceName
+from components.training_cluster.instances import InstanceTypeError, parse_instance_type
+
+from .base import ConfigModel, IamRoleArn, ResourceName, check_unique_names, rule_error
+
+# Versions both EKS (standard support) and the bundled kubernetes-validate schemas cover, so
+# every Kubernetes object the program renders can be checked against the cluster's version.
+SUPPORTED_KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
+
+# Namespaces Kubernetes itself owns; a team namespace must not take them over.
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
+_RFC1918 = tuple(
+    ipaddress.IPv4Network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
+
+# An S3 key prefix: '' (the whole bucket) or path segments ending in '/'. No wildcards, so
+# an IAM policy built from it grants exactly the prefix named.
+S3Prefix = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9!_.()'-]+/)*$", max_length=512)]
+DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
 
 
 class NodeGroup(ConfigModel):
@@ -25,6 +49,57 @@ class NodeGroup(ConfigModel):
     max: int = Field(default=1, ge=1, description="Maximum size.")
     disk_size_gib: int = Field(default=100, ge=20, le=16384, description="Root volume (gp3).")
 
+    @model_validator(mode="after")
+    def _consistent(self) -> NodeGroup:
+        parsed = []
+        for index, name in enumerate(self.instance_types):
+            try:
+                parsed.append(parse_instance_type(name))
+            except InstanceTypeError as exc:
+                raise rule_error(f"instanceTypes[{index}]", str(exc)) from None
+        for index, itype in enumerate(parsed):
+            if self.kind == "gpu" and not itype.is_gpu:
+                raise rule_error(
+                    f"instanceTypes[{index}]",
+                    f"'{itype.name}' has no GPU; a gpu group takes only GPU instance types "
+                    "(g5, g6, g6e, p4d, p5)",
+                )
+            if self.kind != "gpu" and itype.is_gpu:
+                raise rule_error(
+                    f"instanceTypes[{index}]",
+                    f"'{itype.name}' is a GPU instance type; put it in a node group of kind "
+                    f"'gpu' (this one is '{self.kind}')",
+                )
+            if itype.name in self.instance_types[:index]:
+                raise rule_error(f"instanceTypes[{index}]", f"'{itype.name}' is listed twice")
+            if itype.architecture != parsed[0].architecture:
+                raise rule_error(
+                    f"instanceTypes[{index}]",
+                    f"'{itype.name}' is {itype.architecture} but '{parsed[0].name}' is "
+                    f"{parsed[0].architecture}; one node group runs one AMI architecture",
+                )
+            if itype.gpus != parsed[0].gpus:
+                raise rule_error(
+                    f"instanceTypes[{index}]",
+                    f"'{itype.name}' has {itype.gpus} GPUs but '{parsed[0].name}' has "
+                    f"{parsed[0].gpus}; the autoscaler sizes a group from one GPU count",
+                )
+        if self.kind == "system" and self.capacity != "onDemand":
+            raise rule_error(
+                "capacity", "system node groups run cluster add-ons and must be 'onDemand'"
+            )
+        if self.min > self.max:
+            raise rule_error("min", f"min ({self.min}) is larger than max ({self.max})")
+        if self.desired < self.min:
+            raise rule_error("desired", f"desired ({self.desired}) is below min ({self.min})")
+        if self.desired > self.max:
+            raise rule_error("desired", f"desired ({self.desired}) is above max ({self.max})")
+        return self
+
+    @property
+    def gpus_per_node(self) -> int:
+        return parse_instance_type(self.instance_types[0]).gpus
+
 
 class Team(ConfigModel):
     """A team that gets its own namespace, quotas and workload identity."""
@@ -33,17 +108,50 @@ class Team(ConfigModel):
     cpu_quota: int = Field(default=64, ge=1, description="Requested CPU cores, summed.")
     memory_quota_gib: int = Field(default=256, ge=1, description="Requested memory, summed.")
     gpu_quota: int = Field(default=0, ge=0, description="Requested nvidia.com/gpu, summed.")
+    service_account: DnsLabel = Field(
+        default="training", description="Service account training pods run as."
+    )
+    s3_read_prefixes: list[S3Prefix] = Field(
+        default_factory=lambda: [""],
+        description="Key prefixes the team may read in the workload buckets ('' = all).",
+    )
+    s3_write_prefixes: list[S3Prefix] | None = Field(
+        default=None,
+        description="Key prefixes the team may write in the workload buckets "
+        "(default: 'teams/<name>/').",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name in RESERVED_NAMESPACES or name.startswith("kube-"):
+            raise ValueError(f"'{name}' is a namespace Kubernetes reserves")
+        return name
+
+    @model_validator(mode="after")
+    def _default_write_prefix(self) -> Team:
+        if self.s3_write_prefixes is None:
+            self.s3_write_prefixes = [f"teams/{self.name}/"]
+        for index, prefix in enumerate(self.s3_write_prefixes):
+            if prefix == "":
+                raise rule_error(
+                    f"s3WritePrefixes[{index}]",
+                    "write access to a whole bucket is not allowed; name a prefix "
+                    f"such as 'teams/{self.name}/'",
+                )
+        return self
 
 
 class TrainingConfig(ConfigModel):
-    """EKS cluster for CPU and GPU training."""
+    """EKS cluster for CPU and GPU training (none when `nodeGroups` is empty)."""
 
     kubernetes_version: str = Field(default="1.33", description="EKS Kubernetes version.")
     endpoint_public_access: bool | None = Field(
         default=None,
-        description="Expose the API endpoint publicly (never in prod). Default: dev only.",
+        description="Expose the API endpoint publicly, to publicAccessCidrs only. Default: "
+        "dev when publicAccessCidrs are given, otherwise private.",
     )
-    public_access_cidrs: list[str] = Field(
+    public_access_cidrs: list[ipaddress.IPv4Network] = Field(
         default_factory=list, description="CIDRs allowed to reach a public API endpoint."
     )
     admin_role_arns: list[IamRoleArn] = Field(
@@ -51,3 +159,105 @@ class TrainingConfig(ConfigModel):
     )
     node_groups: list[NodeGroup] = Field(default_factory=list, description="Node groups.")
     teams: list[Team] = Field(default_factory=list, description="Teams with namespaces.")
+
+    @field_validator("kubernetes_version", mode="before")
+    @classmethod
+    def _supported_version(cls, version: object) -> object:
+        if str(version) not in SUPPORTED_KUBERNETES_VERSIONS:
+            raise ValueError(
+                f"unsupported Kubernetes version '{version}' (supported: "
+                f'{", ".join(SUPPORTED_KUBERNETES_VERSIONS)}; quote it in YAML, e.g. "1.30")'
+            )
+        return str(version)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrainingConfig:
+        check_unique_names(self.node_groups, "nodeGroups")
+        check_unique_names(self.teams, "teams")
+        for index, arn in enumerate(self.admin_role_arns):
+            if arn in self.admin_role_arns[:index]:
+                raise rule_error(f"adminRoleArns[{index}]", f"'{arn}' is listed twice")
+        for index, cidr in enumerate(self.public_access_cidrs):
+            if any(cidr.subnet_of(private) for private in _RFC1918):
+                raise rule_error(
+                    f"publicAccessCidrs[{index}]",
+                    f"{cidr} is a private range; the public endpoint only sees public source "
+                    "addresses (clients inside the VPC use the private endpoint)",
+                )
+            if cidr in self.public_access_cidrs[:index]:
+                raise rule_error(f"publicAccessCidrs[{index}]", f"{cidr} is listed twice")
+        # Public only when asked for with an allow-list; dev's public default needs CIDRs.
+        if self.endpoint_public_access is None and not self.public_access_cidrs:
+            self.endpoint_public_access = False
+
+        if not self.node_groups:
+            if self.teams:
+                raise rule_error("teams", "teams need a cluster: add nodeGroups")
+            return self
+        if not any(group.kind == "system" for group in self.node_groups):
+            raise rule_error(
+                "nodeGroups", "needs a node group of kind 'system' for the cluster add-ons"
+            )
+        capacity = self.max_gpus
+        for index, team in enumerate(self.teams):
+            if team.gpu_quota > capacity:
+                raise rule_error(
+                    f"teams[{index}].gpuQuota",
+                    f"{team.gpu_quota} GPUs exceeds what the gpu node groups can ever hold "
+                    f"({capacity} at their max size)",
+                )
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the stack has a training cluster."""
+        return bool(self.node_groups)
+
+    @property
+    def max_gpus(self) -> int:
+        """GPUs in the cluster when every gpu node group is at its max size."""
+        return sum(g.max * g.gpus_per_node for g in self.node_groups if g.kind == "gpu")
+
+
+def check_training_for_environment(training: TrainingConfig, environment: str) -> None:
+    """Rules that depend on the environment kind; paths start at `training`.
+
+    Called by the root model after environment defaults are applied.
+    """
+    public = bool(training.endpoint_public_access)
+    if public and not training.public_access_cidrs:
+        raise rule_error(
+            "training.publicAccessCidrs",
+            "a public API endpoint needs an allow-list of CIDRs (publicAccessCidrs)",
+        )
+    if not public and training.public_access_cidrs:
+        raise rule_error(
+            "training.publicAccessCidrs",
+            f"has no effect on a private API endpoint ({environment} defaults to private; "
+            "set endpointPublicAccess: true or remove the CIDRs)",
+        )
+    if environment == "prod":
+        for index, cidr in enumerate(training.public_access_cidrs):
+            if cidr.prefixlen == 0:
+                raise rule_error(
+                    f"training.publicAccessCidrs[{index}]",
+                    f"{cidr} opens the prod API endpoint to the internet; name your ranges",
+                )
+    if not training.enabled:
+        return
+    if environment == "prod" and not any(
+        g.kind == "system" and g.capacity == "onDemand" and g.min >= 2 for g in training.node_groups
+    ):
+        index, _ = next((i, g) for i, g in enumerate(training.node_groups) if g.kind == "system")
+        raise rule_error(
+            f"training.nodeGroups[{index}].min",
+            "prod needs an on-demand system node group with min >= 2, so cluster add-ons "
+            "run on nodes in at least 2 AZs",
+        )
+    if environment == "dev":
+        for index, group in enumerate(training.node_groups):
+            if group.kind == "gpu" and group.min > 0:
+                raise rule_error(
+                    f"training.nodeGroups[{index}].min",
+                    f"dev GPU node groups scale from zero (min 0, got {group.min})",
+                )

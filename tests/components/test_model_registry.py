@@ -127,7 +127,8 @@ def test_consumers_may_decrypt_objects_of_the_artifact_bucket_only(
     plan = shipped_plan("prod")
     bucket_arn = f"arn:aws:s3:::{plan.outputs['artifactBucketName']}"
     consumers = {a for m in plan.config.registry.models for a in m.consumer_accounts}
-    grants = of_type(plan, "aws:kms/grant:Grant")
+    registry = next(r["urn"] for r in plan.resources if r["type"] == "mlops:registry:ModelRegistry")
+    grants = [g for g in of_type(plan, "aws:kms/grant:Grant") if g["parent"] == registry]
     assert {g["inputs"]["granteePrincipal"] for g in grants} == {
         f"arn:aws:iam::{a}:root" for a in consumers
     }
@@ -137,7 +138,11 @@ def test_consumers_may_decrypt_objects_of_the_artifact_bucket_only(
         assert grant["inputs"]["constraints"] == [
             {"encryptionContextSubset": {"aws:s3:arn": bucket_arn}}
         ]
-    assert of_type(shipped_plan("dev"), "aws:kms/grant:Grant") == []
+    dev = shipped_plan("dev")
+    dev_registry = next(
+        r["urn"] for r in dev.resources if r["type"] == "mlops:registry:ModelRegistry"
+    )
+    assert [g for g in of_type(dev, "aws:kms/grant:Grant") if g["parent"] == dev_registry] == []
 
 
 def test_repositories_scan_on_push_immutable_and_kms(any_shipped_plan: Plan) -> None:

@@ -164,7 +164,11 @@ def test_rollback_alarm_names_match_the_alarms_created(any_shipped_plan: Plan) -
 def test_alarms_are_created_after_their_endpoint(shipped_plan: Any) -> None:
     plan = shipped_plan("prod")
     endpoint_urns = {r["inputs"]["name"]: r["urn"] for r in of_type(plan, ENDPOINT)}
-    for alarm in of_type(plan, ALARM):
+    endpoint_alarms = [
+        a for a in of_type(plan, ALARM) if a["inputs"]["namespace"] == "AWS/SageMaker"
+    ]
+    assert endpoint_alarms
+    for alarm in endpoint_alarms:
         endpoint = alarm["inputs"]["dimensions"]["EndpointName"]
         assert endpoint_urns[endpoint] in alarm["dependsOn"]
 
@@ -243,11 +247,17 @@ def test_model_monitor_role_is_least_privilege(shipped_plan: Any) -> None:
     )
 
 
-def test_no_cluster_alarms_without_a_cluster(any_shipped_plan: Plan) -> None:
-    assert of_type(any_shipped_plan, ADDON) == []
-    assert all(
-        a["inputs"]["namespace"] == "AWS/SageMaker" for a in of_type(any_shipped_plan, ALARM)
-    )
+def test_shipped_clusters_get_container_insights_and_cluster_alarms(
+    any_shipped_plan: Plan,
+) -> None:
+    cluster = any_shipped_plan.outputs["eksClusterName"]
+    addons = [a for a in of_type(any_shipped_plan, ADDON)
+              if a["inputs"]["addonName"] == "amazon-cloudwatch-observability"]  # fmt: skip
+    assert [a["inputs"]["clusterName"] for a in addons] == [cluster]
+    cluster_alarms = [a for a in of_type(any_shipped_plan, ALARM)
+                      if a["inputs"]["namespace"] == "ContainerInsights"]  # fmt: skip
+    assert cluster_alarms
+    assert all(a["inputs"]["dimensions"]["ClusterName"] == cluster for a in cluster_alarms)
 
 
 # -- the component on its own ---------------------------------------------------------------

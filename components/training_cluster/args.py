@@ -1,0 +1,111 @@
+"""Typed inputs of a TrainingCluster: plain data and `pulumi.Input`s, no stack config."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+
+NodeKind = Literal["system", "cpu", "gpu"]
+
+
+@dataclass
+class NodeGroupArgs:
+    """One managed node group.
+
+    Args:
+        name: Node group name, unique in the cluster.
+        kind: `system` runs the cluster add-ons (on-demand); `cpu` and `gpu` run training.
+            GPU groups get the `nvidia.com/gpu=true:NoSchedule` taint, so only pods that
+            ask for GPUs (and tolerate the taint) land on the expensive nodes.
+        instance_types: EC2 instance types (one architecture, one GPU count).
+        min_size: Minimum size; 0 lets the autoscaler remove every node of the group.
+        desired_size: Size at creation; afterwards the autoscaler owns it.
+        max_size: Maximum size.
+        spot: Use spot capacity (interruptible, much cheaper for retryable training).
+        disk_size_gib: Encrypted gp3 root volume size.
+    """
+
+    name: str
+    kind: NodeKind
+    instance_types: Sequence[str]
+    min_size: int
+    desired_size: int
+    max_size: int
+    spot: bool = False
+    disk_size_gib: int = 100
+
+
+@dataclass
+class TeamArgs:
+    """A team: its namespace, quotas and workload identity.
+
+    Args:
+        name: Team name; also its namespace.
+        cpu_quota: Sum of CPU requests (cores) allowed in the namespace.
+        memory_quota_gib: Sum of memory requests (GiB) allowed in the namespace.
+        gpu_quota: Sum of `nvidia.com/gpu` requests allowed in the namespace.
+        service_account: Service account the team's training pods run as; it is bound to
+            the team's IAM role through EKS Pod Identity.
+        s3_read_prefixes: Key prefixes readable in every workload bucket ('' = the bucket).
+        s3_write_prefixes: Key prefixes writable in every workload bucket.
+    """
+
+    name: str
+    cpu_quota: int
+    memory_quota_gib: int
+    gpu_quota: int = 0
+    service_account: str = "training"
+    s3_read_prefixes: Sequence[str] = ("",)
+    s3_write_prefixes: Sequence[str] | None = None
+
+    @property
+    def write_prefixes(self) -> Sequence[str]:
+        return (
+            self.s3_write_prefixes
+            if self.s3_write_prefixes is not None
+            else (f"teams/{self.name}/",)
+        )
+
+
+@dataclass
+class TrainingClusterArgs:
+    """Inputs of a TrainingCluster.
+
+    Args:
+        kubernetes_version: EKS Kubernetes version (`1.33`); also the version the rendered
+            Kubernetes objects are written for.
+        private_subnet_ids: Subnets of the control-plane ENIs and of every node group.
+        kms_key_arn: Key for secrets envelope encryption, the control-plane log group, node
+            root volumes and EBS volumes of the default storage class.
+        node_groups: Managed node groups; at least one of kind `system`.
+        teams: Teams with a namespace each.
+        workload_bucket_arns: Buckets training workloads read (and write under their
+            prefixes), e.g. the feature-store offline store and the artifact bucket.
+        model_package_group_arns: Model package groups training workloads may describe and
+            register model versions in.
+        endpoint_public_access: Also expose the API endpoint publicly (to
+            `public_access_cidrs` only). The private endpoint is always on.
+        public_access_cidrs: CIDRs allowed to reach a public API endpoint.
+        admin_role_arns: IAM roles granted cluster-admin through EKS access entries.
+        log_retention_days: Retention of the control-plane log group.
+        autoscaler_image: Cluster-autoscaler image; defaults to the release matching the
+            Kubernetes minor version.
+        device_plugin_image: NVIDIA device plugin image.
+    """
+
+    kubernetes_version: str
+    private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    kms_key_arn: pulumi.Input[str]
+    node_groups: Sequence[NodeGroupArgs]
+    teams: Sequence[TeamArgs] = ()
+    workload_bucket_arns: Sequence[pulumi.Input[str]] = ()
+    model_package_group_arns: Sequence[pulumi.Input[str]] = ()
+    endpoint_public_access: bool = False
+    public_access_cidrs: Sequence[str] = ()
+    admin_role_arns: Sequence[str] = ()
+    log_retention_days: int = 90
+    autoscaler_image: str | None = None
+    device_plugin_image: str = "nvcr.io/nvidia/k8s-device-plugin:v0.17.0"

@@ -1,0 +1,326 @@
+"""TrainingCluster: a private EKS cluster for CPU and GPU training, shared by teams."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from ..aws_context import aws_identity
+from ..context import Deployment
+from ..logs import encrypted_log_group
+from .addons import addons_after_nodes, addons_before_nodes, encrypted_storage_class
+from .args import TrainingClusterArgs
+from .autoscaler import AUTOSCALER_IMAGES, cluster_autoscaler
+from .device_plugin import device_plugin_daemonset
+from .identity import EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, role_with_policies
+from .node_groups import node_group
+from .workloads import TeamNamespace
+
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Operations the Auto Scaling service needs on the key to launch nodes whose root volumes
+# it encrypts (AWS's documented grant for customer-managed keys on launch templates).
+VOLUME_KEY_OPERATIONS = (
+    "Encrypt",
+    "Decrypt",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "DescribeKey",
+    "CreateGrant",
+)
+
+
+def kubeconfig(
+    cluster_name: pulumi.Input[str],
+    endpoint: pulumi.Input[str],
+    ca_data: pulumi.Input[str],
+    region: str,
+) -> pulumi.Output[str]:
+    """A kubeconfig that authenticates with `aws eks get-token` (no stored credentials)."""
+
+    def render(values: list[str]) -> str:
+        name, server, ca = values
+        return json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [
+                    {"name": name, "cluster": {"server": server, "certificate-authority-data": ca}}
+                ],
+                "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+                "current-context": name,
+                "users": [
+                    {
+                        "name": name,
+                        "user": {
+                            "exec": {
+                                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                                "command": "aws",
+                                "args": [
+                                    "eks",
+                                    "get-token",
+                                    "--cluster-name",
+                                    name,
+                                    "--region",
+                                    region,
+                                    "--output",
+                                    "json",
+                                ],
+                                "interactiveMode": "Never",
+                            }
+                        },
+                    }
+                ],
+            },
+            sort_keys=True,
+        )
+
+    return pulumi.Output.all(cluster_name, endpoint, ca_data).apply(render)
+
+
+def _admin_slug(arn: str) -> str:
+    account = arn.split(":")[4]
+    role = arn.rsplit("/", 1)[-1]
+    return f"{account}-{re.sub(r'[^a-z0-9]+', '-', role.lower()).strip('-')}"
+
+
+class TrainingCluster(pulumi.ComponentResource):
+    """An EKS cluster for CPU and GPU training.
+
+    Control plane: on the private subnets, secrets envelope-encrypted with the platform
+    key, every control-plane log type sent to a pre-created encrypted log group, the
+    private endpoint always on (public only with an allow-list), API-mode access entries
+    for admin roles, standard (not extended, paid) version support.
+
+    Nodes: one managed node group per `NodeGroupArgs` with a launch template requiring
+    IMDSv2 and encrypting the gp3 root volume; GPU groups are tainted `nvidia.com/gpu` and
+    tagged so the cluster autoscaler can scale them from zero.
+
+    Add-ons: vpc-cni (NetworkPolicy enforcement on), kube-proxy and the pod identity agent
+    before nodes; coredns and the EBS CSI driver after. vpc-cni and EBS CSI get their AWS
+    permissions through their own pod identities, so the node role holds only what a
+    node needs to join and pull images.
+
+    On the cluster (through a Kubernetes provider built from its endpoint): one
+    `TeamNamespace` per team, an encrypted default storage class, the NVIDIA device plugin
+    and the cluster autoscaler.
+
+    The Kubernetes objects are applied over the cluster API: with a private endpoint, run
+    `pulumi up` from a network that reaches the VPC. The identity running it gets
+    cluster-admin at creation (EKS's creator access entry).
+
+    Outputs: `cluster_name`, `cluster_arn`, `endpoint`, `node_group_names`,
+    `team_role_arns` (team -> IAM role of its workloads).
+    """
+
+    cluster_name: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    node_group_names: pulumi.Output[list[str]]
+    team_role_arns: dict[str, pulumi.Output[str]]
+    kubernetes_provider: k8s.Provider
+
+    def __init__(
+        self,
+        name: str,
+        args: TrainingClusterArgs,
+        deployment: Deployment,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if not any(group.kind == "system" for group in args.node_groups):
+            raise ValueError("a TrainingCluster needs a node group of kind 'system'")
+        super().__init__("mlops:training:TrainingCluster", name, None, opts)
+        physical = deployment.name("training")
+        identity = aws_identity()
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Created before the cluster so EKS writes into a log group with our key and
+        # retention rather than creating an unencrypted one that never expires.
+        log_group = encrypted_log_group(
+            f"{name}-control-plane-logs",
+            deployment,
+            log_group_name=f"/aws/eks/{physical}/cluster",
+            retention_days=args.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
+        )
+        cluster_role = role_with_policies(
+            f"{name}-cluster-role",
+            deployment,
+            role_name=f"{physical}-cluster",
+            service="eks.amazonaws.com",
+            parent=self,
+            managed_policies=EKS_CLUSTER_POLICIES,
+            description="EKS control plane of the training cluster",
+        )
+        public = args.endpoint_public_access
+        cluster = aws.eks.Cluster(
+            name,
+            name=physical,
+            role_arn=cluster_role.arn,
+            version=args.kubernetes_version,
+            vpc_config={
+                "subnet_ids": args.private_subnet_ids,
+                "endpoint_private_access": True,
+                "endpoint_public_access": public,
+                "public_access_cidrs": list(args.public_access_cidrs) if public else None,
+            },
+            encryption_config={
+                "provider": {"key_arn": args.kms_key_arn},
+                "resources": ["secrets"],
+            },
+            enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
+            access_config={
+                "authentication_mode": "API",
+                "bootstrap_cluster_creator_admin_permissions": True,
+            },
+            # The managed add-ons below replace the unmanaged defaults.
+            bootstrap_self_managed_addons=False,
+            upgrade_policy={"support_type": "STANDARD"},
+            deletion_protection=deployment.is_prod,
+            tags=deployment.tagged(physical),
+            opts=deployment.stateful(self, depends_on=[log_group, *cluster_role.all]),
+        )
+
+        for arn in args.admin_role_arns:
+            slug = _admin_slug(arn)
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{slug}",
+                cluster_name=cluster.name,
+                principal_arn=arn,
+                type="STANDARD",
+                tags=deployment.tagged(),
+                opts=pulumi.ResourceOptions(parent=cluster),
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{slug}-policy",
+                cluster_name=cluster.name,
+                principal_arn=arn,
+                policy_arn=CLUSTER_ADMIN_POLICY,
+                access_scope={"type": "cluster"},
+                opts=pulumi.ResourceOptions(parent=entry, depends_on=[entry]),
+            )
+
+        node_role = role_with_policies(
+            f"{name}-node-role",
+            deployment,
+            role_name=f"{physical}-node",
+            service="ec2.amazonaws.com",
+            parent=self,
+            managed_policies=EKS_NODE_POLICIES,
+            description="EC2 nodes of the training cluster",
+        )
+        volume_grant = aws.kms.Grant(
+            f"{name}-node-volume-key",
+            name=f"{physical}-node-volumes",
+            key_id=args.kms_key_arn,
+            grantee_principal=pulumi.Output.concat(
+                "arn:",
+                identity.partition,
+                ":iam::",
+                identity.account_id,
+                ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+            ),
+            operations=list(VOLUME_KEY_OPERATIONS),
+            opts=child,
+        )
+
+        early = addons_before_nodes(
+            name, deployment, cluster=cluster, physical_cluster_name=physical, parent=self
+        )
+        groups = [
+            node_group(
+                f"{name}-{group.name}",
+                group,
+                deployment,
+                cluster_name=cluster.name,
+                physical_cluster_name=physical,
+                kubernetes_version=args.kubernetes_version,
+                node_role_arn=node_role.arn,
+                subnet_ids=args.private_subnet_ids,
+                kms_key_arn=args.kms_key_arn,
+                parent=self,
+                depends_on=[*node_role.all, volume_grant, *early.values()],
+            )
+            for group in args.node_groups
+        ]
+        late = addons_after_nodes(
+            name,
+            deployment,
+            cluster=cluster,
+            physical_cluster_name=physical,
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
+            node_groups=groups,
+            pod_identity_agent=early["eks-pod-identity-agent"],
+        )
+
+        ca_data = cluster.certificate_authority.apply(lambda ca: ca.data)
+        provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=kubeconfig(cluster.name, cluster.endpoint, ca_data, deployment.region),
+            opts=child,
+        )
+
+        team_role_arns: dict[str, pulumi.Output[str]] = {}
+        for team in args.teams:
+            workspace = TeamNamespace(
+                f"{name}-team-{team.name}",
+                team,
+                deployment,
+                cluster_name=cluster.name,
+                physical_cluster_name=physical,
+                provider=provider,
+                kms_key_arn=args.kms_key_arn,
+                workload_bucket_arns=args.workload_bucket_arns,
+                model_package_group_arns=args.model_package_group_arns,
+                opts=child,
+            )
+            team_role_arns[team.name] = workspace.role_arn
+
+        encrypted_storage_class(
+            f"{name}-gp3-encrypted",
+            kms_key_arn=args.kms_key_arn,
+            provider=provider,
+            parent=self,
+            depends_on=[late["aws-ebs-csi-driver"]],
+        )
+        if any(group.kind == "gpu" for group in args.node_groups):
+            device_plugin_daemonset(
+                f"{name}-nvidia-device-plugin",
+                image=args.device_plugin_image,
+                provider=provider,
+                parent=self,
+            )
+        cluster_autoscaler(
+            f"{name}-cluster-autoscaler",
+            deployment,
+            cluster_name=cluster.name,
+            physical_cluster_name=physical,
+            identity=identity,
+            image=args.autoscaler_image or AUTOSCALER_IMAGES[args.kubernetes_version],
+            provider=provider,
+            parent=self,
+            depends_on=[*groups, early["eks-pod-identity-agent"]],
+        )
+
+        self.kubernetes_provider = provider
+        self.team_role_arns = team_role_arns
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.endpoint = cluster.endpoint
+        self.node_group_names = pulumi.Output.all(*[g.node_group_name for g in groups])
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "endpoint": self.endpoint,
+                "node_group_names": self.node_group_names,
+            }
+        )

@@ -1,0 +1,270 @@
+"""IAM of the training cluster: service roles and the least-privilege workload policies.
+
+The policy builders are plain functions returning statements, so tests can read exactly
+what each workload is granted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from ..context import Deployment
+from ..iam import Statement, managed_policy_arn, policy_document, service_trust_policy
+
+EKS_CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
+# The CNI policy is deliberately not on the node role: vpc-cni gets it through its own pod
+# identity, so ordinary pods on a node cannot use the node's credentials to manage ENIs.
+EKS_NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
+VPC_CNI_POLICIES = ("AmazonEKS_CNI_Policy",)
+EBS_CSI_POLICIES = ("service-role/AmazonEBSCSIDriverPolicy",)
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class RoleWithPolicies:
+    """A role and the resources that grant it permissions.
+
+    Consumers depend on `grants` as well as the role: a cluster or node group created
+    before its managed policies are attached fails to start.
+    """
+
+    role: aws.iam.Role
+    grants: list[pulumi.Resource]
+
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        return self.role.arn
+
+    @property
+    def all(self) -> list[pulumi.Resource]:
+        return [self.role, *self.grants]
+
+
+def role_with_policies(
+    resource_name: str,
+    deployment: Deployment,
+    *,
+    role_name: str,
+    service: str,
+    parent: pulumi.Resource,
+    managed_policies: Sequence[str] = (),
+    statements: Sequence[Statement] = (),
+    description: str,
+) -> RoleWithPolicies:
+    """A service role with AWS managed policies (by name) and an optional inline policy."""
+    role = aws.iam.Role(
+        resource_name,
+        name=role_name[:64],
+        description=description,
+        assume_role_policy=service_trust_policy(service),
+        max_session_duration=3600,
+        tags=deployment.tagged(role_name[:64]),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    child = pulumi.ResourceOptions(parent=role)
+    grants: list[pulumi.Resource] = [
+        aws.iam.RolePolicyAttachment(
+            f"{resource_name}-{policy.rsplit('/', 1)[-1]}",
+            role=role.name,
+            policy_arn=managed_policy_arn(policy),
+            opts=child,
+        )
+        for policy in managed_policies
+    ]
+    if statements:
+        grants.append(
+            aws.iam.RolePolicy(
+                f"{resource_name}-policy",
+                role=role.id,
+                policy=policy_document(statements),
+                opts=child,
+            )
+        )
+    return RoleWithPolicies(role, grants)
+
+
+def _objects(bucket_arns: Sequence[pulumi.Input[str]], prefixes: Sequence[str]) -> list:
+    return [
+        pulumi.Output.concat(arn, "/", prefix, "*") for arn in bucket_arns for prefix in prefixes
+    ]
+
+
+def workload_statements(
+    *,
+    bucket_arns: Sequence[pulumi.Input[str]],
+    read_prefixes: Sequence[str],
+    write_prefixes: Sequence[str],
+    model_package_group_arns: Sequence[pulumi.Input[str]],
+    kms_key_arn: pulumi.Input[str],
+    region: str,
+) -> list[Statement]:
+    """What one team's training pods may do: read/write their prefixes, register models.
+
+    Reads cover the read and write prefixes (a job resumes from its own checkpoints);
+    writes cover the write prefixes only. Model registration stops at creating a package
+    version: approving one stays with the registry's owners.
+    """
+    statements: list[Statement] = []
+    if bucket_arns:
+        readable = list(dict.fromkeys([*read_prefixes, *write_prefixes]))
+        listing: dict = {
+            "Sid": "ListWorkloadPrefixes",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": list(bucket_arns),
+        }
+        if "" not in readable:
+            listing["Condition"] = {"StringLike": {"s3:prefix": [f"{p}*" for p in readable]}}
+        statements += [
+            listing,
+            {
+                "Sid": "ReadWorkloadData",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                "Resource": _objects(bucket_arns, readable),
+            },
+            {
+                "Sid": "WriteTeamPrefixes",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
+                "Resource": _objects(bucket_arns, write_prefixes),
+            },
+            {
+                "Sid": "UseBucketKeyThroughS3",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            },
+        ]
+    if model_package_group_arns:
+        packages = [
+            pulumi.Output.from_input(arn).apply(
+                lambda a: a.replace(":model-package-group/", ":model-package/", 1) + "/*"
+            )
+            for arn in model_package_group_arns
+        ]
+        statements += [
+            {
+                "Sid": "ReadModelPackageGroups",
+                "Effect": "Allow",
+                "Action": "sagemaker:DescribeModelPackageGroup",
+                "Resource": list(model_package_group_arns),
+            },
+            {
+                "Sid": "RegisterModelVersions",
+                "Effect": "Allow",
+                "Action": ["sagemaker:DescribeModelPackage", "sagemaker:CreateModelPackage"],
+                "Resource": packages,
+            },
+        ]
+    return statements
+
+
+def autoscaler_statements(
+    *,
+    cluster_name: str,
+    partition: pulumi.Input[str],
+    region: str,
+    account_id: pulumi.Input[str],
+) -> list[Statement]:
+    """Cluster-autoscaler: describe freely, but resize only this cluster's node groups.
+
+    EKS tags each managed node group's Auto Scaling group with
+    `k8s.io/cluster-autoscaler/<cluster>=owned`; the condition on that tag keeps the
+    autoscaler from touching any other group in the account.
+    """
+    return [
+        {
+            "Sid": "ResizeThisClustersNodeGroups",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:SetDesiredCapacity",
+                "autoscaling:TerminateInstanceInAutoScalingGroup",
+            ],
+            "Resource": pulumi.Output.concat(
+                "arn:",
+                partition,
+                ":autoscaling:",
+                region,
+                ":",
+                account_id,
+                ":autoScalingGroup:*:autoScalingGroupName/eks-*",
+            ),
+            "Condition": {
+                "StringEquals": {
+                    f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"
+                }
+            },
+        },
+        {
+            # These read-only calls do not support resource-level permissions.
+            "Sid": "DescribeScalingCandidates",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ReadThisClustersNodeGroups",
+            "Effect": "Allow",
+            "Action": "eks:DescribeNodegroup",
+            "Resource": pulumi.Output.concat(
+                "arn:",
+                partition,
+                ":eks:",
+                region,
+                ":",
+                account_id,
+                ":nodegroup/",
+                cluster_name,
+                "/*/*",
+            ),
+        },
+    ]
+
+
+def ebs_csi_kms_statements(kms_key_arn: pulumi.Input[str]) -> list[Statement]:
+    """What the EBS CSI driver needs on the platform key to create encrypted volumes.
+
+    The AWS managed driver policy covers EBS itself but not customer-managed keys.
+    """
+    return [
+        {
+            "Sid": "GrantKeyToEbs",
+            "Effect": "Allow",
+            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            "Resource": kms_key_arn,
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+        {
+            "Sid": "UseKeyForVolumes",
+            "Effect": "Allow",
+            "Action": [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:DescribeKey",
+            ],
+            "Resource": kms_key_arn,
+        },
+    ]

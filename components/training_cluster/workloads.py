@@ -1,0 +1,208 @@
+"""Team namespaces: quotas, default limits, network isolation and a workload identity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from ..context import Deployment
+from .args import TeamArgs
+from .identity import POD_IDENTITY_SERVICE, role_with_policies, workload_statements
+from .node_groups import GPU_RESOURCE
+
+# Where a pod gets its EKS Pod Identity credentials: the agent on its node.
+POD_IDENTITY_AGENT_CIDR = "169.254.170.23/32"
+TEAM_LABEL = "mlops-platform/team"
+
+# Requests a container gets when it names none, so every pod counts against the quota
+# (a quota on requests.* rejects pods without requests).
+DEFAULT_REQUEST = {"cpu": "500m", "memory": "1Gi"}
+DEFAULT_LIMIT = {"memory": "4Gi"}
+
+
+def quota_hard(team: TeamArgs) -> dict[str, str]:
+    """The team's ResourceQuota; a GPU quota of 0 keeps the team off GPU nodes."""
+    return {
+        "requests.cpu": str(team.cpu_quota),
+        "requests.memory": f"{team.memory_quota_gib}Gi",
+        f"requests.{GPU_RESOURCE}": str(team.gpu_quota),
+    }
+
+
+def network_policies() -> dict[str, dict]:
+    """Specs of the team's NetworkPolicies, keyed by name.
+
+    Everything is denied, then allowed back: DNS to CoreDNS, traffic between the team's
+    own pods (distributed training), HTTPS out (S3, SageMaker, ECR and STS through the VPC
+    endpoints and NAT), and the node-local pod identity agent.
+    """
+    everything = {}
+    return {
+        "default-deny": {"podSelector": everything, "policyTypes": ["Ingress", "Egress"]},
+        "allow-dns": {
+            "podSelector": everything,
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                            },
+                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                        }
+                    ],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                }
+            ],
+        },
+        "allow-same-namespace": {
+            "podSelector": everything,
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"podSelector": everything}]}],
+            "egress": [{"to": [{"podSelector": everything}]}],
+        },
+        "allow-https-egress": {
+            "podSelector": everything,
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+                    "ports": [{"protocol": "TCP", "port": 443}],
+                },
+                {
+                    "to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT_CIDR}}],
+                    "ports": [{"protocol": "TCP", "port": 80}],
+                },
+            ],
+        },
+    }
+
+
+class TeamNamespace(pulumi.ComponentResource):
+    """One team's slice of the training cluster.
+
+    A Namespace (baseline pod security enforced), a ResourceQuota on CPU, memory and
+    `nvidia.com/gpu` requests, a LimitRange giving containers default requests, default-deny
+    NetworkPolicies with narrow allowances, and a ServiceAccount bound through EKS Pod
+    Identity to an IAM role that reaches only the team's data prefixes and the model
+    package groups.
+
+    Outputs: `namespace`, `service_account`, `role_arn`.
+    """
+
+    namespace: pulumi.Output[str]
+    service_account: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        team: TeamArgs,
+        deployment: Deployment,
+        *,
+        cluster_name: pulumi.Input[str],
+        physical_cluster_name: str,
+        provider: k8s.Provider,
+        kms_key_arn: pulumi.Input[str],
+        workload_bucket_arns: Sequence[pulumi.Input[str]],
+        model_package_group_arns: Sequence[pulumi.Input[str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlops:training:TeamNamespace", name, None, opts)
+        labels = {TEAM_LABEL: team.name, "app.kubernetes.io/managed-by": "pulumi"}
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
+
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata={
+                "name": team.name,
+                "labels": {
+                    **labels,
+                    # Training images often run as root; baseline still blocks host access.
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            },
+            opts=on_cluster,
+        )
+        in_namespace = pulumi.ResourceOptions(parent=namespace, provider=provider)
+
+        def meta(object_name: str) -> dict:
+            return {"name": object_name, "namespace": namespace.metadata.name, "labels": labels}
+
+        k8s.core.v1.ResourceQuota(
+            f"{name}-quota",
+            metadata=meta("team-quota"),
+            spec={"hard": quota_hard(team)},
+            opts=in_namespace,
+        )
+        k8s.core.v1.LimitRange(
+            f"{name}-limits",
+            metadata=meta("container-defaults"),
+            spec={
+                "limits": [
+                    {
+                        "type": "Container",
+                        "defaultRequest": DEFAULT_REQUEST,
+                        "default": DEFAULT_LIMIT,
+                    }
+                ]
+            },
+            opts=in_namespace,
+        )
+        for policy, spec in network_policies().items():
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{policy}",
+                metadata=meta(policy),
+                spec=spec,
+                opts=in_namespace,
+            )
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata=meta(team.service_account),
+            # Pod Identity mounts its own token; training code needs no Kubernetes API token.
+            automount_service_account_token=False,
+            opts=in_namespace,
+        )
+
+        statements = workload_statements(
+            bucket_arns=workload_bucket_arns,
+            read_prefixes=list(team.s3_read_prefixes),
+            write_prefixes=list(team.write_prefixes),
+            model_package_group_arns=model_package_group_arns,
+            kms_key_arn=kms_key_arn,
+            region=deployment.region,
+        )
+        role = role_with_policies(
+            f"{name}-role",
+            deployment,
+            role_name=f"{physical_cluster_name}-{team.name}",
+            service=POD_IDENTITY_SERVICE,
+            parent=self,
+            statements=statements,
+            description=f"Training workloads of team {team.name}",
+        )
+        aws.eks.PodIdentityAssociation(
+            f"{name}-pod-identity",
+            cluster_name=cluster_name,
+            namespace=team.name,
+            service_account=team.service_account,
+            role_arn=role.arn,
+            tags=deployment.tagged(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=role.all),
+        )
+
+        self.namespace = namespace.metadata.name
+        self.service_account = account.metadata.name
+        self.role_arn = role.arn
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "service_account": self.service_account,
+                "role_arn": self.role_arn,
+            }
+        )
