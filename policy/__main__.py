@@ -11,9 +11,9 @@ from pathlib import Path
 # installed: make the `policy` package importable from the checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
+from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policy.pack import PACK_NAME, build_policies  # noqa: E402
+from policy.pack import PACK_NAME, build_policies
 
 PolicyPack(
     name=PACK_NAME,

@@ -1,4 +1,6 @@
-"""Regenerate `taggable_types.py` from the installed pulumi-aws: `python -m policy.gen_taggable_types`.
+"""Regenerate `taggable_types.py` from the installed pulumi-aws.
+
+Run `python -m policy.gen_taggable_types`.
 
 A resource type is taggable when its pulumi_aws class takes a `tags` argument. The list is
 generated rather than imported at policy time because the policy pack runs in its own
@@ -31,7 +33,9 @@ def scan(package_dir: Path) -> list[str]:
 
 def render(tokens: list[str], version: str) -> str:
     lines = [
-        f'"""Resource types whose pulumi-aws {version} class takes `tags` (generated; do not edit).',
+        f'"""Resource types whose pulumi-aws {version} class takes `tags`.',
+        "",
+        "Generated; do not edit.",
         "",
         "Regenerate with `python -m policy.gen_taggable_types` after upgrading pulumi-aws.",
         '"""',

@@ -131,7 +131,9 @@ def _enforcement(rule: Rule) -> EnforcementLevel:
     return EnforcementLevel.MANDATORY if rule.level == MANDATORY else EnforcementLevel.ADVISORY
 
 
-def resource_validation(rule: ResourceRule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+def resource_validation(
+    rule: ResourceRule,
+) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if not rule.applies_to(args.resource_type):
             return

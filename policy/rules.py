@@ -49,7 +49,9 @@ UNKNOWN: Any = _Unknown()
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
 BUCKET_TYPES = frozenset({BUCKET, BUCKET_V2})
-BUCKET_SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+BUCKET_SSE = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
 BUCKET_SSE_V2 = (
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
 )
@@ -146,7 +148,12 @@ class Finding:
     message: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"policy": self.policy, "level": self.level, "urn": self.urn, "message": self.message}
+        return {
+            "policy": self.policy,
+            "level": self.level,
+            "urn": self.urn,
+            "message": self.message,
+        }
 
 
 ResourceCheck = Callable[[Resource, str | None], Iterable[str]]
@@ -294,8 +301,9 @@ def check_bucket_encryption(
         inline = bucket.get("serverSideEncryptionConfiguration")
         if urn in encrypted or (inline and _sse_rules_ok(dig(inline, "rule")) is not False):
             continue
-        yield urn, (
-            "bucket has no BucketServerSideEncryptionConfiguration with sseAlgorithm 'aws:kms'"
+        yield (
+            urn,
+            ("bucket has no BucketServerSideEncryptionConfiguration with sseAlgorithm 'aws:kms'"),
         )
 
 
@@ -310,7 +318,9 @@ def check_bucket_public_access(
     for r in resources:
         if r.type != BUCKET_PAB:
             continue
-        off = [flag for flag in _PAB_FLAGS if not is_unknown(r.get(flag)) and not is_true(r.get(flag))]
+        off = [
+            flag for flag in _PAB_FLAGS if not is_unknown(r.get(flag)) and not is_true(r.get(flag))
+        ]
         if off:
             yield r.urn, f"public access block must set all four flags true (not: {', '.join(off)})"
         else:
@@ -396,9 +406,9 @@ def check_endpoint_data_capture(r: Resource, environment: str | None) -> Iterato
 
 def check_feature_group_encryption(r: Resource, environment: str | None) -> Iterator[str]:
     online = r.get("onlineStoreConfig")
-    if isinstance(online, Mapping) and not is_false(online.get("enableOnlineStore")):
-        if missing(dig(online, "securityConfig", "kmsKeyId")):
-            yield "online store must set onlineStoreConfig.securityConfig.kmsKeyId"
+    online_on = isinstance(online, Mapping) and not is_false(online.get("enableOnlineStore"))
+    if online_on and missing(dig(online, "securityConfig", "kmsKeyId")):
+        yield "online store must set onlineStoreConfig.securityConfig.kmsKeyId"
     offline = r.get("offlineStoreConfig")
     if isinstance(offline, Mapping) and missing(dig(offline, "s3StorageConfig", "kmsKeyId")):
         yield "offline store must set offlineStoreConfig.s3StorageConfig.kmsKeyId"
@@ -507,7 +517,9 @@ def check_iam_wildcard(r: Resource, environment: str | None) -> Iterator[str]:
                 yield f"{path}: statement {label} allows {problem}"
 
 
-_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>aws|\d{12}):policy/(?:.*/)?(?P<name>[^/]+)$")
+_POLICY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:iam::(?P<account>aws|\d{12}):policy/(?:.*/)?(?P<name>[^/]+)$"
+)
 _ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess")
 
 
@@ -569,8 +581,12 @@ _SIZE = re.compile(r"^(?:(?P<n>\d+)?xlarge|(?P<word>nano|micro|small|medium|larg
 _SMALL_SIZES = {"nano": 0.125, "micro": 0.25, "small": 0.5, "medium": 0.75, "large": 0.9}
 
 GENERAL_FAMILIES = frozenset(
-    "t3 t3a t4g m5 m5a m6i m6a m6g m7i m7a m7g c5 c5a c6i c6a c6g c7i c7a c7g "
-    "r5 r5a r6i r6a r6g r7i r7a r7g".split()
+    {
+        *("t3", "t3a", "t4g"),
+        *("m5", "m5a", "m6i", "m6a", "m6g", "m7i", "m7a", "m7g"),
+        *("c5", "c5a", "c6i", "c6a", "c6g", "c7i", "c7a", "c7g"),
+        *("r5", "r5a", "r6i", "r6a", "r6g", "r7i", "r7a", "r7g"),
+    }
 )
 SMALL_GPU_FAMILIES = frozenset({"g4dn", "g5", "g6"})
 

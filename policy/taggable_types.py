@@ -1,4 +1,6 @@
-"""Resource types whose pulumi-aws 7.51.1 class takes `tags` (generated; do not edit).
+"""Resource types whose pulumi-aws 7.51.1 class takes `tags`.
+
+Generated; do not edit.
 
 Regenerate with `python -m policy.gen_taggable_types` after upgrading pulumi-aws.
 """
