@@ -10,6 +10,7 @@ stack file -> config -> PlatformKey ─┬─> Network
 import pulumi
 
 from components import Network, PlatformKey
+from components.ci_access import CiAccess
 from infra import args
 from infra.config.loader import config_from_pulumi_or_exit
 
@@ -26,3 +27,9 @@ pulumi.export("kmsKeyAlias", key.alias_name)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
+
+ci_args = args.ci_access(config, pulumi.get_stack())
+if ci_args is not None:
+    ci = CiAccess("ci-access", ci_args, deployment)
+    pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
+    pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)

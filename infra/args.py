@@ -9,6 +9,7 @@ from __future__ import annotations
 import pulumi
 
 from components import Deployment, ExistingVpcArgs, NetworkArgs
+from components.ci_access import CiAccessArgs
 
 from .config import PlatformConfig
 
@@ -53,4 +54,23 @@ def network(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> NetworkAr
         flow_log_retention_days=net.flow_log_retention_days or 14,
         kms_key_arn=kms_key_arn,
         existing_vpc=existing,
+    )
+
+
+def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
+    """GitHub Actions roles of the stack; None when the stack file has no ciAccess."""
+    ci = config.ci_access
+    if ci is None:
+        return None
+    return CiAccessArgs(
+        github_repository=ci.github_repository,
+        deploy_environment=ci.environment or stack,
+        branch=ci.branch,
+        allow_branch_deploys=ci.allow_branch_deploys,
+        create_oidc_provider=ci.create_oidc_provider,
+        oidc_provider_arn=ci.oidc_provider_arn,
+        state_bucket=ci.state_bucket,
+        secrets_kms_key_arn=ci.secrets_kms_key_arn,
+        deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
+        max_session_seconds=ci.max_session_hours * 3600,
     )
