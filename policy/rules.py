@@ -582,9 +582,9 @@ _SMALL_SIZES = {"nano": 0.125, "micro": 0.25, "small": 0.5, "medium": 0.75, "lar
 
 GENERAL_FAMILIES = frozenset(
     {
-        *("t3", "t3a", "t4g"),
-        *("m5", "m5a", "m6i", "m6a", "m6g", "m7i", "m7a", "m7g"),
-        *("c5", "c5a", "c6i", "c6a", "c6g", "c7i", "c7a", "c7g"),
+        *("t2", "t3", "t3a", "t4g"),
+        *("m4", "m5", "m5a", "m6i", "m6a", "m6g", "m7i", "m7a", "m7g"),
+        *("c4", "c5", "c5a", "c6i", "c6a", "c6g", "c7i", "c7a", "c7g"),
         *("r5", "r5a", "r6i", "r6a", "r6g", "r7i", "r7a", "r7g"),
     }
 )
@@ -600,7 +600,11 @@ class InstanceAllowList:
 
     def allows(self, instance_type: str) -> bool:
         family, size = split_instance_type(instance_type)
-        if family not in self.families:
+        # Local-NVMe ("d") and network-optimised ("n") variants cost like their base family.
+        base = family
+        while base not in self.families and base[-1:] in ("d", "n") and len(base) > 2:
+            base = base[:-1]
+        if base not in self.families:
             return False
         return self.max_xlarge is None or (size is not None and size <= self.max_xlarge)
 
@@ -611,11 +615,13 @@ class InstanceAllowList:
 
 INSTANCE_ALLOW_LISTS: dict[str, InstanceAllowList] = {
     "dev": InstanceAllowList(GENERAL_FAMILIES | SMALL_GPU_FAMILIES, 4),
-    "staging": InstanceAllowList(GENERAL_FAMILIES | SMALL_GPU_FAMILIES | {"g6e", "inf2"}, 12),
+    "staging": InstanceAllowList(
+        GENERAL_FAMILIES | SMALL_GPU_FAMILIES | {"g6e", "inf1", "inf2"}, 12
+    ),
     "prod": InstanceAllowList(
         GENERAL_FAMILIES
         | SMALL_GPU_FAMILIES
-        | {"g6e", "inf2", "trn1", "trn2", "p4d", "p4de", "p5", "p5e", "p5en"},
+        | {"g6e", "inf1", "inf2", "trn1", "trn2", "p4d", "p4de", "p5", "p5e", "p5en"},
         None,
     ),
 }

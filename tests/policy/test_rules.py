@@ -469,6 +469,19 @@ def test_unknown_values_never_fail_a_rule() -> None:
     assert mandatory == []
 
 
+def test_allow_list_variants_and_sizes() -> None:
+    from policy.rules import INSTANCE_ALLOW_LISTS
+
+    dev = INSTANCE_ALLOW_LISTS["dev"]
+    assert dev.allows("m6id.xlarge")
+    assert dev.allows("c5n.large")
+    assert dev.allows("ml.t2.medium")
+    assert not dev.allows("g6e.xlarge")
+    assert not dev.allows("m6i.8xlarge")
+    assert not dev.allows("p4d.24xlarge")
+    assert INSTANCE_ALLOW_LISTS["prod"].allows("p5.48xlarge")
+
+
 def test_split_instance_type() -> None:
     assert split_instance_type("ml.g5.2xlarge") == ("g5", 2.0)
     assert split_instance_type("m6i.large") == ("m6i", 0.9)
