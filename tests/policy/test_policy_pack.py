@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -207,19 +210,36 @@ def test_pack_over_the_shipped_plans(any_shipped_plan: Plan) -> None:
     assert evaluate_policies(any_shipped_plan) == []
 
 
-def test_main_builds_the_pack_from_build_policies() -> None:
-    tree = ast.parse((POLICY_DIR / "__main__.py").read_text(encoding="utf-8"))
-    calls = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "PolicyPack"
-    ]
-    assert len(calls) == 1
-    keywords = {k.arg: k.value for k in calls[0].keywords}
-    assert isinstance(keywords["policies"], ast.Call)
-    assert keywords["policies"].func.id == "build_policies"  # type: ignore[attr-defined]
-    assert keywords["name"].id == "PACK_NAME"  # type: ignore[attr-defined]
-    assert PACK_NAME == "mlops-platform-policies"
+RECORD_PACK = """
+import json, runpy, sys
+import pulumi_policy
+
+class Recorder:
+    def __init__(self, **kwargs):
+        print(json.dumps({
+            "name": kwargs["name"],
+            "policies": [[p.name, p.enforcement_level.value] for p in kwargs["policies"]],
+        }))
+
+pulumi_policy.PolicyPack = Recorder  # the real one starts a gRPC server and blocks
+runpy.run_path("__main__.py", run_name="__main__")
+"""
+
+
+def test_main_builds_the_pack_from_the_rules() -> None:
+    """Run `policy/__main__.py` as the CLI does (from the pack directory), with PolicyPack
+    replaced by a recorder."""
+    result = subprocess.run(
+        [sys.executable, "-c", RECORD_PACK],
+        cwd=POLICY_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    pack = json.loads(result.stdout.strip().splitlines()[-1])
+    assert pack["name"] == PACK_NAME == "mlops-platform-policies"
+    assert pack["policies"] == [[r.name, r.level] for r in RULES]
 
 
 def test_pack_project_files() -> None:
