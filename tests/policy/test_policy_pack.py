@@ -268,3 +268,48 @@ def test_pack_modules_need_only_the_policy_sdk(module: str) -> None:
         "typing",
         "pulumi_policy",
     }
+
+
+def test_bucket_settings_link_through_property_dependencies() -> None:
+    """During preview a new bucket's name is unknown; the engine's property dependencies
+    still tie each configuration resource to its bucket."""
+    bucket_urn = "urn:pulumi:dev::p::aws:s3/bucket:Bucket::data"
+    other_urn = "urn:pulumi:dev::p::aws:s3/bucket:Bucket::other"
+    config = {"tags": {"environment": "dev", "owner": "o", "cost-center": "c"}}
+    resources = [
+        PolicyResource("aws:s3/bucket:Bucket", _props(config), bucket_urn, "data",
+                       _opts(Resource("", {})), None, None, [], {}),
+        PolicyResource("aws:s3/bucket:Bucket", _props(config), other_urn, "other",
+                       _opts(Resource("", {})), None, None, [], {}),
+    ]  # fmt: skip
+    sse = PolicyResource(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        _props(
+            {
+                "bucket": UNKNOWN_STRING_VALUE,
+                "rules": [
+                    {
+                        "applyServerSideEncryptionByDefault": {
+                            "sseAlgorithm": "aws:kms",
+                            "kmsMasterKeyId": UNKNOWN_STRING_VALUE,
+                        }
+                    }
+                ],
+            }
+        ),
+        "urn:pulumi:dev::p::sse::data-sse",
+        "data-sse",
+        _opts(Resource("", {})),
+        None,
+        None,
+        # The key is a dependency too; only the `bucket` property names the bucket.
+        [resources[0], resources[1]],
+        {"bucket": [resources[0]]},
+    )
+    (policy,) = [p for p in build_policies() if p.name == "s3-bucket-encryption"]
+    reported: list[tuple[str, str]] = []
+    policy.validate(
+        StackValidationArgs([*resources, sse]),
+        lambda message, urn=None: reported.append((urn, message)),
+    )
+    assert [urn for urn, _ in reported] == [other_urn]
