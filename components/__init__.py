@@ -1,5 +1,6 @@
 """Reusable Pulumi component resources for a secure MLOps platform on AWS."""
 
+from .ci_access import CiAccess, CiAccessArgs
 from .context import Deployment
 from .feature_store import FeatureArgs, FeatureGroupArgs, FeatureStore, FeatureStoreArgs
 from .model_registry import (
@@ -17,6 +18,8 @@ from .serving_endpoint import ServingEndpoint, ServingEndpointArgs
 from .training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster, TrainingClusterArgs
 
 __all__ = [
+    "CiAccess",
+    "CiAccessArgs",
     "Deployment",
     "ExistingVpcArgs",
     "FeatureArgs",

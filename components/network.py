@@ -118,6 +118,7 @@ class Network(pulumi.ComponentResource):
             from_port=443,
             to_port=443,
             cidr_ipv4=vpc_cidr,
+            tags=deployment.tagged(),
             opts=pulumi.ResourceOptions(parent=endpoint_sg),
         )
         for service in args.interface_endpoints:

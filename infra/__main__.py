@@ -10,6 +10,7 @@ stack file -> config -> PlatformKey ─┬─> Network
 import pulumi
 
 from components import (
+    CiAccess,
     FeatureStore,
     ModelRegistry,
     Monitoring,
@@ -98,3 +99,9 @@ pulumi.export("alertTopicArn", monitoring.topic_arn)
 pulumi.export("alarmNames", monitoring.alarm_names)
 pulumi.export("dashboardName", monitoring.dashboard_name)
 pulumi.export("bucketNames", [feature_store.bucket_name, registry.artifact_bucket_name])
+
+ci_args = args.ci_access(config, pulumi.get_stack())
+if ci_args is not None:
+    ci = CiAccess("ci-access", ci_args, deployment)
+    pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
+    pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import pulumi
 
 from components import Deployment, ExistingVpcArgs, NetworkArgs
+from components.ci_access import CiAccessArgs
 from components.feature_store import FeatureArgs, FeatureGroupArgs, FeatureStoreArgs
 from components.model_registry import (
     MlflowArgs,
@@ -285,4 +286,23 @@ def training(
         public_access_cidrs=[str(c) for c in t.public_access_cidrs],
         admin_role_arns=t.admin_role_arns,
         log_retention_days=config.monitoring.log_retention_days or 90,
+    )
+
+
+def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
+    """GitHub Actions roles of the stack; None when the stack file has no ciAccess."""
+    ci = config.ci_access
+    if ci is None:
+        return None
+    return CiAccessArgs(
+        github_repository=ci.github_repository,
+        deploy_environment=ci.environment or stack,
+        branch=ci.branch,
+        allow_branch_deploys=ci.allow_branch_deploys,
+        create_oidc_provider=ci.create_oidc_provider,
+        oidc_provider_arn=ci.oidc_provider_arn,
+        state_bucket=ci.state_bucket,
+        secrets_kms_key_arn=ci.secrets_kms_key_arn,
+        deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
+        max_session_seconds=ci.max_session_hours * 3600,
     )

@@ -1,0 +1,97 @@
+"""`mlops-platform plan` applies the policy rules offline: a mandatory finding exits 1."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from infra.cli import main
+from infra.plan import Plan, build_plan
+from infra.policy_check import evaluate_policies
+from tests.helpers import BASE_STACK, write_stack
+
+FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+
+
+def test_shipped_stacks_have_no_findings(any_shipped_plan: Plan) -> None:
+    assert any_shipped_plan.policy == []
+    assert any_shipped_plan.document()["policy"] == []
+
+
+def test_shipped_stack_plan_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "prod", "--quiet"]) == 0
+    assert "0 mandatory / 0 advisory policy findings" in capsys.readouterr().out
+
+
+@pytest.fixture
+def full_access_stack(tmp_path: Path) -> Path:
+    """A fork's stack file attaching a *FullAccess policy to the deploy role."""
+    config = {
+        **BASE_STACK,
+        "mlops-platform:ciAccess": {
+            "githubRepository": "acme/mlops-platform",
+            "deployManagedPolicyArns": [FULL_ACCESS],
+        },
+    }
+    return write_stack(tmp_path, config)
+
+
+def test_mandatory_violation_exits_one_naming_rule_and_resource(
+    full_access_stack: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", "fork", "--config", str(full_access_stack), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "iam-no-full-access-managed-policies" in out
+    assert "ci-access-deploy-managed-0" in out
+    assert "1 mandatory / 0 advisory policy findings" in out
+
+
+def test_violation_in_the_json_document(
+    full_access_stack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plan.json"
+    assert main(["plan", "fork", "--config", str(full_access_stack), "--json", str(out)]) == 1
+    (finding,) = json.loads(out.read_text(encoding="utf-8"))["policy"]
+    assert finding["policy"] == "iam-no-full-access-managed-policies"
+    assert finding["level"] == "mandatory"
+    assert finding["urn"].endswith("::ci-access-deploy-managed-0")
+    assert FULL_ACCESS in finding["message"]
+
+
+def test_advisory_findings_do_not_fail_the_plan(tmp_path: Path) -> None:
+    config = {**BASE_STACK, "mlops-platform:monitoring": {"logRetentionDays": 90}}
+    path = write_stack(tmp_path, config)
+    assert main(["plan", "fork", "--config", str(path), "--quiet"]) == 0
+    findings = build_plan("fork", path).policy
+    assert findings and {f["level"] for f in findings} == {"advisory"}
+    assert {f["policy"] for f in findings} == {"dev-log-retention"}
+
+
+def test_rules_run_on_the_real_graph(shipped_plan: Callable[[str], Plan]) -> None:
+    """Break the prod graph the way a careless change would; each rule names its resource."""
+    plan = copy.deepcopy(shipped_plan("prod"))
+    by_type = {}
+    for r in plan.resources:
+        by_type.setdefault(r["type"], []).append(r)
+    key = by_type["aws:kms/key:Key"][0]
+    key["inputs"]["enableKeyRotation"] = False
+    log_group = by_type["aws:cloudwatch/logGroup:LogGroup"][0]
+    log_group["protect"] = False
+    subnet = by_type["aws:ec2/subnet:Subnet"][0]
+    del subnet["inputs"]["tags"]["cost-center"]
+    role_policy = by_type["aws:iam/rolePolicy:RolePolicy"][0]
+    role_policy["inputs"]["policy"] = json.dumps(
+        {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    )
+
+    found = {(f["policy"], f["urn"]) for f in evaluate_policies(plan)}
+    assert found == {
+        ("kms-key-rotation", key["urn"]),
+        ("prod-stateful-protected", log_group["urn"]),
+        ("required-tags", subnet["urn"]),
+        ("iam-no-wildcard-admin", role_policy["urn"]),
+    }
