@@ -95,3 +95,23 @@ def test_rules_run_on_the_real_graph(shipped_plan: Callable[[str], Plan]) -> Non
         ("required-tags", subnet["urn"]),
         ("iam-no-wildcard-admin", role_policy["urn"]),
     }
+
+
+def test_public_eks_endpoint_in_prod_exits_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The schema lets prod name public CIDRs; the mandatory rule still stops the plan."""
+    import yaml
+
+    document = yaml.safe_load(Path("stacks/Pulumi.prod.yaml").read_text(encoding="utf-8"))
+    training = copy.deepcopy(document["config"]["mlops-platform:training"])
+    training.update(endpointPublicAccess=True, publicAccessCidrs=["198.51.100.0/24"])
+    document["config"]["mlops-platform:training"] = training
+    fork = tmp_path / "Pulumi.prod-public.yaml"
+    fork.write_text(yaml.safe_dump(document), encoding="utf-8")
+    assert main(["plan", "prod", "--config", str(fork), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "eks-private-endpoint-prod" in out
+    findings = [f for f in build_plan("prod", fork).policy if f["level"] == "mandatory"]
+    assert [f["urn"].rsplit("::", 1)[-1] for f in findings] == ["training"]
+    assert findings[0]["urn"].split("::")[-2].endswith("aws:eks/cluster:Cluster")
