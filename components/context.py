@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -35,6 +37,20 @@ class Deployment:
     def name(self, *parts: str) -> str:
         """Physical name `mlops-<stack>-<parts>`."""
         return "-".join((self.name_prefix, self.stack, *parts))
+
+    def bucket_name(self, purpose: str, account_id: str) -> str:
+        """`mlops-<stack>-<purpose>-<account>`: globally unique, deterministic, <= 63 characters.
+
+        S3 names are global, so the account id keeps two accounts deploying the same stack
+        name apart. Long stack names are shortened with a hash so the name stays stable.
+        """
+        base = re.sub(r"[^a-z0-9-]", "-", self.name(purpose).lower())
+        name = f"{base}-{account_id}"
+        if len(name) <= 63:
+            return name
+        digest = f"{zlib.crc32(base.encode()):08x}"
+        head = base[: 63 - len(account_id) - len(digest) - 2].rstrip("-")
+        return f"{head}-{digest}-{account_id}"
 
     def tagged(self, name: str | None = None, **extra: str) -> dict[str, str]:
         """The deployment's tags, plus a `Name` tag and any extras.

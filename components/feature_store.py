@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,21 +17,6 @@ from .secure_bucket import SecureBucket, SecureBucketArgs
 # Prefix of the offline store inside the bucket: the role may write here and nowhere else.
 OFFLINE_PREFIX = "offline-store"
 MAX_FEATURE_GROUP_NAME = 64
-
-
-def account_bucket_name(deployment: Deployment, purpose: str, account_id: str) -> str:
-    """`mlops-<stack>-<purpose>-<account>`: globally unique, deterministic, <= 63 characters.
-
-    S3 names are global, so the account id keeps two accounts deploying the same stack
-    name apart. Long stack names are shortened with a hash so the name stays stable.
-    """
-    base = re.sub(r"[^a-z0-9-]", "-", deployment.name(purpose).lower())
-    name = f"{base}-{account_id}"
-    if len(name) <= 63:
-        return name
-    digest = f"{zlib.crc32(base.encode()):08x}"
-    head = base[: 63 - len(account_id) - len(digest) - 2].rstrip("-")
-    return f"{head}-{digest}-{account_id}"
 
 
 @dataclass
@@ -127,7 +111,7 @@ class FeatureStore(pulumi.ComponentResource):
             f"{name}-offline",
             SecureBucketArgs(
                 bucket_name=ident.account_id.apply(
-                    lambda account: account_bucket_name(deployment, "features", account)
+                    lambda account: deployment.bucket_name("features", account)
                 ),
                 kms_key_arn=args.kms_key_arn,
                 noncurrent_version_days=args.noncurrent_version_days,

@@ -18,6 +18,48 @@ def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
+def vpc_interface_statements(
+    account_id: pulumi.Input[str],
+    region: pulumi.Input[str],
+    partition: pulumi.Input[str],
+    vpc_id: pulumi.Input[str],
+) -> list[dict[str, Any]]:
+    """What SageMaker needs to place a job's or model's network interfaces in one VPC.
+
+    Describe calls support no resource-level permissions; creating and deleting interfaces
+    is confined to the given VPC through the `ec2:Vpc` condition.
+    """
+    vpc_arn = pulumi.Output.concat(
+        "arn:", partition, ":ec2:", region, ":", account_id, ":vpc/", vpc_id
+    )
+    return [
+        {
+            "Sid": "DescribeNetwork",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeDhcpOptions",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ManageInterfacesInOwnVpc",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
+            "Resource": "*",
+            "Condition": {"ArnEquals": {"ec2:Vpc": vpc_arn}},
+        },
+    ]
+
+
 def service_trust_policy(*services: str) -> pulumi.Output[str]:
     """Trust policy letting AWS services assume a role."""
     return policy_document(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,17 +19,6 @@ from .secure_bucket import SecureBucket, SecureBucketArgs
 MODELS_PREFIX = "models"
 MLFLOW_PREFIX = "mlflow"
 MAX_MODEL_PACKAGE_GROUP_NAME = 63
-
-
-def _account_bucket_name(deployment: Deployment, purpose: str, account_id: str) -> str:
-    """`mlops-<stack>-<purpose>-<account>`: globally unique, deterministic, <= 63 characters."""
-    base = re.sub(r"[^a-z0-9-]", "-", deployment.name(purpose).lower())
-    name = f"{base}-{account_id}"
-    if len(name) <= 63:
-        return name
-    digest = f"{zlib.crc32(base.encode()):08x}"
-    head = base[: 63 - len(account_id) - len(digest) - 2].rstrip("-")
-    return f"{head}-{digest}-{account_id}"
 
 
 def _account_roots(partition: pulumi.Output[str], accounts: Sequence[str]) -> list[Any]:
@@ -154,7 +141,7 @@ class ModelRegistry(pulumi.ComponentResource):
         self._ident = ident
 
         bucket_name = ident.account_id.apply(
-            lambda account: _account_bucket_name(deployment, "artifacts", account)
+            lambda account: deployment.bucket_name("artifacts", account)
         )
         bucket_arn = pulumi.Output.concat("arn:", ident.partition, ":s3:::", bucket_name)
         bucket = SecureBucket(

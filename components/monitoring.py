@@ -12,7 +12,13 @@ import pulumi_aws as aws
 
 from .aws_context import aws_identity
 from .context import Deployment
-from .iam import Statement, managed_policy_arn, policy_document, service_role
+from .iam import (
+    Statement,
+    managed_policy_arn,
+    policy_document,
+    service_role,
+    vpc_interface_statements,
+)
 
 # Accounts publishing the Model Monitor analyzer image per region (sagemaker-python-sdk,
 # image_uri_config/model-monitor.json).
@@ -523,43 +529,9 @@ class Monitoring(pulumi.ComponentResource):
                 "Action": "ecr:GetAuthorizationToken",
                 "Resource": "*",
             },
-            {
-                "Sid": "DescribeNetwork",
-                "Effect": "Allow",
-                "Action": [
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeVpcs",
-                    "ec2:DescribeSubnets",
-                    "ec2:DescribeSecurityGroups",
-                    "ec2:DescribeDhcpOptions",
-                ],
-                "Resource": "*",
-            },
-            {
-                "Sid": "ManageInterfacesInOwnVpc",
-                "Effect": "Allow",
-                "Action": [
-                    "ec2:CreateNetworkInterface",
-                    "ec2:CreateNetworkInterfacePermission",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:DeleteNetworkInterfacePermission",
-                ],
-                "Resource": "*",
-                "Condition": {
-                    "ArnEquals": {
-                        "ec2:Vpc": pulumi.Output.concat(
-                            "arn:",
-                            self._ident.partition,
-                            ":ec2:",
-                            self._ident.region,
-                            ":",
-                            self._ident.account_id,
-                            ":vpc/",
-                            args.vpc_id,
-                        )
-                    }
-                },
-            },
+            *vpc_interface_statements(
+                self._ident.account_id, self._ident.region, self._ident.partition, args.vpc_id
+            ),
         ]
         role = service_role(
             f"{self._name}-monitor-role",

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from .aws_context import aws_identity
 from .context import Deployment
-from .iam import Statement, policy_document, service_role
+from .iam import Statement, policy_document, service_role, vpc_interface_statements
 from .logs import encrypted_log_group
 
 # Instance families with local NVMe storage: SageMaker encrypts it in hardware and rejects
@@ -316,43 +316,9 @@ class ServingEndpoint(pulumi.ComponentResource):
                 }
             )
         if not args.is_serverless:
-            vpc_arn = pulumi.Output.concat(
-                "arn:",
-                ident.partition,
-                ":ec2:",
-                ident.region,
-                ":",
-                ident.account_id,
-                ":vpc/",
-                args.vpc_id,
+            statements += vpc_interface_statements(
+                ident.account_id, ident.region, ident.partition, args.vpc_id
             )
-            statements += [
-                {
-                    # Describe calls support no resource-level permissions.
-                    "Sid": "DescribeNetwork",
-                    "Effect": "Allow",
-                    "Action": [
-                        "ec2:DescribeNetworkInterfaces",
-                        "ec2:DescribeVpcs",
-                        "ec2:DescribeSubnets",
-                        "ec2:DescribeSecurityGroups",
-                        "ec2:DescribeDhcpOptions",
-                    ],
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "ManageInterfacesInOwnVpc",
-                    "Effect": "Allow",
-                    "Action": [
-                        "ec2:CreateNetworkInterface",
-                        "ec2:CreateNetworkInterfacePermission",
-                        "ec2:DeleteNetworkInterface",
-                        "ec2:DeleteNetworkInterfacePermission",
-                    ],
-                    "Resource": "*",
-                    "Condition": {"ArnEquals": {"ec2:Vpc": vpc_arn}},
-                },
-            ]
         return statements
 
     # -- SageMaker ------------------------------------------------------------------------

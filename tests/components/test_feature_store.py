@@ -15,7 +15,6 @@ from components.feature_store import (
     FeatureGroupArgs,
     FeatureStore,
     FeatureStoreArgs,
-    account_bucket_name,
 )
 from infra.mocks import MOCK_ACCOUNT_ID
 from infra.plan import Plan, build_plan
@@ -282,10 +281,10 @@ def test_component_rejects_group_names_sagemaker_would_truncate() -> None:
 @pytest.mark.parametrize("stack", ["dev", "a" * 40, "Team_B.prod", "x" * 100])
 def test_account_bucket_names_are_valid_and_stable(stack: str) -> None:
     deployment = Deployment(stack=stack, environment="dev", region="eu-west-1")
-    name = account_bucket_name(deployment, "features", MOCK_ACCOUNT_ID)
+    name = deployment.bucket_name("features", MOCK_ACCOUNT_ID)
     assert 3 <= len(name) <= 63
-    assert name == account_bucket_name(deployment, "features", MOCK_ACCOUNT_ID)
+    assert name == deployment.bucket_name("features", MOCK_ACCOUNT_ID)
     assert name.endswith(f"-{MOCK_ACCOUNT_ID}")
     assert json.dumps(name).strip('"').replace("-", "").isalnum() and name == name.lower()
     other = Deployment(stack=stack + "2", environment="dev", region="eu-west-1")
-    assert account_bucket_name(other, "features", MOCK_ACCOUNT_ID) != name
+    assert other.bucket_name("features", MOCK_ACCOUNT_ID) != name
