@@ -20,7 +20,7 @@ VCPUS: dict[str, int] = {
     **{
         f"g4dn.{s}": _SIZES[s]
         for s in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
-    },  # noqa: E501
+    },
     "g4dn.metal": 96,
     **{f"g5.{s}": v for s, v in _SIZES.items()},
     **{f"g6.{s}": v for s, v in _SIZES.items()},

@@ -227,7 +227,7 @@ def _check_eks_version(aws: Aws, report: Report, config: PlatformConfig) -> None
         )
     except (BotoCoreError, ClientError) as exc:
         _reraise_fatal(exc, aws)
-        reasons.append(f"DescribeClusterVersions: {describe_error(exc)}")
+        reasons.append(describe_error(exc))
     else:
         match = [v for v in found if v.get("clusterVersion") == version]
         status = (match[0].get("versionStatus") or match[0].get("status")) if match else None
@@ -250,7 +250,7 @@ def _check_eks_version(aws: Aws, report: Report, config: PlatformConfig) -> None
         )
     except (BotoCoreError, ClientError) as exc:
         _reraise_fatal(exc, aws)
-        reasons.append(f"DescribeAddonVersions: {describe_error(exc)}")
+        reasons.append(describe_error(exc))
     else:
         builds = [a for a in addons if a.get("addonVersions")]
         if builds:

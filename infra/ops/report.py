@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -80,6 +81,11 @@ class Report:
 
 
 def console() -> Console:
-    """A console wide enough for the tables when output is not a terminal (CI logs)."""
+    """A console wide enough for the tables when output is not a terminal (CI logs).
+
+    `COLUMNS`, when set, wins, as it does for any rich console.
+    """
     out = Console()
-    return out if out.is_terminal else Console(width=160)
+    if out.is_terminal or os.environ.get("COLUMNS"):
+        return out
+    return Console(width=160)

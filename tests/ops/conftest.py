@@ -35,6 +35,8 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # One table row per output line, so assertions can read a row whole.
+    monkeypatch.setenv("COLUMNS", "400")
 
 
 @pytest.fixture
