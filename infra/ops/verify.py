@@ -22,7 +22,6 @@ _NOT_FOUND = frozenset(
     {
         "ResourceNotFoundException",
         "ResourceNotFound",
-        "ValidationException",
         "NotFoundException",
         "NotFound",
         "NoSuchBucket",
@@ -66,6 +65,17 @@ def load_outputs(stack: str, path: Path | None = None) -> dict[str, Any]:
     return outputs
 
 
+def _not_found(exc: Exception) -> bool:
+    code = error_code(exc)
+    if code in _NOT_FOUND:
+        return True
+    # SageMaker reports a missing endpoint or group as a validation error.
+    message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", "")).lower()
+    return code == "ValidationException" and (
+        "could not find" in message or "does not exist" in message
+    )
+
+
 def _names(value: Any) -> list[str]:
     if value is None or value == "":
         return []
@@ -102,7 +112,7 @@ class _Verifier:
         except (BotoCoreError, ClientError) as exc:
             if is_fatal(exc):
                 raise AwsError(describe_error(exc, region=self.aws.region)) from None
-            if error_code(exc) in _NOT_FOUND:
+            if _not_found(exc):
                 status, detail = Status.FAIL, "not found"
             else:
                 status, detail = Status.FAIL, describe_error(exc, region=self.aws.region)
