@@ -175,7 +175,9 @@ class Aws:
             s3_settings["addressing_style"] = "path"
         self.config = Config(
             region_name=region,
-            retries={"mode": options.retry_mode, "max_attempts": options.max_attempts},
+            # total_max_attempts counts the first call, as AWS_MAX_ATTEMPTS does;
+            # botocore's max_attempts would count retries only.
+            retries={"mode": options.retry_mode, "total_max_attempts": options.max_attempts},
             s3=s3_settings or None,
             user_agent_extra="mlops-platform",
         )
