@@ -16,6 +16,7 @@ from ..ops.bootstrap import (
     run_bootstrap,
 )
 from ..ops.report import console
+from .plan import STACK_NAME
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -75,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.kms_alias and normalize_alias(args.kms_alias).startswith("alias/aws/"):
         print("error: --kms-alias: 'alias/aws/' is reserved for AWS managed keys", file=sys.stderr)
+        return 2
+    bad_stacks = [s for s in args.stacks or [] if not STACK_NAME.match(s)]
+    if bad_stacks:
+        print(f"error: --stack '{bad_stacks[0]}' is not a valid stack name", file=sys.stderr)
         return 2
     if args.noncurrent_days < 1:
         print("error: --noncurrent-days must be at least 1", file=sys.stderr)

@@ -323,8 +323,7 @@ def _ensure_key(aws: Aws, alias: str, bucket: str, fix: bool, report: Report) ->
 def _bucket_exists(aws: Aws, bucket: str) -> bool:
     """True when the bucket is ours, False when nobody has it; errors otherwise."""
     try:
-        aws.client("s3").head_bucket(Bucket=bucket)
-        return True
+        head = aws.client("s3").head_bucket(Bucket=bucket)
     except ClientError as exc:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if error_code(exc) in ("404", "NoSuchBucket") or status == 404:
@@ -337,6 +336,15 @@ def _bucket_exists(aws: Aws, bucket: str) -> bool:
         if error_code(exc) == "301" or status == 301:
             raise AwsError(describe_error(exc, region=aws.region)) from None
         raise
+    # botocore follows S3's cross-region redirect by itself, so a bucket elsewhere answers
+    # 200 too; writing to it would leave the login command pointing at the wrong region.
+    headers = head.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    actual = head.get("BucketRegion") or headers.get("x-amz-bucket-region")
+    if actual and actual != aws.region:
+        raise AwsError(
+            f"bucket '{bucket}' is in {actual}, not {aws.region}: rerun with --region {actual}"
+        )
+    return True
 
 
 def _create_bucket(aws: Aws, bucket: str) -> None:

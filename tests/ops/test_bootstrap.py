@@ -204,9 +204,48 @@ def test_bucket_owned_by_another_account_is_a_clear_error(moto: None, stub: Any)
         (["--bucket", BUCKET, "--kms-alias", "alias/aws/s3"], "reserved for AWS managed"),
         (["--bucket", BUCKET, "--kms-alias", "bad alias!"], "must look like alias/NAME"),
         (["--bucket", BUCKET, "--noncurrent-days", "0"], "at least 1"),
+        (["--bucket", BUCKET, "--stack", "Bad_Stack"], "not a valid stack name"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv: list[str], message: str, capsys: Any) -> None:
     assert main(["bootstrap", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_partly_open_public_access_block_is_drift_until_fixed(moto: None, capsys: Any) -> None:
+    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    _s3().put_public_access_block(
+        Bucket=BUCKET,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
+    )
+    capsys.readouterr()
+
+    assert main(["bootstrap", "--bucket", BUCKET]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if "public access block" in x)
+    assert "DRIFT" in line and "BlockPublicPolicy, RestrictPublicBuckets" in line
+
+    assert main(["bootstrap", "--bucket", BUCKET, "--fix"]) == 0
+    assert_fully_protected(BUCKET)
+
+
+def test_bucket_in_another_region_is_not_touched(moto: None, stub: Any) -> None:
+    """HeadBucket is stubbed: botocore follows S3's cross-region redirect, so a bucket in
+    another region answers 200 with its region in BucketRegion."""
+    s3 = stub("s3")
+    s3.add_response("head_bucket", {"BucketRegion": "us-west-2"}, {"Bucket": BUCKET})
+    with pytest.raises(AwsError, match="is in us-west-2, not eu-west-1: rerun with --region"):
+        run_bootstrap(Aws(AwsOptions(region=REGION)), BUCKET)
+    s3.assert_no_pending_responses()
+
+
+def test_stack_option_selects_the_init_commands(moto: None, capsys: Any) -> None:
+    assert main(["bootstrap", "--bucket", BUCKET, "--stack", "ml-prod"]) == 0
+    out = capsys.readouterr().out
+    assert "pulumi stack init ml-prod --secrets-provider" in out
+    assert "pulumi stack init dev " not in out
