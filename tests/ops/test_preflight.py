@@ -17,15 +17,24 @@ import pytest
 
 from infra.cli import main
 from infra.config import load_stack_file
+from infra.ops.aws import Aws, AwsOptions
 from infra.ops.naming import stack_bucket_name, stack_bucket_names
-from infra.ops.preflight import endpoint_instance_demand, gpu_vcpu_demand
+from infra.ops.preflight import endpoint_instance_demand, gpu_vcpu_demand, run_preflight
+from infra.ops.report import Status
 
 from .conftest import ACCOUNT, REGION, stack_file
 
 TRAINING = {
     "kubernetesVersion": "1.33",
     "nodeGroups": [
-        {"name": "system", "kind": "system", "instanceTypes": ["m6i.large"], "max": 3},
+        {
+            "name": "system",
+            "kind": "system",
+            "instanceTypes": ["m6i.large"],
+            "min": 2,
+            "desired": 2,
+            "max": 3,
+        },
         # Counted at its largest type: 4 x g5.4xlarge = 64 vCPUs.
         {"name": "gpu", "kind": "gpu", "instanceTypes": ["g5.2xlarge", "g5.4xlarge"], "max": 4},
         {
@@ -171,13 +180,13 @@ def test_eks_version_fallback_is_said_plainly(
     assert "EKS did not answer" in row and "built-in list" in row
 
 
-def test_unknown_eks_version_fails_even_on_fallback(
-    moto: None, tmp_path: Path, capsys: Any
-) -> None:
-    path = stack_file(tmp_path, training={"kubernetesVersion": "1.19"})
-    assert main(["preflight", "dev", "--config", str(path)]) == 1
-    row = _row(capsys.readouterr().out, "EKS version 1.19")
-    assert "FAIL" in row and "not in the built-in list" in row
+def test_unknown_eks_version_fails_even_on_fallback(moto: None, tmp_path: Path) -> None:
+    config = load_stack_file(stack_file(tmp_path))
+    # Set after validation, so the test keeps working whatever versions the schema allows.
+    config.training.kubernetes_version = "1.19"
+    report = run_preflight(Aws(AwsOptions(region=REGION)), "dev", config)
+    row = next(r for r in report.rows if r.check == "EKS version 1.19")
+    assert row.status is Status.FAIL and "not in the built-in list" in row.detail
 
 
 @pytest.mark.parametrize(
@@ -252,10 +261,13 @@ def test_account_mismatch_fails(moto: None, tmp_path: Path, capsys: Any) -> None
     assert main(["preflight", "dev", "--config", path, "--account", ACCOUNT]) == 0
 
 
-def test_shipped_stack_without_gpus_needs_no_quota_calls(moto: None, capsys: Any) -> None:
-    assert main(["preflight", "dev"]) == 0
+def test_stack_without_gpus_or_endpoints_skips_quota_checks(
+    moto: None, tmp_path: Path, capsys: Any
+) -> None:
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 0
     out = capsys.readouterr().out
     assert "skip" in _row(out, "EC2 GPU quotas")
+    assert "skip" in _row(out, "SageMaker endpoint quotas")
 
 
 def test_bad_config_exits_2(tmp_path: Path, capsys: Any) -> None:
