@@ -11,7 +11,7 @@ import boto3
 from botocore.exceptions import BotoCoreError
 
 from ..config import ConfigError, load_stack_file, stack_file_path
-from ..ops.aws import Aws, AwsError, AwsOptions, add_aws_arguments
+from ..ops.aws import Aws, AwsError, AwsOptions, add_aws_arguments, default_region
 from ..ops.preflight import run_preflight
 from ..ops.report import Status, console
 from .plan import STACK_NAME
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _ambient_region(profile: str | None) -> str | None:
     """The region the caller's environment or profile selects, if any."""
     try:
-        return boto3.Session(profile_name=profile).region_name
+        return default_region(boto3.Session(profile_name=profile))
     except BotoCoreError:
         return None
 

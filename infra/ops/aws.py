@@ -154,6 +154,12 @@ def endpoint_override() -> str | None:
     return os.environ.get("AWS_ENDPOINT_URL") or None
 
 
+def default_region(session: boto3.Session) -> str | None:
+    """The caller's region: AWS_REGION (read by the AWS CLI v2 and Pulumi, not by boto3),
+    then AWS_DEFAULT_REGION or the profile's region."""
+    return os.environ.get("AWS_REGION") or session.region_name or None
+
+
 class Aws:
     """A boto3 session plus a client factory sharing one botocore `Config`."""
 
@@ -163,7 +169,7 @@ class Aws:
             self.session = boto3.Session(profile_name=options.profile, region_name=options.region)
         except BotoCoreError as exc:
             raise AwsError(describe_error(exc)) from None
-        region = self.session.region_name
+        region = options.region or default_region(self.session)
         if not region:
             raise AwsError(describe_error(NoRegionError()))
         self.region: str = region

@@ -115,6 +115,15 @@ def test_no_region(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "no AWS region configured: pass --region or set AWS_REGION" in err
 
 
+def test_aws_region_is_honoured_like_the_aws_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    # boto3 itself reads only AWS_DEFAULT_REGION; AWS_REGION (CLI v2, Pulumi) wins over it.
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    assert Aws(AwsOptions()).region == "us-west-2"
+    assert Aws(AwsOptions(region="eu-central-1")).region == "eu-central-1"
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert Aws(AwsOptions()).client("s3").meta.region_name == "us-west-2"
+
+
 def test_unreachable_endpoint(closed_endpoint: str, capsys: Any, sleeps: list[float]) -> None:
     assert main(["bootstrap", "--bucket", "team-state", "--max-attempts", "2"]) == 2
     err = _one_line(capsys.readouterr().err)
@@ -269,3 +278,9 @@ def test_describe_error_is_one_line(exc: Exception, expected: str, fatal: bool) 
     assert expected in message
     assert "\n" not in message
     assert is_fatal(exc) is fatal
+
+
+def test_unknown_profile_is_one_line(capsys: Any) -> None:
+    assert main(["bootstrap", "--bucket", "team-state", "--profile", "nope"]) == 2
+    err = _one_line(capsys.readouterr().err)
+    assert "The config profile (nope) could not be found" in err and "--profile" in err
