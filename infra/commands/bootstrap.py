@@ -108,6 +108,6 @@ def run(args: argparse.Namespace) -> int:
             f"No changes: s3://{result.bucket} and {result.alias} already have every protection."
         )
     out.print("Next steps:")
-    for command in next_steps(result, aws.endpoint_url, args.stacks or _shipped_stacks()):
+    for command in next_steps(result, aws.s3_endpoint_url(), args.stacks or _shipped_stacks()):
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     return 0

@@ -149,9 +149,14 @@ def add_aws_arguments(parser: argparse.ArgumentParser, region_help: str) -> None
     )
 
 
-def endpoint_override() -> str | None:
-    """The `AWS_ENDPOINT_URL` every client uses, when set (S3-compatible store, moto)."""
-    return os.environ.get("AWS_ENDPOINT_URL") or None
+def endpoint_override(service_env: str = "") -> str | None:
+    """The endpoint botocore will use instead of AWS's, when configured.
+
+    botocore itself reads `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` (the latter
+    wins); this is only for messages and for the `pulumi login` URL.
+    """
+    specific = os.environ.get(f"AWS_ENDPOINT_URL_{service_env}") if service_env else None
+    return specific or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
 def default_region(session: boto3.Session) -> str | None:
@@ -173,9 +178,8 @@ class Aws:
         if not region:
             raise AwsError(describe_error(NoRegionError()))
         self.region: str = region
-        self.endpoint_url = endpoint_override()
         s3_settings: dict[str, Any] = {}
-        if self.endpoint_url:
+        if endpoint_override("S3"):
             # S3-compatible stores (and moto on an IP address) rarely serve virtual-host
             # style bucket addresses.
             s3_settings["addressing_style"] = "path"
@@ -192,14 +196,15 @@ class Aws:
     def client(self, service: str) -> Any:
         """A cached client for `service` with the shared retry policy and endpoint."""
         if service not in self._clients:
-            kwargs: dict[str, Any] = {"config": self.config}
-            if self.endpoint_url:
-                kwargs["endpoint_url"] = self.endpoint_url
             try:
-                self._clients[service] = self.session.client(service, **kwargs)
+                self._clients[service] = self.session.client(service, config=self.config)
             except BotoCoreError as exc:
                 raise AwsError(describe_error(exc, region=self.region)) from None
         return self._clients[service]
+
+    def s3_endpoint_url(self) -> str | None:
+        """The S3 endpoint when it is not AWS's (an S3-compatible store), else None."""
+        return self.client("s3").meta.endpoint_url if endpoint_override("S3") else None
 
     def caller_account(self) -> str:
         """The account id of the caller; the first call, so credential problems show here."""
@@ -214,14 +219,6 @@ def error_code(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", ""))
     return ""
-
-
-def is_throttling(exc: BaseException) -> bool:
-    return error_code(exc) in _THROTTLING_CODES
-
-
-def is_access_denied(exc: BaseException) -> bool:
-    return error_code(exc) in _ACCESS_DENIED_CODES
 
 
 def is_fatal(exc: BaseException) -> bool:

@@ -22,16 +22,6 @@ from .report import Report, Status
 KNOWN_EKS_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33", "1.34")
 
 
-def _unavailable(exc: Exception) -> bool:
-    """The endpoint does not implement the operation (as opposed to refusing the caller)."""
-    if isinstance(exc, ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return error_code(exc) in ("404", "UnknownOperationException", "InvalidAction") or (
-            status == 404 and "implemented" in str(exc)
-        )
-    return isinstance(exc, NotImplementedError)
-
-
 def _reraise_fatal(exc: Exception, aws: Aws) -> None:
     if is_fatal(exc):
         raise AwsError(describe_error(exc, region=aws.region)) from None

@@ -169,10 +169,18 @@ def test_retry_settings_reach_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (_env_retry_mode(), _env_max_attempts()) == ("adaptive", 11)
 
 
-def test_endpoint_url_reaches_every_client(closed_endpoint: str) -> None:
+def test_endpoint_url_reaches_every_client(
+    closed_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     aws = Aws(AwsOptions(region=REGION))
     for service in ("s3", "kms", "sts", "eks", "service-quotas"):
         assert aws.client(service).meta.endpoint_url == closed_endpoint
+    assert aws.s3_endpoint_url() == closed_endpoint
+    # A per-service setting wins for its service only, as botocore defines it.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
+    aws = Aws(AwsOptions(region=REGION))
+    assert aws.client("s3").meta.endpoint_url == "http://127.0.0.1:9"
+    assert aws.client("kms").meta.endpoint_url == closed_endpoint
 
 
 def test_access_denied_in_bootstrap_is_one_line(moto: None, stub: Any, capsys: Any) -> None:
