@@ -48,8 +48,8 @@ class Ec2Quota:
     name: str
 
 
-# Quota per (family class, capacity). The P spot quota also covers P5 in most regions;
-# where AWS splits it, the P5 share is requested separately.
+# Quota per (family class, capacity). AWS's Spot documentation also lists P4/P3/P2 and P5
+# Spot quotas separately; only L-7212CCBC is checked for P Spot here.
 EC2_GPU_QUOTAS: dict[tuple[str, str], Ec2Quota] = {
     ("G and VT", "onDemand"): Ec2Quota("L-DB2E81BA", "Running On-Demand G and VT instances"),
     ("P", "onDemand"): Ec2Quota("L-417A185B", "Running On-Demand P instances"),
