@@ -1,0 +1,320 @@
+"""Before `pulumi up`: what a first deploy usually fails on, checked with boto3.
+
+Each check adds one row to a report; a check that cannot be answered (permission denied,
+an API the endpoint lacks) says so in its row rather than passing silently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..config import PlatformConfig
+from .aws import Aws, AwsError, describe_error, error_code, is_fatal
+from .instances import EC2_GPU_QUOTAS, gpu_class, vcpus
+from .naming import stack_bucket_names
+from .report import Report, Status
+
+# EKS versions released when this package was built. Used only where the endpoint cannot
+# answer DescribeClusterVersions or DescribeAddonVersions (moto, some partitions).
+KNOWN_EKS_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33", "1.34")
+
+
+def _reraise_fatal(exc: Exception, aws: Aws) -> None:
+    if is_fatal(exc):
+        raise AwsError(describe_error(exc, region=aws.region)) from None
+
+
+@dataclass
+class _Demand:
+    """vCPUs one EC2 quota must cover, with where each share comes from."""
+
+    vcpus: int = 0
+    parts: list[str] = field(default_factory=list)
+
+
+def gpu_vcpu_demand(config: PlatformConfig) -> dict[tuple[str, str], _Demand]:
+    """vCPUs per (family class, capacity) if every GPU node group scales to its max.
+
+    A group with several instance types is counted at its largest, since the autoscaler
+    may pick any of them.
+    """
+    demand: dict[tuple[str, str], _Demand] = defaultdict(_Demand)
+    for group in config.training.node_groups:
+        per_class: dict[str, tuple[int, str, bool]] = {}
+        for instance_type in group.instance_types:
+            klass = gpu_class(instance_type)
+            if klass is None:
+                continue
+            count, exact = vcpus(instance_type)
+            if count is None:
+                raise AwsError(
+                    f"training.nodeGroups '{group.name}': unknown vCPU count for "
+                    f"{instance_type}; add it to infra/ops/instances.py"
+                )
+            if klass not in per_class or count > per_class[klass][0]:
+                per_class[klass] = (count, instance_type, exact)
+        for klass, (count, instance_type, exact) in per_class.items():
+            share = demand[(klass, group.capacity)]
+            share.vcpus += group.max * count
+            estimated = "" if exact else ", vCPUs estimated from size"
+            share.parts.append(
+                f"{group.name}: {group.max} x {instance_type} ({count} vCPU{estimated})"
+            )
+    return dict(demand)
+
+
+def endpoint_instance_demand(config: PlatformConfig) -> dict[str, tuple[int, list[str]]]:
+    """Instances per SageMaker instance type when every real-time endpoint is at its max."""
+    demand: dict[str, tuple[int, list[str]]] = {}
+    for endpoint in config.serving.endpoints:
+        if endpoint.serverless is not None or not endpoint.instance_type:
+            continue
+        count, names = demand.get(endpoint.instance_type, (0, []))
+        demand[endpoint.instance_type] = (
+            count + endpoint.max_instances,
+            [*names, f"{endpoint.name}: {endpoint.max_instances}"],
+        )
+    return demand
+
+
+def _check_identity(
+    report: Report,
+    account: str,
+    expected_account: str | None,
+    ambient_region: str | None,
+    config: PlatformConfig,
+) -> None:
+    if expected_account is None:
+        report.add("caller account", Status.PASS, f"{account} (pass --account to require one)")
+    elif account == expected_account:
+        report.add("caller account", Status.PASS, f"{account} as expected")
+    else:
+        report.add(
+            "caller account",
+            Status.FAIL,
+            f"credentials are for {account}, the stack expects {expected_account}: "
+            "switch profile or role",
+        )
+    if ambient_region is None:
+        report.add(
+            "region",
+            Status.PASS,
+            f"stack deploys to {config.region}; no default region set, checks use it",
+        )
+    elif ambient_region == config.region:
+        report.add("region", Status.PASS, f"{config.region} matches your AWS region")
+    else:
+        report.add(
+            "region",
+            Status.FAIL,
+            f"your AWS region is {ambient_region} but the stack deploys to {config.region}: "
+            f"export AWS_REGION={config.region}",
+        )
+
+
+def _ec2_quota_value(aws: Aws, code: str) -> float:
+    quotas = aws.client("service-quotas")
+    try:
+        return float(quotas.get_service_quota(ServiceCode="ec2", QuotaCode=code)["Quota"]["Value"])
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchResourceException":
+            raise
+    # No applied value: the account still has the AWS default.
+    return float(
+        quotas.get_aws_default_service_quota(ServiceCode="ec2", QuotaCode=code)["Quota"]["Value"]
+    )
+
+
+def _check_gpu_quotas(aws: Aws, report: Report, config: PlatformConfig) -> None:
+    demand = gpu_vcpu_demand(config)
+    if not demand:
+        report.add("EC2 GPU quotas", Status.SKIP, "no GPU instance types in training.nodeGroups")
+        return
+    for key, quota in EC2_GPU_QUOTAS.items():
+        if key not in demand:
+            continue
+        needed = demand[key]
+        label = f"EC2 quota {quota.name} ({quota.code})"
+        try:
+            value = _ec2_quota_value(aws, quota.code)
+        except (BotoCoreError, ClientError) as exc:
+            _reraise_fatal(exc, aws)
+            report.add(label, Status.FAIL, f"cannot read quota: {describe_error(exc)}")
+            continue
+        detail = f"needs {needed.vcpus} vCPUs ({'; '.join(needed.parts)}), quota {value:g}"
+        if needed.vcpus <= value:
+            report.add(label, Status.PASS, detail)
+        else:
+            report.add(
+                label,
+                Status.FAIL,
+                f"{detail}: request an increase in Service Quotas or lower nodeGroups max",
+            )
+
+
+def _sagemaker_quotas(aws: Aws) -> dict[str, float]:
+    """Quota name -> value for SageMaker: applied values over AWS defaults."""
+    quotas = aws.client("service-quotas")
+    values: dict[str, float] = {}
+    for operation in ("list_aws_default_service_quotas", "list_service_quotas"):
+        for page in quotas.get_paginator(operation).paginate(ServiceCode="sagemaker"):
+            for quota in page.get("Quotas", []):
+                values[quota["QuotaName"]] = float(quota["Value"])
+    return values
+
+
+def _check_endpoint_quotas(aws: Aws, report: Report, config: PlatformConfig) -> None:
+    demand = endpoint_instance_demand(config)
+    if not demand:
+        report.add(
+            "SageMaker endpoint quotas", Status.SKIP, "no real-time endpoints in serving.endpoints"
+        )
+        return
+    try:
+        values = _sagemaker_quotas(aws)
+    except (BotoCoreError, ClientError) as exc:
+        _reraise_fatal(exc, aws)
+        for instance_type in demand:
+            report.add(
+                f"SageMaker quota {instance_type} for endpoint usage",
+                Status.FAIL,
+                f"cannot read quotas: {describe_error(exc)}",
+            )
+        return
+    for instance_type, (needed, parts) in sorted(demand.items()):
+        name = f"{instance_type} for endpoint usage"
+        label = f"SageMaker quota {name}"
+        if name not in values:
+            report.add(
+                label,
+                Status.FAIL,
+                f"no such quota in {aws.region}: is {instance_type} offered for endpoints there?",
+            )
+            continue
+        value = values[name]
+        detail = f"needs {needed} instances ({'; '.join(parts)}), quota {value:g}"
+        if needed <= value:
+            report.add(label, Status.PASS, detail)
+        else:
+            report.add(
+                label,
+                Status.FAIL,
+                f"{detail}: request an increase in Service Quotas or lower maxInstances",
+            )
+
+
+def _check_eks_version(aws: Aws, report: Report, config: PlatformConfig) -> None:
+    version = config.training.kubernetes_version
+    label = f"EKS version {version}"
+    eks = aws.client("eks")
+    reasons = []
+    try:
+        found = eks.describe_cluster_versions(clusterVersions=[version], includeAll=True).get(
+            "clusterVersions", []
+        )
+    except (BotoCoreError, ClientError) as exc:
+        _reraise_fatal(exc, aws)
+        reasons.append(describe_error(exc))
+    else:
+        match = [v for v in found if v.get("clusterVersion") == version]
+        status = (match[0].get("versionStatus") or match[0].get("status")) if match else None
+        if status == "STANDARD_SUPPORT":
+            end = match[0].get("endOfStandardSupportDate")
+            until = f" until {end:%Y-%m-%d}" if hasattr(end, "strftime") else ""
+            report.add(label, Status.PASS, f"in standard support{until} in {aws.region}")
+        elif status == "EXTENDED_SUPPORT":
+            report.add(
+                label,
+                Status.WARN,
+                "only in extended support (higher EKS price per cluster hour): plan an upgrade",
+            )
+        else:
+            report.add(label, Status.FAIL, f"not supported by EKS in {aws.region}")
+        return
+    try:
+        addons = eks.describe_addon_versions(kubernetesVersion=version, addonName="vpc-cni").get(
+            "addons", []
+        )
+    except (BotoCoreError, ClientError) as exc:
+        _reraise_fatal(exc, aws)
+        reasons.append(describe_error(exc))
+    else:
+        builds = [a for a in addons if a.get("addonVersions")]
+        if builds:
+            report.add(
+                label, Status.PASS, f"vpc-cni add-on has builds for {version} in {aws.region}"
+            )
+        else:
+            report.add(label, Status.FAIL, f"no vpc-cni add-on builds for {version}")
+        return
+    # Neither API answered: compare with the versions this package knows, and say so.
+    why = "; ".join(reasons)
+    if version in KNOWN_EKS_VERSIONS:
+        report.add(
+            label,
+            Status.WARN,
+            f"EKS did not answer ({why}); {version} is in the built-in list of EKS versions "
+            f"({', '.join(KNOWN_EKS_VERSIONS)}) but its support status was not confirmed",
+        )
+    else:
+        report.add(
+            label,
+            Status.FAIL,
+            f"EKS did not answer ({why}) and {version} is not in the built-in list of EKS "
+            f"versions ({', '.join(KNOWN_EKS_VERSIONS)})",
+        )
+
+
+def _check_bucket_names(aws: Aws, report: Report, stack: str, account: str) -> None:
+    s3 = aws.client("s3")
+    for name in stack_bucket_names(stack, account):
+        label = f"bucket name {name}"
+        if len(name) > 63:
+            report.add(label, Status.FAIL, f"{len(name)} characters; S3 allows 63")
+            continue
+        try:
+            s3.head_bucket(Bucket=name, ExpectedBucketOwner=account)
+        except ClientError as exc:
+            _reraise_fatal(exc, aws)
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 404:
+                report.add(label, Status.PASS, "free")
+            elif status == 403:
+                report.add(
+                    label,
+                    Status.FAIL,
+                    "taken by another account (or not readable with these credentials)",
+                )
+            elif status == 301:
+                report.add(label, Status.FAIL, "exists in another region")
+            else:
+                report.add(label, Status.FAIL, describe_error(exc, region=aws.region))
+        except BotoCoreError as exc:
+            _reraise_fatal(exc, aws)
+            report.add(label, Status.FAIL, describe_error(exc, region=aws.region))
+        else:
+            report.add(label, Status.PASS, "exists in this account (deployed before)")
+
+
+def run_preflight(
+    aws: Aws,
+    stack: str,
+    config: PlatformConfig,
+    expected_account: str | None = None,
+    ambient_region: str | None = None,
+) -> Report:
+    """Every preflight check for `stack`. Raises AwsError when AWS cannot be used at all."""
+    report = Report(f"preflight {stack} ({config.environment}, {config.region})")
+    account = aws.caller_account()
+    _check_identity(report, account, expected_account, ambient_region, config)
+    _check_gpu_quotas(aws, report, config)
+    _check_endpoint_quotas(aws, report, config)
+    _check_eks_version(aws, report, config)
+    _check_bucket_names(aws, report, stack, account)
+    return report
+
+
+__all__ = ["KNOWN_EKS_VERSIONS", "endpoint_instance_demand", "gpu_vcpu_demand", "run_preflight"]

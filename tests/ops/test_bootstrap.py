@@ -1,0 +1,251 @@
+"""`mlops-platform bootstrap` against in-process moto: create, re-run, drift and --fix."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.cli import main
+from infra.ops.aws import Aws, AwsError, AwsOptions
+from infra.ops.bootstrap import LIFECYCLE_RULE_ID, TLS_SID, run_bootstrap
+
+from .conftest import REGION
+
+BUCKET = "team-state"
+ALIAS = "alias/pulumi-state-team-state"
+
+
+def _s3() -> Any:
+    return boto3.client("s3", region_name=REGION)
+
+
+def _mutations(mocker: Any) -> list[str]:
+    """Spy on every AWS call bootstrap makes; returns the (growing) list of operation names."""
+    calls: list[str] = []
+    original = Aws.client
+
+    def client(self: Aws, service: str) -> Any:
+        made = original(self, service)
+        if not getattr(made, "_counted", False):
+            made.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+            made._counted = True
+        return made
+
+    mocker.patch.object(Aws, "client", client)
+    return calls
+
+
+def _writes(calls: list[str]) -> list[str]:
+    return [c for c in calls if c.startswith(("Create", "Put", "Enable", "Update", "Delete"))]
+
+
+def assert_fully_protected(bucket: str) -> None:
+    s3 = _s3()
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    default = rule["ApplyServerSideEncryptionByDefault"]
+    assert default["SSEAlgorithm"] == "aws:kms"
+    assert rule["BucketKeyEnabled"] is True
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    tls = [s for s in policy["Statement"] if s.get("Sid") == TLS_SID]
+    assert tls and tls[0]["Effect"] == "Deny"
+    assert tls[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    ours = [r for r in rules if r["ID"] == LIFECYCLE_RULE_ID]
+    assert ours and ours[0]["Status"] == "Enabled"
+    assert ours[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
+    assert ours[0]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7
+
+
+def test_first_run_creates_protected_bucket_and_rotating_key(moto: None, capsys: Any) -> None:
+    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    out = capsys.readouterr().out
+
+    assert_fully_protected(BUCKET)
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.describe_key(KeyId=ALIAS)["KeyMetadata"]
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+    encryption = _s3().get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]
+    assert (
+        encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+        == (key["Arn"])
+    )
+    assert "Applied 9 change(s)" in out
+    assert f"pulumi login 's3://{BUCKET}?region={REGION}&awssdk=v2'" in out
+    assert f"pulumi stack init dev --secrets-provider 'awskms://{ALIAS}?region={REGION}'" in out
+
+
+def test_second_run_changes_nothing_and_says_so(moto: None, capsys: Any, mocker: Any) -> None:
+    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    capsys.readouterr()
+    calls = _mutations(mocker)
+
+    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    out = capsys.readouterr().out
+
+    assert calls, "the spy saw no AWS calls at all"
+    assert _writes(calls) == []
+    assert "No changes" in out
+    assert "created" not in out and "fixed" not in out
+    assert len(boto3.client("kms", region_name=REGION).list_keys()["Keys"]) == 1
+
+
+def test_existing_bucket_missing_protections_is_reported_not_changed(
+    moto: None, capsys: Any, mocker: Any
+) -> None:
+    _s3().create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    calls = _mutations(mocker)
+
+    assert main(["bootstrap", "--bucket", BUCKET, "--kms-alias", "alias/state"]) == 1
+    out = capsys.readouterr().out
+
+    # Only the (new) KMS key may be written; the team's bucket is left as it was.
+    assert {c for c in _writes(calls)} <= {"CreateKey", "EnableKeyRotation", "CreateAlias"}
+    for protection in ("versioning", "default encryption", "TLS-only policy", "lifecycle"):
+        line = next(line for line in out.splitlines() if protection in line)
+        assert "DRIFT" in line, line
+    assert "--fix" in out
+    assert "pulumi login" not in out
+    assert _s3().get_bucket_versioning(Bucket=BUCKET).get("Status") is None
+
+
+def test_fix_applies_missing_protections_and_keeps_existing_grants(moto: None, capsys: Any) -> None:
+    s3 = _s3()
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    reader = {
+        "Sid": "TeamRead",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{BUCKET}/*",
+    }
+    s3.put_bucket_policy(
+        Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": [reader]})
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=BUCKET,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "logs",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "logs/"},
+                    "Expiration": {"Days": 30},
+                }
+            ]
+        },
+    )
+
+    assert main(["bootstrap", "--bucket", BUCKET, "--fix"]) == 0
+    out = capsys.readouterr().out
+
+    assert_fully_protected(BUCKET)
+    statements = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])["Statement"]
+    assert reader in statements
+    rule_ids = {r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]}
+    assert rule_ids == {"logs", LIFECYCLE_RULE_ID}
+    assert "fixed" in out
+
+    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    assert "No changes" in capsys.readouterr().out
+
+
+def test_key_without_rotation_is_drift_until_fixed(moto: None, capsys: Any) -> None:
+    kms = boto3.client("kms", region_name=REGION)
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/state", TargetKeyId=key_id)
+
+    assert main(["bootstrap", "--bucket", BUCKET, "--kms-alias", "state"]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if "KMS key" in x)
+    assert "DRIFT" in line and "rotation is off" in line
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is False
+
+    assert main(["bootstrap", "--bucket", BUCKET, "--kms-alias", "state", "--fix"]) == 0
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    capsys.readouterr()
+    assert main(["bootstrap", "--bucket", BUCKET, "--kms-alias", "state"]) == 0
+    assert "No changes" in capsys.readouterr().out
+
+
+def test_us_east_1_bucket_has_no_location_constraint(moto: None) -> None:
+    # us-east-1 rejects an explicit LocationConstraint; everywhere else requires one.
+    result = run_bootstrap(Aws(AwsOptions(region="us-east-1")), BUCKET)
+    assert not result.drift
+    s3 = boto3.client("s3", region_name="us-east-1")
+    assert s3.get_bucket_location(Bucket=BUCKET)["LocationConstraint"] in (None, "us-east-1")
+
+
+def test_bucket_owned_by_another_account_is_a_clear_error(moto: None, stub: Any) -> None:
+    """moto serves every account from one namespace, so the 403 another account's bucket
+    gives is stubbed with botocore's Stubber."""
+    s3 = stub("s3")
+    s3.add_client_error("head_bucket", service_error_code="403", http_status_code=403)
+    with pytest.raises(AwsError, match=r"cannot use it .*owned by another account"):
+        run_bootstrap(Aws(AwsOptions(region=REGION)), BUCKET)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bucket", "b"], "not a valid S3 bucket name"),
+        (["--bucket", "Team_State"], "not a valid S3 bucket name"),
+        (["--bucket", BUCKET, "--kms-alias", "alias/aws/s3"], "reserved for AWS managed"),
+        (["--bucket", BUCKET, "--kms-alias", "bad alias!"], "must look like alias/NAME"),
+        (["--bucket", BUCKET, "--noncurrent-days", "0"], "at least 1"),
+        (["--bucket", BUCKET, "--stack", "Bad_Stack"], "not a valid stack name"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(argv: list[str], message: str, capsys: Any) -> None:
+    assert main(["bootstrap", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_partly_open_public_access_block_is_drift_until_fixed(moto: None, capsys: Any) -> None:
+    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    _s3().put_public_access_block(
+        Bucket=BUCKET,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
+    )
+    capsys.readouterr()
+
+    assert main(["bootstrap", "--bucket", BUCKET]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if "public access block" in x)
+    assert "DRIFT" in line and "BlockPublicPolicy, RestrictPublicBuckets" in line
+
+    assert main(["bootstrap", "--bucket", BUCKET, "--fix"]) == 0
+    assert_fully_protected(BUCKET)
+
+
+def test_bucket_in_another_region_is_not_touched(moto: None, stub: Any) -> None:
+    """HeadBucket is stubbed: botocore follows S3's cross-region redirect, so a bucket in
+    another region answers 200 with its region in BucketRegion."""
+    s3 = stub("s3")
+    s3.add_response("head_bucket", {"BucketRegion": "us-west-2"}, {"Bucket": BUCKET})
+    with pytest.raises(AwsError, match="is in us-west-2, not eu-west-1: rerun with --region"):
+        run_bootstrap(Aws(AwsOptions(region=REGION)), BUCKET)
+    s3.assert_no_pending_responses()
+
+
+def test_stack_option_selects_the_init_commands(moto: None, capsys: Any) -> None:
+    assert main(["bootstrap", "--bucket", BUCKET, "--stack", "ml-prod"]) == 0
+    out = capsys.readouterr().out
+    assert "pulumi stack init ml-prod --secrets-provider" in out
+    assert "pulumi stack init dev " not in out

@@ -1,0 +1,282 @@
+"""`mlops-platform preflight STACK` against moto.
+
+moto answers STS, S3 and EKS but implements Service Quotas only for the `vpc` service,
+so the EC2 and SageMaker quota answers are stubbed with botocore's Stubber (each test
+says which). moto lacks EKS DescribeClusterVersions/DescribeAddonVersions, which lets the
+tests see the plainly labelled fallback; the real API's answer is stubbed where shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.cli import main
+from infra.config import load_stack_file
+from infra.ops.aws import Aws, AwsOptions
+from infra.ops.naming import stack_bucket_name, stack_bucket_names
+from infra.ops.preflight import endpoint_instance_demand, gpu_vcpu_demand, run_preflight
+from infra.ops.report import Status
+
+from .conftest import ACCOUNT, REGION, stack_file
+
+TRAINING = {
+    "kubernetesVersion": "1.33",
+    "nodeGroups": [
+        {
+            "name": "system",
+            "kind": "system",
+            "instanceTypes": ["m6i.large"],
+            "min": 2,
+            "desired": 2,
+            "max": 3,
+        },
+        # Counted at its largest type: 4 x g5.4xlarge = 64 vCPUs.
+        {"name": "gpu", "kind": "gpu", "instanceTypes": ["g5.2xlarge", "g5.4xlarge"], "max": 4},
+        {
+            "name": "gpu-spot",
+            "kind": "gpu",
+            "instanceTypes": ["g5.xlarge"],
+            "capacity": "spot",
+            "max": 2,
+        },
+    ],
+}
+REGISTRY = {"models": [{"name": "fraud"}], "images": [{"name": "fraud-serving"}]}
+SERVING = {
+    "endpoints": [
+        {
+            "name": "fraud",
+            "model": "fraud",
+            "image": "fraud-serving",
+            "instanceType": "ml.g5.xlarge",
+            "maxInstances": 3,
+        },
+        {
+            "name": "fraud-shadow",
+            "model": "fraud",
+            "image": "fraud-serving",
+            "instanceType": "ml.g5.xlarge",
+            "maxInstances": 2,
+        },
+        {"name": "batch", "model": "fraud", "image": "fraud-serving", "serverless": {}},
+    ]
+}
+
+
+@pytest.fixture
+def gpu_stack(tmp_path: Path) -> Path:
+    return stack_file(tmp_path, training=TRAINING, registry=REGISTRY, serving=SERVING)
+
+
+def _quota(code: str, value: float, name: str = "") -> dict[str, Any]:
+    return {"Quota": {"ServiceCode": "ec2", "QuotaCode": code, "QuotaName": name, "Value": value}}
+
+
+def stub_quotas(stub: Any, on_demand_g: float, spot_g: float, endpoint_g5: float) -> Any:
+    """Service Quotas answers (stubbed: moto has no ec2/sagemaker quotas)."""
+    quotas = stub("service-quotas")
+    quotas.add_response(
+        "get_service_quota",
+        _quota("L-DB2E81BA", on_demand_g),
+        {"ServiceCode": "ec2", "QuotaCode": "L-DB2E81BA"},
+    )
+    # No applied value for spot: preflight falls back to the AWS default.
+    quotas.add_client_error(
+        "get_service_quota",
+        service_error_code="NoSuchResourceException",
+        http_status_code=400,
+        expected_params={"ServiceCode": "ec2", "QuotaCode": "L-3819A6DF"},
+    )
+    quotas.add_response(
+        "get_aws_default_service_quota",
+        _quota("L-3819A6DF", spot_g),
+        {"ServiceCode": "ec2", "QuotaCode": "L-3819A6DF"},
+    )
+    name = "ml.g5.xlarge for endpoint usage"
+    quotas.add_response(
+        "list_aws_default_service_quotas",
+        {"Quotas": [{"QuotaName": name, "Value": 0.0}, {"QuotaName": "other", "Value": 1.0}]},
+        {"ServiceCode": "sagemaker"},
+    )
+    quotas.add_response(
+        "list_service_quotas",
+        {"Quotas": [{"QuotaName": name, "Value": endpoint_g5}]},
+        {"ServiceCode": "sagemaker"},
+    )
+    return quotas
+
+
+def _row(out: str, text: str) -> str:
+    rows = [line for line in out.splitlines() if text in line]
+    assert rows, f"no row with {text!r} in:\n{out}"
+    return rows[0]
+
+
+def test_demand_counts_max_nodes_times_largest_type(gpu_stack: Path) -> None:
+    config = load_stack_file(gpu_stack)
+    demand = gpu_vcpu_demand(config)
+    assert {k: v.vcpus for k, v in demand.items()} == {
+        ("G and VT", "onDemand"): 64,
+        ("G and VT", "spot"): 8,
+    }
+    assert endpoint_instance_demand(config)["ml.g5.xlarge"][0] == 5
+    assert list(endpoint_instance_demand(config)) == ["ml.g5.xlarge"]  # serverless excluded
+
+
+def test_bucket_naming_is_one_function() -> None:
+    assert stack_bucket_name("dev", "features", ACCOUNT) == f"mlops-dev-features-{ACCOUNT}"
+    assert stack_bucket_names("prod", ACCOUNT) == [
+        f"mlops-prod-features-{ACCOUNT}",
+        f"mlops-prod-artifacts-{ACCOUNT}",
+    ]
+
+
+def test_passes_when_quotas_cover_the_stack(
+    moto: None, stub: Any, gpu_stack: Path, capsys: Any
+) -> None:
+    quotas = stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=5)
+    assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 0
+    out = capsys.readouterr().out
+    quotas.assert_no_pending_responses()
+    assert "pass" in _row(out, "L-DB2E81BA") and "needs 64 vCPUs" in _row(out, "L-DB2E81BA")
+    assert "quota 8" in _row(out, "L-3819A6DF")
+    assert "needs 5 instances" in _row(out, "ml.g5.xlarge for endpoint usage")
+    assert "free" in _row(out, f"mlops-dev-features-{ACCOUNT}")
+    assert "free" in _row(out, f"mlops-dev-artifacts-{ACCOUNT}")
+    assert "preflight passed" in out
+
+
+def test_insufficient_gpu_quota_fails(moto: None, stub: Any, gpu_stack: Path, capsys: Any) -> None:
+    stub_quotas(stub, on_demand_g=32, spot_g=8, endpoint_g5=5)
+    assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 1
+    out = capsys.readouterr().out
+    row = _row(out, "L-DB2E81BA")
+    assert "FAIL" in row and "needs 64 vCPUs" in row and "quota 32" in row
+    assert "pass" in _row(out, "L-3819A6DF")
+    assert "preflight failed: 1 check(s) failed" in out
+
+
+def test_insufficient_endpoint_quota_fails(
+    moto: None, stub: Any, gpu_stack: Path, capsys: Any
+) -> None:
+    stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=4)
+    assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 1
+    row = _row(capsys.readouterr().out, "ml.g5.xlarge for endpoint usage")
+    assert "FAIL" in row and "needs 5 instances" in row and "quota 4" in row
+
+
+def test_eks_version_fallback_is_said_plainly(
+    moto: None, stub: Any, gpu_stack: Path, capsys: Any
+) -> None:
+    stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=5)
+    assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 0
+    row = _row(capsys.readouterr().out, "EKS version 1.33")
+    assert "warn" in row
+    assert "EKS did not answer" in row and "built-in list" in row
+
+
+def test_unknown_eks_version_fails_even_on_fallback(moto: None, tmp_path: Path) -> None:
+    config = load_stack_file(stack_file(tmp_path))
+    # Set after validation, so the test keeps working whatever versions the schema allows.
+    config.training.kubernetes_version = "1.19"
+    report = run_preflight(Aws(AwsOptions(region=REGION)), "dev", config)
+    row = next(r for r in report.rows if r.check == "EKS version 1.19")
+    assert row.status is Status.FAIL and "not in the built-in list" in row.detail
+
+
+@pytest.mark.parametrize(
+    ("version_status", "expected", "exit_code"),
+    [("STANDARD_SUPPORT", "pass", 0), ("EXTENDED_SUPPORT", "warn", 0), ("UNSUPPORTED", "FAIL", 1)],
+)
+def test_eks_version_from_describe_cluster_versions(
+    moto: None,
+    stub: Any,
+    tmp_path: Path,
+    capsys: Any,
+    version_status: str,
+    expected: str,
+    exit_code: int,
+) -> None:
+    """DescribeClusterVersions is stubbed (moto lacks it)."""
+    eks = stub("eks")
+    eks.add_response(
+        "describe_cluster_versions",
+        {
+            "clusterVersions": [
+                {
+                    "clusterVersion": "1.33",
+                    "versionStatus": version_status,
+                    "endOfStandardSupportDate": dt.datetime(2026, 7, 29),
+                }
+            ]
+        },
+        {"clusterVersions": ["1.33"], "includeAll": True},
+    )
+    path = stack_file(tmp_path, training={"kubernetesVersion": "1.33"})
+    assert main(["preflight", "dev", "--config", str(path)]) == exit_code
+    assert expected in _row(capsys.readouterr().out, "EKS version 1.33")
+
+
+def test_bucket_name_taken_by_another_account_fails(
+    moto: None, stub: Any, tmp_path: Path, capsys: Any
+) -> None:
+    """S3 HeadBucket is stubbed: moto cannot show another account's bucket as 403."""
+    s3 = stub("s3")
+    s3.add_client_error("head_bucket", service_error_code="403", http_status_code=403)
+    s3.add_client_error("head_bucket", service_error_code="404", http_status_code=404)
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 1
+    out = capsys.readouterr().out
+    assert "taken by another account" in _row(out, f"mlops-dev-features-{ACCOUNT}")
+    assert "free" in _row(out, f"mlops-dev-artifacts-{ACCOUNT}")
+
+
+def test_bucket_already_ours_passes(moto: None, tmp_path: Path, capsys: Any) -> None:
+    boto3.client("s3", region_name=REGION).create_bucket(
+        Bucket=f"mlops-dev-features-{ACCOUNT}",
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 0
+    assert "exists in this account" in _row(capsys.readouterr().out, "features")
+
+
+def test_region_mismatch_fails(
+    moto: None, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 1
+    row = _row(capsys.readouterr().out, "region")
+    assert "FAIL" in row and "us-east-1" in row and "AWS_REGION=eu-west-1" in row
+
+
+def test_account_mismatch_fails(moto: None, tmp_path: Path, capsys: Any) -> None:
+    path = str(stack_file(tmp_path))
+    assert main(["preflight", "dev", "--config", path, "--account", "111122223333"]) == 1
+    row = _row(capsys.readouterr().out, "caller account")
+    assert "FAIL" in row and ACCOUNT in row and "111122223333" in row
+    assert main(["preflight", "dev", "--config", path, "--account", ACCOUNT]) == 0
+
+
+def test_stack_without_gpus_or_endpoints_skips_quota_checks(
+    moto: None, tmp_path: Path, capsys: Any
+) -> None:
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "skip" in _row(out, "EC2 GPU quotas")
+    assert "skip" in _row(out, "SageMaker endpoint quotas")
+
+
+def test_bad_config_exits_2(tmp_path: Path, capsys: Any) -> None:
+    path = stack_file(tmp_path, training={"typo": True})
+    assert main(["preflight", "dev", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "training.typo" in err
+
+
+def test_bad_account_flag_exits_2(capsys: Any) -> None:
+    assert main(["preflight", "dev", "--account", "12"]) == 2
+    assert "12-digit" in capsys.readouterr().err
