@@ -11,6 +11,7 @@ from collections.abc import Sequence
 # Each module defines `register(subparsers)`, adding a parser whose `func(args) -> int`
 # runs the command.
 COMMANDS = ("plan",)
+COMMANDS += ("diff", "schema", "new-stack")
 
 
 def build_parser() -> argparse.ArgumentParser:
