@@ -33,9 +33,7 @@ def test_new_stack_plans_under_its_own_name(tmp_path: Path) -> None:
     assert all(r["urn"].startswith("urn:pulumi:team-b::") for r in plan.resources)
 
 
-def test_new_stack_refuses_to_overwrite(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_new_stack_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "Pulumi.mine.yaml"
     path.write_text("config: {}\n", encoding="utf-8")
     assert main(["new-stack", "mine", "--from", "dev", "--stacks-dir", str(tmp_path)]) == 2
