@@ -50,9 +50,8 @@ def test_added_removed_changed_and_cost_delta() -> None:
         resource("s", "aws:ec2/natGateway:NatGateway", "nat-0", subnetId="a"),
         resource("s", "aws:iam/role:Role", "old-role"),
     ]
-    after = copy.deepcopy(before[:2]) + [
-        resource("s", "aws:ec2/natGateway:NatGateway", "nat-1", subnetId="b")
-    ]
+    added = resource("s", "aws:ec2/natGateway:NatGateway", "nat-1", subnetId="b")
+    after = [*copy.deepcopy(before[:2]), added]
     after[0]["inputs"]["deletionWindowInDays"] = 30
     after[0]["protect"] = True
     diff = diff_plans(
