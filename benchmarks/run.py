@@ -453,6 +453,13 @@ def notes(results: dict[str, Any], large_path: Path) -> list[str]:
     from infra.config import config_from_mapping
 
     lines = []
+    load = os.getloadavg()[0]
+    if load > (os.cpu_count() or 1) / 2:
+        lines.append(
+            f"Other processes were running (1-minute load average {load:.2f} at the end on "
+            f"{os.cpu_count()} CPUs): medians move between runs, minimums are steadier, and "
+            "ratios near 1 can come out below 1. Re-run on an idle machine for firm figures."
+        )
     counts = {p["resources"] for p in results["scaling"]}
     if len(results["scaling"]) > 1 and len(counts) == 1:
         lines.append(

@@ -93,5 +93,8 @@ def run(args: argparse.Namespace) -> int:
         target.unlink()
         print(f"error: the generated stack does not validate: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {target}\nnext: mlops-platform plan {args.name}")
+    hint = f"mlops-platform plan {args.name}"
+    if args.stacks_dir.resolve() != STACKS_DIR.resolve():
+        hint += f" --config {target}"
+    print(f"wrote {target}\nnext: {hint}")
     return 0
