@@ -158,3 +158,19 @@ def test_fail_on_data_loss_exit_code(tmp_path: Path) -> None:
     assert load_side(str(a)).document["stack"] == "s"
     assert main(["diff", str(a), str(b), "--fail-on-data-loss"]) == 3
     assert main(["diff", str(a), str(b)]) == 0
+
+
+def test_real_plan_with_a_moved_kms_key_warns_loudly(
+    shipped_plan: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = shipped_plan("dev").document()
+    after = copy.deepcopy(before)
+    key = next(r for r in after["resources"] if r["type"] == "aws:kms/key:Key")
+    # As if the key's component were renamed: same type and name, another URN.
+    key["urn"] = key["urn"].replace("mlops:security:PlatformKey$", "mlops:security:Keys$")
+    a, b = tmp_path / "before.json", tmp_path / "after.json"
+    a.write_text(json.dumps(before))
+    b.write_text(json.dumps(after))
+    assert main(["diff", str(a), str(b), "--markdown", "--fail-on-data-loss"]) == 3
+    out = capsys.readouterr().out
+    assert "**REPLACEMENT**" in out and "aws:kms/key:Key 'platform-key'" in out
