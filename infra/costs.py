@@ -71,9 +71,10 @@ def _node_group(r: Resource, p: _Pricer) -> Estimate:
     if count is None:
         count = scaling.get("minSize", 0)
     count = int(count or 0)
-    types = inputs.get("instanceTypes") or []
-    if not types:
-        return 0.0, f"{count} node(s), instance type set in the launch template: not priced"
+    template = _launch_template(inputs.get("launchTemplate") or {}, p.resources)
+    types = inputs.get("instanceTypes") or [template.get("instanceType")]
+    if not types[0]:
+        return 0.0, f"{count} node(s), no instance type in the node group or its launch template"
     instance = types[0]
     if count == 0:
         return 0.0, f"0 x {instance} at idle (scales from zero)"
@@ -83,7 +84,10 @@ def _node_group(r: Resource, p: _Pricer) -> Estimate:
     spot = str(inputs.get("capacityType", "ON_DEMAND")).upper() == "SPOT"
     discount = p.assume["spotDiscount"] if spot else 0.0
     compute = count * p.hourly(rate) * (1 - discount)
-    disk_gib = int(inputs.get("diskSize") or 0)
+    disk_gib = int(inputs.get("diskSize") or 0) or sum(
+        int((m.get("ebs") or {}).get("volumeSize") or 0)
+        for m in template.get("blockDeviceMappings") or []
+    )
     disk = count * disk_gib * p.regional(p.usage["ebsGp3GbMonth"])
     basis = f"{count} x {instance} {rate} USD/h{p.region_note()}"
     if spot:
@@ -91,6 +95,22 @@ def _node_group(r: Resource, p: _Pricer) -> Estimate:
     if disk:
         basis += f" + {disk_gib} GiB gp3 each"
     return compute + disk, basis
+
+
+def _launch_template(reference: dict[str, Any], resources: list[Resource]) -> dict[str, Any]:
+    """Inputs of the launch template a node group references (by id or name), if planned."""
+    if not reference:
+        return {}
+    for other in resources:
+        if other["type"] != "aws:ec2/launchTemplate:LaunchTemplate":
+            continue
+        physical = other["inputs"].get("name") or other["name"]
+        if reference.get("name") == physical or reference.get("id") in (
+            f"{physical}-id",
+            f"{other['name']}-id",
+        ):
+            return other["inputs"]
+    return {}
 
 
 def _nat_gateway(r: Resource, p: _Pricer) -> Estimate:

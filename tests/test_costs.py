@@ -223,3 +223,22 @@ def test_plan_table_shows_cost_per_resource(capsys: pytest.CaptureFixture[str]) 
     assert "usd/mo" in out
     assert "3.65" in out  # the NAT gateway's public IPv4 address
     assert "USD/month" in out
+
+
+def test_node_group_reads_instance_type_and_disk_from_its_launch_template() -> None:
+    template = res(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "cpu",
+        name="mlops-t-cpu",
+        instanceType="m6i.large",
+        blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 100}}],
+    )
+    group = res(
+        "aws:eks/nodeGroup:NodeGroup",
+        "cpu",
+        launchTemplate={"id": "mlops-t-cpu-id", "version": "1"},
+        scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 2},
+    )
+    item = estimate_resources([template, group], "us-east-1")["items"][0]
+    assert item["usd"] == pytest.approx(0.096 * HOURS + 100 * 0.08, abs=0.01)
+    assert "m6i.large" in item["basis"] and "100 GiB gp3" in item["basis"]
