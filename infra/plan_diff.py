@@ -92,7 +92,7 @@ class Change:
 
 
 @dataclass
-class Warning_:
+class DataLossWarning:
     """A stateful resource that would be replaced or deleted."""
 
     kind: str  # "REPLACEMENT" or "DELETION"
@@ -110,7 +110,7 @@ class PlanDiff:
     added: list[dict[str, Any]]
     removed: list[dict[str, Any]]
     changed: list[Change]
-    warnings: list[Warning_]
+    warnings: list[DataLossWarning]
     usd: dict[str, float]  # per normalized key, B minus A
 
     @property
@@ -255,8 +255,8 @@ def diff_plans(a: Side, b: Side) -> PlanDiff:
 
 def _stateful_warnings(
     added: list[dict[str, Any]], removed: list[dict[str, Any]], changed: list[Change]
-) -> list[Warning_]:
-    warnings: list[Warning_] = []
+) -> list[DataLossWarning]:
+    warnings: list[DataLossWarning] = []
     added_by_type_name = {(r["type"], r["name"]): r for r in added}
     for resource in removed:
         if resource["type"] not in STATEFUL_TYPES:
@@ -264,7 +264,7 @@ def _stateful_warnings(
         moved_to = added_by_type_name.get((resource["type"], resource["name"]))
         if moved_to is not None:
             warnings.append(
-                Warning_(
+                DataLossWarning(
                     "REPLACEMENT",
                     resource["type"],
                     resource["name"],
@@ -275,7 +275,7 @@ def _stateful_warnings(
             )
         else:
             warnings.append(
-                Warning_(
+                DataLossWarning(
                     "DELETION",
                     resource["type"],
                     resource["name"],
@@ -286,7 +286,7 @@ def _stateful_warnings(
     for change in changed:
         if change.type in STATEFUL_TYPES and change.replaces:
             warnings.append(
-                Warning_(
+                DataLossWarning(
                     "REPLACEMENT",
                     change.type,
                     change.name,

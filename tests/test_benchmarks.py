@@ -55,3 +55,12 @@ def test_script_runs_on_a_tiny_input(tmp_path: Path) -> None:
     assert "| dev |" in text
     assert "## Scaling" in text and "Least-squares fit" in text
     assert "benchmarks/run.py --runs 1" in text
+
+
+def test_committed_results_name_their_command_machine_and_stacks() -> None:
+    text = (SCRIPT.parents[1] / "docs" / "BENCHMARKS.md").read_text(encoding="utf-8")
+    assert "make bench" in text and "benchmarks/run.py" in text
+    assert "| nproc |" in text and "| python |" in text
+    for row in ("| dev |", "| staging |", "| prod |", "| large |", "| 200% |"):
+        assert row in text
+    assert "## Targets" in text
