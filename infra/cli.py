@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 # Each module defines `register(subparsers)`, adding a parser whose `func(args) -> int`
 # runs the command.
-COMMANDS = ("plan", "bootstrap", "preflight", "verify")
+COMMANDS = ("plan", "diff", "schema", "new-stack", "bootstrap", "preflight", "verify")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,13 +1,294 @@
-"""Monthly cost estimate of a plan (filled per resource type from the price table)."""
+"""Monthly cost estimate of a plan, from the price table shipped in `infra/data/prices.json`.
+
+The figure is the *idle* monthly bill of what the stack creates: hourly resources running a
+full month (730 h) at their configured size, plus small documented usage assumptions for
+pay-per-use services (NAT and endpoint data, log ingestion, feature-store requests). It
+leaves out what depends on traffic and data volume (S3, ECR storage, inference requests of
+serverless endpoints, training jobs, cross-AZ transfer): a review aid, not a bill.
+
+Prices are us-east-1 list prices; a per-region multiplier scales usage-priced items for the
+other supported regions (see `notes` in the table). Each estimator reads the camelCase
+inputs the resource is registered with, so it prices whatever the components really create.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-if TYPE_CHECKING:
-    from .plan import Plan
+PRICES_PATH = Path(__file__).resolve().parent / "data" / "prices.json"
+
+Resource = dict[str, Any]
+Estimate = tuple[float, str]
 
 
-def estimate_cost(plan: Plan) -> dict[str, Any]:
-    """{"monthlyUsd": total, "items": [{"urn", "usd", "basis"}]}."""
-    return {"monthlyUsd": 0.0, "items": []}
+@cache
+def prices() -> dict[str, Any]:
+    """The shipped price table (source, date, base prices, region multipliers, assumptions)."""
+    return json.loads(PRICES_PATH.read_text(encoding="utf-8"))
+
+
+class _Pricer:
+    """Prices one resource at a time for one region."""
+
+    def __init__(self, region: str, resources: list[Resource]) -> None:
+        table = prices()
+        self.table = table
+        self.hours = float(table["hoursPerMonth"])
+        self.region = region
+        self.multiplier = float(table["regionMultipliers"].get(region, 1.0))
+        self.flat = table["flat"]
+        self.usage = table["usage"]
+        self.assume = table["assumptions"]
+        self.resources = resources
+
+    def regional(self, usd: float) -> float:
+        return usd * self.multiplier
+
+    def hourly(self, usd_per_hour: float, regional: bool = True) -> float:
+        rate = self.regional(usd_per_hour) if regional else usd_per_hour
+        return rate * self.hours
+
+    def region_note(self) -> str:
+        if self.multiplier == 1.0:
+            return ""
+        return f" x{self.multiplier:g} {self.region}"
+
+
+def _eks_cluster(r: Resource, p: _Pricer) -> Estimate:
+    rate = p.flat["eksClusterHour"]
+    return p.hourly(rate, regional=False), f"EKS control plane {rate} USD/h x {p.hours:g} h"
+
+
+def _node_group(r: Resource, p: _Pricer) -> Estimate:
+    inputs = r["inputs"]
+    scaling = inputs.get("scalingConfig") or {}
+    count = scaling.get("desiredSize")
+    if count is None:
+        count = scaling.get("minSize", 0)
+    count = int(count or 0)
+    template = _launch_template(inputs.get("launchTemplate") or {}, p.resources)
+    types = inputs.get("instanceTypes") or [template.get("instanceType")]
+    if not types[0]:
+        return 0.0, f"{count} node(s), no instance type in the node group or its launch template"
+    instance = types[0]
+    if count == 0:
+        return 0.0, f"0 x {instance} at idle (scales from zero)"
+    rate = p.table["ec2Hour"].get(instance)
+    if rate is None:
+        return 0.0, f"{count} x {instance}: no list price in the table, not priced"
+    spot = str(inputs.get("capacityType", "ON_DEMAND")).upper() == "SPOT"
+    discount = p.assume["spotDiscount"] if spot else 0.0
+    compute = count * p.hourly(rate) * (1 - discount)
+    disk_gib = int(inputs.get("diskSize") or 0) or sum(
+        int((m.get("ebs") or {}).get("volumeSize") or 0)
+        for m in template.get("blockDeviceMappings") or []
+    )
+    disk = count * disk_gib * p.regional(p.usage["ebsGp3GbMonth"])
+    basis = f"{count} x {instance} {rate} USD/h{p.region_note()}"
+    if spot:
+        basis += f" spot -{discount:.0%}"
+    if disk:
+        basis += f" + {disk_gib} GiB gp3 each"
+    return compute + disk, basis
+
+
+def _launch_template(reference: dict[str, Any], resources: list[Resource]) -> dict[str, Any]:
+    """Inputs of the launch template a node group references (by id or name), if planned."""
+    if not reference:
+        return {}
+    for other in resources:
+        if other["type"] != "aws:ec2/launchTemplate:LaunchTemplate":
+            continue
+        physical = other["inputs"].get("name") or other["name"]
+        if reference.get("name") == physical or reference.get("id") in (
+            f"{physical}-id",
+            f"{other['name']}-id",
+        ):
+            return other["inputs"]
+    return {}
+
+
+def _nat_gateway(r: Resource, p: _Pricer) -> Estimate:
+    gb = p.assume["natProcessedGbPerMonth"]
+    usd = p.hourly(p.usage["natGatewayHour"]) + gb * p.regional(p.usage["natGatewayGb"])
+    return usd, f"NAT gateway {p.usage['natGatewayHour']} USD/h{p.region_note()} + {gb} GB/month"
+
+
+def _public_ip(r: Resource, p: _Pricer) -> Estimate:
+    rate = p.flat["publicIpv4Hour"]
+    return p.hourly(rate, regional=False), f"public IPv4 address {rate} USD/h"
+
+
+def _vpc_endpoint(r: Resource, p: _Pricer) -> Estimate | None:
+    inputs = r["inputs"]
+    kind = str(inputs.get("vpcEndpointType", "Gateway"))
+    if kind == "Gateway":
+        return 0.0, "gateway endpoint: no charge"
+    azs = max(1, len(inputs.get("subnetIds") or []))
+    gb = p.assume["interfaceEndpointGbPerMonth"]
+    rate = p.usage["interfaceEndpointAzHour"]
+    usd = azs * p.hourly(rate) + gb * p.regional(p.usage["interfaceEndpointGb"])
+    return usd, f"{kind} endpoint {rate} USD/h x {azs} AZ{p.region_note()} + {gb} GB/month"
+
+
+def _endpoint_configuration(r: Resource, p: _Pricer) -> Estimate:
+    variants = list(r["inputs"].get("productionVariants") or [])
+    variants += list(r["inputs"].get("shadowProductionVariants") or [])
+    total = 0.0
+    parts = []
+    for variant in variants:
+        if variant.get("serverlessConfig"):
+            parts.append("serverless: 0 idle")
+            continue
+        instance = variant.get("instanceType")
+        count = int(variant.get("initialInstanceCount") or 0)
+        rate = p.table["sagemakerHour"].get(instance)
+        if rate is None:
+            parts.append(f"{count} x {instance}: no list price, not priced")
+            continue
+        total += count * p.hourly(rate)
+        parts.append(f"{count} x {instance} {rate} USD/h")
+    return total, "; ".join(parts or ["no variants"]) + p.region_note()
+
+
+def _mlflow(r: Resource, p: _Pricer) -> Estimate:
+    size = str(r["inputs"].get("trackingServerSize") or "Small")
+    rate = p.usage["mlflowTrackingServerHour"].get(size)
+    if rate is None:
+        return 0.0, f"MLflow size {size}: no list price, not priced"
+    return p.hourly(rate), f"MLflow tracking server {size} {rate} USD/h{p.region_note()}"
+
+
+def _kms_key(r: Resource, p: _Pricer) -> Estimate:
+    return float(p.flat["kmsKeyMonth"]), "KMS customer managed key"
+
+
+def _log_group(r: Resource, p: _Pricer) -> Estimate:
+    gb = p.assume["logIngestedGbPerGroupMonth"]
+    retention = r["inputs"].get("retentionInDays") or 0
+    months = min(p.assume["logStoredMonthsCap"], retention / 30 if retention else 12)
+    stored = gb * max(1.0, months)
+    usd = gb * p.regional(p.usage["logIngestionGb"]) + stored * p.regional(
+        p.usage["logStorageGbMonth"]
+    )
+    return usd, f"assumes {gb} GB/month ingested, {stored:g} GB stored{p.region_note()}"
+
+
+def _metric_alarm(r: Resource, p: _Pricer) -> Estimate:
+    inputs = r["inputs"]
+    queries = inputs.get("metricQueries") or []
+    metrics = sum(1 for q in queries if q.get("metric")) or 1
+    high_res = int(inputs.get("period") or 60) < 60
+    rate = p.usage["highResolutionAlarmMetricMonth" if high_res else "alarmMetricMonth"]
+    return metrics * p.regional(rate), f"{metrics} alarm metric(s) x {rate} USD{p.region_note()}"
+
+
+def _dashboard(r: Resource, p: _Pricer) -> Estimate:
+    rate = p.usage["dashboardMonth"]
+    return p.regional(rate), f"dashboard {rate} USD/month{p.region_note()}"
+
+
+def _feature_group(r: Resource, p: _Pricer) -> Estimate:
+    online = (r["inputs"].get("onlineStoreConfig") or {}).get("enableOnlineStore")
+    if not online:
+        return 0.0, "offline store only: S3 storage, not estimated"
+    a, u = p.assume, p.usage
+    usd = (
+        a["featureGroupOnlineGb"] * u["featureStoreOnlineGbMonth"]
+        + a["featureGroupWritesMillionPerMonth"] * u["featureStoreWriteMillion"]
+        + a["featureGroupReadsMillionPerMonth"] * u["featureStoreReadMillion"]
+    )
+    return p.regional(usd), (
+        f"online store: assumes {a['featureGroupOnlineGb']} GB, "
+        f"{a['featureGroupWritesMillionPerMonth']}M writes, "
+        f"{a['featureGroupReadsMillionPerMonth']}M reads/month{p.region_note()}"
+    )
+
+
+def _secret(r: Resource, p: _Pricer) -> Estimate:
+    rate = p.usage["secretMonth"]
+    return p.regional(rate), f"secret {rate} USD/month"
+
+
+def _load_balancer(r: Resource, p: _Pricer) -> Estimate:
+    kind = str(r["inputs"].get("loadBalancerType") or "application")
+    key = "networkLoadBalancerHour" if kind == "network" else "applicationLoadBalancerHour"
+    rate = p.usage[key]
+    return p.hourly(rate), f"{kind} load balancer {rate} USD/h{p.region_note()} (no LCU usage)"
+
+
+_RUNS_PER_MONTH = (
+    (re.compile(r"^cron\(0 \* "), 730.0),
+    (re.compile(r"^cron\(\d+ \d+ \* \* \? \*\)|^cron\(\d+ \d+ \? \* \* \*\)"), 30.0),
+)
+
+
+def _monitoring_schedule(r: Resource, p: _Pricer) -> Estimate:
+    config = r["inputs"].get("monitoringScheduleConfig") or {}
+    expression = str((config.get("scheduleConfig") or {}).get("scheduleExpression", ""))
+    runs = next((n for pattern, n in _RUNS_PER_MONTH if pattern.match(expression)), 730.0)
+    definition_name = config.get("monitoringJobDefinitionName")
+    instance, count = p.assume["monitoringJobDefaultInstance"], 1
+    for other in p.resources:
+        if other["type"].endswith("JobDefinition:DataQualityJobDefinition") and (
+            other["inputs"].get("name") == definition_name
+        ):
+            cluster = (other["inputs"].get("jobResources") or {}).get("clusterConfig") or {}
+            instance = cluster.get("instanceType", instance)
+            count = int(cluster.get("instanceCount") or 1)
+    rate = p.table["sagemakerHour"].get(instance)
+    if rate is None:
+        return 0.0, f"monitoring job on {instance}: no list price, not priced"
+    minutes = p.assume["monitoringJobMinutes"]
+    usd = runs * minutes / 60 * count * p.regional(rate)
+    return usd, (
+        f"{runs:g} runs/month x {minutes} min on {count} x {instance} {rate} USD/h"
+        f"{p.region_note()} (assumed run time)"
+    )
+
+
+ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
+    "aws:eks/cluster:Cluster": _eks_cluster,
+    "aws:eks/nodeGroup:NodeGroup": _node_group,
+    "aws:ec2/natGateway:NatGateway": _nat_gateway,
+    "aws:ec2/eip:Eip": _public_ip,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": _endpoint_configuration,
+    "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer": _mlflow,
+    "aws:kms/key:Key": _kms_key,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:sagemaker/featureGroup:FeatureGroup": _feature_group,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:sagemaker/monitoringSchedule:MonitoringSchedule": _monitoring_schedule,
+}
+
+
+def estimate_resources(resources: Iterable[Resource], region: str) -> dict[str, Any]:
+    """The cost section for a list of plan resources in `region`."""
+    resources = list(resources)
+    pricer = _Pricer(region, resources)
+    items = []
+    for resource in resources:
+        estimator = ESTIMATORS.get(resource["type"])
+        if estimator is None:
+            continue
+        estimate = estimator(resource, pricer)
+        if estimate is None:
+            continue
+        usd, basis = estimate
+        items.append({"urn": resource["urn"], "usd": round(usd, 2), "basis": basis})
+    total = round(sum(item["usd"] for item in items), 2)
+    return {"monthlyUsd": total, "items": items}
+
+
+def estimate_cost(plan: Any) -> dict[str, Any]:
+    """{"monthlyUsd": total, "items": [{"urn", "usd", "basis"}]} for a Plan."""
+    return estimate_resources(plan.resources, plan.config.region)

@@ -97,13 +97,16 @@ def _settings(resource: dict[str, Any]) -> str:
 def render(plan: Plan, document: dict[str, Any], console: Console, quiet: bool = False) -> None:
     resources = plan.resources
     children: dict[str | None, list[dict[str, Any]]] = {}
+    usd = {item["urn"]: f"{item['usd']:,.2f}" for item in document["cost"]["items"]}
     for r in resources:
         children.setdefault(r["parent"], []).append(r)
 
     def walk(urn: str, depth: int, table: Table) -> None:
         for child in children.get(urn, []):
             short = child["type"].removeprefix("aws:").removeprefix("kubernetes:")
-            table.add_row("  " * depth + child["name"], short, _settings(child))
+            table.add_row(
+                "  " * depth + child["name"], short, _settings(child), usd.get(child["urn"], "")
+            )
             walk(child["urn"], depth + 1, table)
 
     summary = document["summary"]
@@ -118,8 +121,9 @@ def render(plan: Plan, document: dict[str, Any], console: Console, quiet: bool =
             table.add_column("resource")
             table.add_column("type")
             table.add_column("key settings")
+            table.add_column("usd/mo", justify="right")
             if top["custom"]:
-                table.add_row(top["name"], top["type"], _settings(top))
+                table.add_row(top["name"], top["type"], _settings(top), usd.get(top["urn"], ""))
             walk(top["urn"], 0, table)
             console.print(table)
     if plan.policy:

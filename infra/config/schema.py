@@ -88,14 +88,9 @@ class PlatformConfig(ConfigModel):
     @field_validator("schema_version")
     @classmethod
     def _known_version(cls, version: int) -> int:
-        if version > SCHEMA_VERSION:
-            raise ValueError(
-                f"schemaVersion {version} is newer than this package understands "
-                f"({SCHEMA_VERSION}); upgrade mlops-platform"
-            )
-        if version < 1:
-            raise ValueError("schemaVersion starts at 1")
-        return version
+        from .versions import check_schema_version
+
+        return check_schema_version(version, SCHEMA_VERSION)
 
     @field_validator("region")
     @classmethod

@@ -137,6 +137,12 @@ class EndpointAlarms(ConfigModel):
     )
 
 
+def _also_strategy_name(schema: dict[str, Any]) -> None:
+    """Editors accept `rollout: canary` as the validator does."""
+    ref = {k: schema.pop(k) for k in list(schema) if k in ("$ref", "allOf", "type", "properties")}
+    schema["anyOf"] = [ref, {"enum": ["allAtOnce", "canary", "linear"]}]
+
+
 class Endpoint(ConfigModel):
     """A SageMaker endpoint serving one model family from one image."""
 
@@ -162,7 +168,11 @@ class Endpoint(ConfigModel):
     data_capture_percent: int = Field(
         default=0, description="Share of requests captured with their responses (0-100)."
     )
-    rollout: Rollout = Field(default_factory=Rollout, description="Blue/green traffic shifting.")
+    rollout: Rollout = Field(
+        default_factory=Rollout,
+        description="Blue/green traffic shifting (a strategy name is short for {strategy: name}).",
+        json_schema_extra=_also_strategy_name,
+    )
     alarms: EndpointAlarms = Field(
         default_factory=EndpointAlarms, description="Alarm thresholds (auto-rollback triggers)."
     )

@@ -54,7 +54,11 @@ def test_prod_private_subnets_route_through_their_own_nat(
     assert used == nat_urns
 
 
-def test_endpoints_keep_aws_traffic_private(any_shipped_plan: Plan) -> None:
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_endpoints_keep_aws_traffic_private(
+    stack: str, shipped_plan: Callable[[str], Plan]
+) -> None:
+    any_shipped_plan = shipped_plan(stack)
     endpoints = of_type(any_shipped_plan, "aws:ec2/vpcEndpoint:VpcEndpoint")
     by_service = {e["inputs"]["serviceName"].rsplit(".", 1)[-1]: e for e in endpoints}
     services = {e["inputs"]["serviceName"].removeprefix("com.amazonaws.eu-west-1.")
@@ -68,6 +72,16 @@ def test_endpoints_keep_aws_traffic_private(any_shipped_plan: Plan) -> None:
     assert (rule["inputs"]["fromPort"], rule["inputs"]["toPort"]) == (443, 443)
     (vpc,) = of_type(any_shipped_plan, "aws:ec2/vpc:Vpc")
     assert rule["inputs"]["cidrIpv4"] == vpc["inputs"]["cidrBlock"]
+
+
+def test_dev_keeps_only_the_free_s3_gateway_endpoint(
+    shipped_plan: Callable[[str], Plan],
+) -> None:
+    """Seven interface endpoints over two AZs would cost more than the rest of dev's network."""
+    endpoints = of_type(shipped_plan("dev"), "aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert [(e["inputs"]["serviceName"], e["inputs"]["vpcEndpointType"]) for e in endpoints] == [
+        ("com.amazonaws.eu-west-1.s3", "Gateway")
+    ]
 
 
 def test_flow_logs_capture_all_traffic_into_an_encrypted_log_group(

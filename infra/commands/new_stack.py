@@ -1,0 +1,100 @@
+"""`mlops-platform new-stack NAME --from dev|staging|prod`: scaffold a stack file for a fork.
+
+The new file starts as a copy of the shipped stack of that environment kind (its comments
+explain each choice), under a header saying where it came from, with the editor schema
+modeline and `schemaVersion`. It refuses to overwrite an existing stack and validates the
+result, so a fork starts from a file that plans.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..config import ConfigError, load_stack_file
+from ..config.loader import PROJECT, STACKS_DIR
+from ..config.schema import SCHEMA_VERSION
+from .plan import STACK_NAME
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+MODELINE = "# yaml-language-server: $schema=stack.schema.json"
+SCHEMA_VERSION_KEY = f"{PROJECT}:schemaVersion"
+
+
+def render_stack(name: str, source_env: str, template: str) -> str:
+    """The new stack file: header, modeline, schemaVersion and the template's entries."""
+    body = [line for line in template.splitlines() if line.strip() != MODELINE]
+    if not any(line.strip().startswith(f"{SCHEMA_VERSION_KEY}:") for line in body):
+        at = next(i for i, line in enumerate(body) if line.rstrip() == "config:")
+        body.insert(at + 1, f"  {SCHEMA_VERSION_KEY}: {SCHEMA_VERSION}")
+    header = [
+        MODELINE,
+        f"# Stack '{name}', created {datetime.now(UTC):%Y-%m-%d} by "
+        f"`mlops-platform new-stack {name} --from {source_env}`",
+        f"# from the shipped {source_env} stack. Physical names become mlops-{name}-*; change",
+        "# network.cidr if this VPC will be peered with another stack's. Check it with",
+        f"# `mlops-platform plan {name}` and compare with `mlops-platform diff {source_env} "
+        f"{name}`.",
+    ]
+    return "\n".join(header + body) + "\n"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "new-stack",
+        help="scaffold stacks/Pulumi.NAME.yaml from a shipped environment",
+        description="Write a commented stack file for a new stack, starting from the "
+        "shipped dev, staging or prod stack. Never overwrites.",
+    )
+    parser.add_argument("name", help="new stack name (lower-case, part of AWS resource names)")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        choices=ENVIRONMENTS,
+        required=True,
+        help="environment kind to start from",
+    )
+    parser.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=STACKS_DIR,
+        help="directory of the stack files (default: the repository's stacks/)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not STACK_NAME.match(args.name):
+        print(
+            f"error: stack name '{args.name}' must be 1-16 lower-case letters, digits or '-', "
+            "starting with a letter (it is part of AWS resource names)",
+            file=sys.stderr,
+        )
+        return 2
+    target = args.stacks_dir / f"Pulumi.{args.name}.yaml"
+    template_path = STACKS_DIR / f"Pulumi.{args.source}.yaml"
+    try:
+        template = template_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        print(f"error: template {template_path} not found", file=sys.stderr)
+        return 2
+    text = render_stack(args.name, args.source, template)
+    try:
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        print(f"error: {target} already exists; not overwriting it", file=sys.stderr)
+        return 2
+    try:
+        load_stack_file(target)
+    except ConfigError as exc:
+        target.unlink()
+        print(f"error: the generated stack does not validate: {exc}", file=sys.stderr)
+        return 2
+    hint = f"mlops-platform plan {args.name}"
+    if args.stacks_dir.resolve() != STACKS_DIR.resolve():
+        hint += f" --config {target}"
+    print(f"wrote {target}\nnext: {hint}")
+    return 0

@@ -1,0 +1,244 @@
+"""The cost estimate prices what the plan registers, from the shipped price table."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from infra.cli import main
+from infra.config.schema import SUPPORTED_REGIONS
+from infra.costs import ESTIMATORS, estimate_resources, prices
+from infra.plan import Plan
+
+HOURS = 730
+
+
+def res(type_: str, rname: str = "r", **inputs: Any) -> dict[str, Any]:
+    return {
+        "urn": f"urn:pulumi:t::mlops-platform::{type_}::{rname}",
+        "type": type_,
+        "name": rname,
+        "inputs": inputs,
+    }
+
+
+def one(resource: dict[str, Any], region: str = "us-east-1") -> dict[str, Any]:
+    cost = estimate_resources([resource], region)
+    assert len(cost["items"]) == 1
+    return cost["items"][0]
+
+
+def test_price_table_records_source_date_and_every_supported_region() -> None:
+    table = prices()
+    assert "aws.amazon.com" in table["source"] and "on-demand" in table["source"]
+    date.fromisoformat(table["recorded"])
+    assert set(table["regionMultipliers"]) == set(SUPPORTED_REGIONS)
+    assert table["regionMultipliers"]["us-east-1"] == 1.0
+
+
+def test_eks_control_plane_is_flat_across_regions() -> None:
+    cluster = res("aws:eks/cluster:Cluster", "c")
+    assert one(cluster)["usd"] == 73.0
+    assert one(cluster, "ap-northeast-1")["usd"] == 73.0
+
+
+def test_node_group_prices_desired_size_of_first_instance_type() -> None:
+    item = one(
+        res(
+            "aws:eks/nodeGroup:NodeGroup",
+            instanceTypes=["m6i.large", "m5.large"],
+            scalingConfig={"minSize": 1, "desiredSize": 2, "maxSize": 4},
+        )
+    )
+    assert item["usd"] == pytest.approx(2 * 0.096 * HOURS, abs=0.01)
+    assert "2 x m6i.large" in item["basis"]
+
+
+def test_node_group_falls_back_to_min_size_and_gpu_at_zero_costs_nothing() -> None:
+    at_min = res(
+        "aws:eks/nodeGroup:NodeGroup",
+        instanceTypes=["t3.medium"],
+        scalingConfig={"minSize": 1, "maxSize": 3},
+    )
+    assert one(at_min)["usd"] == pytest.approx(0.0416 * HOURS, abs=0.01)
+    gpu = res(
+        "aws:eks/nodeGroup:NodeGroup",
+        instanceTypes=["g5.2xlarge"],
+        scalingConfig={"minSize": 0, "desiredSize": 0, "maxSize": 8},
+    )
+    assert one(gpu)["usd"] == 0.0
+
+
+def test_spot_node_group_gets_the_documented_discount() -> None:
+    scaling = {"minSize": 1, "desiredSize": 1, "maxSize": 2}
+    on_demand = one(
+        res("aws:eks/nodeGroup:NodeGroup", instanceTypes=["m6i.xlarge"], scalingConfig=scaling)
+    )
+    spot = one(
+        res(
+            "aws:eks/nodeGroup:NodeGroup",
+            instanceTypes=["m6i.xlarge"],
+            scalingConfig=scaling,
+            capacityType="SPOT",
+        )
+    )
+    discount = prices()["assumptions"]["spotDiscount"]
+    assert spot["usd"] == pytest.approx(on_demand["usd"] * (1 - discount), abs=0.01)
+    assert "spot" in spot["basis"]
+
+
+def test_unknown_instance_type_is_named_not_silently_priced() -> None:
+    item = one(
+        res(
+            "aws:eks/nodeGroup:NodeGroup",
+            instanceTypes=["x9.mega"],
+            scalingConfig={"desiredSize": 1, "minSize": 1, "maxSize": 1},
+        )
+    )
+    assert item["usd"] == 0.0 and "x9.mega" in item["basis"] and "not priced" in item["basis"]
+
+
+def test_region_multiplier_scales_usage_priced_items() -> None:
+    nat = res("aws:ec2/natGateway:NatGateway")
+    base, eu = one(nat)["usd"], one(nat, "eu-west-1")["usd"]
+    assert eu == pytest.approx(base * prices()["regionMultipliers"]["eu-west-1"], abs=0.01)
+    gb = prices()["assumptions"]["natProcessedGbPerMonth"]
+    assert base == pytest.approx(0.045 * HOURS + gb * 0.045, abs=0.01)
+
+
+def test_interface_endpoint_is_priced_per_az_and_gateway_is_free() -> None:
+    two = one(
+        res("aws:ec2/vpcEndpoint:VpcEndpoint", vpcEndpointType="Interface", subnetIds=["a", "b"])
+    )
+    three = one(
+        res(
+            "aws:ec2/vpcEndpoint:VpcEndpoint",
+            vpcEndpointType="Interface",
+            subnetIds=["a", "b", "c"],
+        )
+    )
+    assert three["usd"] - two["usd"] == pytest.approx(0.01 * HOURS, abs=0.01)
+    assert one(res("aws:ec2/vpcEndpoint:VpcEndpoint", vpcEndpointType="Gateway"))["usd"] == 0
+
+
+def test_sagemaker_real_time_instances_and_serverless_at_zero() -> None:
+    config = res(
+        "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+        productionVariants=[
+            {"variantName": "a", "instanceType": "ml.c6i.xlarge", "initialInstanceCount": 2}
+        ],
+    )
+    assert one(config)["usd"] == pytest.approx(2 * 0.214 * HOURS, abs=0.01)
+    serverless = res(
+        "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+        productionVariants=[
+            {"variantName": "a", "serverlessConfig": {"memorySizeInMb": 2048, "maxConcurrency": 5}}
+        ],
+    )
+    item = one(serverless)
+    assert item["usd"] == 0.0 and "serverless" in item["basis"]
+
+
+def test_mlflow_by_size_kms_alarm_dashboard_and_public_ip() -> None:
+    small = one(res("aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer"))
+    large = one(
+        res("aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer", trackingServerSize="Large")
+    )
+    assert small["usd"] == pytest.approx(0.60 * HOURS, abs=0.01)
+    assert large["usd"] == pytest.approx(1.91 * HOURS, abs=0.01)
+    assert one(res("aws:kms/key:Key"), "eu-central-1")["usd"] == 1.0
+    assert one(res("aws:cloudwatch/metricAlarm:MetricAlarm", period=60))["usd"] == 0.10
+    assert one(res("aws:cloudwatch/dashboard:Dashboard"))["usd"] == 3.0
+    assert one(res("aws:ec2/eip:Eip"), "eu-west-1")["usd"] == pytest.approx(3.65)
+
+
+def test_log_group_and_feature_group_assumptions() -> None:
+    log = one(res("aws:cloudwatch/logGroup:LogGroup", retentionInDays=30))
+    assert log["usd"] > 0 and "GB/month ingested" in log["basis"]
+    online = one(
+        res(
+            "aws:sagemaker/featureGroup:FeatureGroup",
+            onlineStoreConfig={"enableOnlineStore": True},
+        )
+    )
+    offline = one(res("aws:sagemaker/featureGroup:FeatureGroup"))
+    assert online["usd"] > 0 and offline["usd"] == 0.0
+
+
+def test_monitoring_schedule_uses_its_job_definition_instance() -> None:
+    job = res(
+        "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+        "dq",
+        name="dq",
+        jobResources={"clusterConfig": {"instanceType": "ml.m5.large", "instanceCount": 1}},
+    )
+    schedule = res(
+        "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
+        monitoringScheduleConfig={
+            "monitoringJobDefinitionName": "dq",
+            "scheduleConfig": {"scheduleExpression": "cron(0 * ? * * *)"},
+        },
+    )
+    cost = estimate_resources([job, schedule], "us-east-1")
+    minutes = prices()["assumptions"]["monitoringJobMinutes"]
+    assert cost["items"][0]["usd"] == pytest.approx(730 * minutes / 60 * 0.115, abs=0.01)
+
+
+def test_unpriced_types_are_left_out_and_total_is_the_sum() -> None:
+    resources = [
+        res("aws:eks/cluster:Cluster", "c"),
+        res("aws:kms/key:Key", "k"),
+        res("aws:iam/role:Role", "role"),
+    ]
+    cost = estimate_resources(resources, "us-east-1")
+    assert [i["urn"].rsplit("::", 1)[1] for i in cost["items"]] == ["c", "k"]
+    assert cost["monthlyUsd"] == 74.0
+
+
+def test_shipped_dev_is_within_the_idle_budget(shipped_plan: Any) -> None:
+    plan: Plan = shipped_plan("dev")
+    assert 0 < plan.cost["monthlyUsd"] <= 250
+
+
+def test_shipped_plan_cost_items_are_plan_resources_and_all_priced(any_shipped_plan: Plan) -> None:
+    cost = any_shipped_plan.cost
+    urns = {r["urn"] for r in any_shipped_plan.resources}
+    assert all(item["urn"] in urns for item in cost["items"])
+    assert cost["monthlyUsd"] == pytest.approx(sum(i["usd"] for i in cost["items"]), abs=0.05)
+    assert [i for i in cost["items"] if "not priced" in i["basis"]] == []
+    priced = {r["type"] for r in any_shipped_plan.resources} & set(ESTIMATORS)
+    assert priced <= {r["type"] for r in any_shipped_plan.resources if r["custom"]}
+
+
+def test_prod_costs_more_than_staging_and_staging_more_than_dev(shipped_plan: Any) -> None:
+    dev, staging, prod = (shipped_plan(s).cost["monthlyUsd"] for s in ("dev", "staging", "prod"))
+    assert dev < staging < prod
+
+
+def test_plan_table_shows_cost_per_resource(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "dev"]) == 0
+    out = capsys.readouterr().out
+    assert "usd/mo" in out
+    assert "3.65" in out  # the NAT gateway's public IPv4 address
+    assert "USD/month" in out
+
+
+def test_node_group_reads_instance_type_and_disk_from_its_launch_template() -> None:
+    template = res(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "cpu",
+        name="mlops-t-cpu",
+        instanceType="m6i.large",
+        blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 100}}],
+    )
+    group = res(
+        "aws:eks/nodeGroup:NodeGroup",
+        "cpu",
+        launchTemplate={"id": "mlops-t-cpu-id", "version": "1"},
+        scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 2},
+    )
+    item = estimate_resources([template, group], "us-east-1")["items"][0]
+    assert item["usd"] == pytest.approx(0.096 * HOURS + 100 * 0.08, abs=0.01)
+    assert "m6i.large" in item["basis"] and "100 GiB gp3" in item["basis"]
