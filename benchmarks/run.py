@@ -317,14 +317,15 @@ def phases(stack: str, path: Path | None, plan: Plan, runs: int) -> dict[str, fl
     """Minimum seconds of each step `build_plan` takes, measured one at a time."""
     from infra import plan as plan_module
     from infra.config import load_stack_file, stack_file_path
+    from infra.config.loader import read_stack_file
     from infra.costs import estimate_cost
     from infra.policy_check import evaluate_policies
 
     file = path or stack_file_path(stack)
-    entries = plan_module.config_entries(file)
+    entries = plan_module.config_entries(read_stack_file(file)[1])
     steps: dict[str, Callable[[], Any]] = {
         "validate": lambda: load_stack_file(file),
-        "configEntries": lambda: plan_module.config_entries(file),
+        "configEntries": lambda: plan_module.config_entries(read_stack_file(file)[1]),
         "program": lambda: plan_module.run_program(stack, entries, plan.config.region),
         "policy": lambda: evaluate_policies(plan),
         "cost": lambda: estimate_cost(plan),

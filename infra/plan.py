@@ -23,8 +23,8 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-from .config import PlatformConfig, load_stack_file
-from .config.loader import PROJECT
+from .config import PlatformConfig, config_from_mapping
+from .config.loader import PROJECT, SECRET_PLACEHOLDER, read_stack_file
 from .mocks import PlatformMocks
 
 PROGRAM = Path(__file__).resolve().parent / "__main__.py"
@@ -126,18 +126,15 @@ class Plan:
         }
 
 
-def config_entries(config_path: Path) -> dict[str, str]:
+def config_entries(entries: dict[str, Any]) -> dict[str, str]:
     """Stack-file entries as Pulumi passes them to a program: objects as JSON strings."""
-    import yaml
-
-    document = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    entries: dict[str, str] = {}
-    for key, value in (document.get("config") or {}).items():
+    program_entries: dict[str, str] = {}
+    for key, value in entries.items():
         full_key = key if ":" in key else f"{PROJECT}:{key}"
         if isinstance(value, dict) and set(value) == {"secure"}:
-            value = "<secret>"
-        entries[full_key] = value if isinstance(value, str) else json.dumps(value)
-    return entries
+            value = SECRET_PLACEHOLDER
+        program_entries[full_key] = value if isinstance(value, str) else json.dumps(value)
+    return program_entries
 
 
 def run_program(
@@ -203,8 +200,9 @@ def build_plan(stack: str, config_path: Path | None = None) -> Plan:
     from .policy_check import evaluate_policies
 
     path = Path(config_path) if config_path else stack_file_path(stack)
-    config = load_stack_file(path)
-    entries = config_entries(path)
+    source, file_entries = read_stack_file(path)
+    config = config_from_mapping(file_entries, source)
+    entries = config_entries(file_entries)
     resources, outputs = run_program(stack, entries, config.region)
     # Registration order depends on when Outputs resolve; sort so plans diff cleanly.
     resources.sort(key=lambda r: r["urn"])

@@ -29,7 +29,7 @@ from pulumi.runtime.proto import alias_pb2
 
 from infra import plan as plan_module
 from infra.config import load_stack_file, stack_file_path
-from infra.config.loader import PROJECT
+from infra.config.loader import PROJECT, read_stack_file
 from infra.mocks import PlatformMocks
 from infra.plan import STACK_TYPE, Plan, RecordingMonitor, build_plan, config_entries
 
@@ -136,7 +136,7 @@ def run_with_aliases(
         )
         if run is None:
             path = stack_file_path(stack)
-            pulumi.runtime.set_all_config(config_entries(path))
+            pulumi.runtime.set_all_config(config_entries(read_stack_file(path)[1]))
             load_stack_file(path)
 
         @pulumi.runtime.test
