@@ -16,22 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Resource types whose deletion loses data or breaks consumers: replacements of these are
-# never routine.
-STATEFUL_TYPES = frozenset(
-    {
-        "aws:s3/bucket:Bucket",
-        "aws:s3/bucketV2:BucketV2",
-        "aws:sagemaker/featureGroup:FeatureGroup",
-        "aws:glue/catalogDatabase:CatalogDatabase",
-        "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
-        "aws:ecr/repository:Repository",
-        "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer",
-        "aws:kms/key:Key",
-        "aws:cloudwatch/logGroup:LogGroup",
-        "aws:eks/cluster:Cluster",
-    }
-)
+from policy.rules import STATEFUL_TYPES
 
 # Inputs that name the physical resource: changing one replaces it even under the same URN.
 FORCE_NEW_INPUTS = {

@@ -65,7 +65,8 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
-# Resources whose deletion loses data or breaks consumers: protected and retained in prod.
+# Resources whose deletion loses data or breaks consumers: protected and retained in prod,
+# and never replaced (the plan diff and the URN snapshot use this list too).
 STATEFUL_TYPES = frozenset(
     {
         BUCKET,
@@ -74,6 +75,8 @@ STATEFUL_TYPES = frozenset(
         FEATURE_GROUP,
         ECR_REPOSITORY,
         LOG_GROUP,
+        EKS_CLUSTER,
+        "aws:glue/catalogDatabase:CatalogDatabase",
         "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
         "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer",
         "aws:dynamodb/table:Table",

@@ -32,22 +32,10 @@ from infra.config import load_stack_file, stack_file_path
 from infra.config.loader import PROJECT, read_stack_file
 from infra.mocks import PlatformMocks
 from infra.plan import STACK_TYPE, Plan, RecordingMonitor, build_plan, config_entries
+from policy.rules import STATEFUL_TYPES
 
 SNAPSHOT = Path(__file__).parent / "data" / "prod_stateful_urns.json"
 
-# Resources that hold data (or, for keys, the only way to read it): never replaced in prod.
-STATEFUL_TYPES = frozenset(
-    {
-        "aws:s3/bucket:Bucket",
-        "aws:sagemaker/featureGroup:FeatureGroup",
-        "aws:glue/catalogDatabase:CatalogDatabase",
-        "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
-        "aws:ecr/repository:Repository",
-        "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer",
-        "aws:kms/key:Key",
-        "aws:cloudwatch/logGroup:LogGroup",
-    }
-)
 
 
 # -- URNs as the engine computes them ----------------------------------------------------

@@ -462,6 +462,7 @@ def test_unknown_values_never_fail_a_rule() -> None:
                 "tags": UNKNOWN,
             },
             "u3",
+            protect=True,
         ),
         Resource("aws:s3/bucketPolicy:BucketPolicy", {"bucket": "b", "policy": UNKNOWN}, "u4"),
     ]
