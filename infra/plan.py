@@ -151,20 +151,21 @@ def record_resources(
     stack: str = "test",
     region: str = "eu-west-1",
     entries: dict[str, str] | None = None,
+    monitor: RecordingMonitor | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Run any Pulumi program under `PlatformMocks`; return (registrations, stack outputs).
 
     Each call gets a fresh context and event loop, so runs in one process never see each
-    other's settings, config or resources.
+    other's settings, config or resources. Pass a `RecordingMonitor` subclass instance
+    (built on `PlatformMocks`) to keep more of each registration than the plan does.
     """
 
     def isolated() -> tuple[list[dict[str, Any]], dict[str, Any]]:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        mocks = PlatformMocks(region=region)
-        monitor = RecordingMonitor(mocks)
+        recorder = monitor or RecordingMonitor(PlatformMocks(region=region))
         pulumi.runtime.set_mocks(
-            mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
+            recorder.mocks, project=PROJECT, stack=stack, preview=False, monitor=recorder
         )
         pulumi.runtime.set_all_config(entries or {})
 
@@ -177,7 +178,7 @@ def record_resources(
             outputs = _resolve_outputs(pulumi.runtime.settings.get_root_resource())
         finally:
             loop.close()
-        return monitor.registrations, outputs
+        return recorder.registrations, outputs
 
     return contextvars.copy_context().run(isolated)
 

@@ -45,33 +45,16 @@ def children_of(plan: Plan, parent_urn: str) -> list[dict[str, Any]]:
 def run_component(build: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Run `build()` (registers components, returns {key: Output}) under PlatformMocks in an
     isolated Pulumi context; returns (registrations, resolved outputs)."""
-    import asyncio
-    import contextvars
-
     import pulumi
     from pulumi.runtime.sync_await import _sync_await
 
-    from infra.mocks import PlatformMocks
-    from infra.plan import RecordingMonitor
+    from infra.plan import record_resources
 
-    def isolated() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        monitor = RecordingMonitor(PlatformMocks())
-        pulumi.runtime.set_mocks(
-            monitor.mocks, project="mlops-platform", stack="unit", preview=False, monitor=monitor
-        )
-        result: dict[str, Any] = {}
+    result: dict[str, Any] = {}
 
-        @pulumi.runtime.test
-        def program() -> None:
-            for key, value in build().items():
-                result[key] = _sync_await(pulumi.Output.from_input(value).future())
+    def program() -> None:
+        for key, value in build().items():
+            result[key] = _sync_await(pulumi.Output.from_input(value).future())
 
-        try:
-            program()
-        finally:
-            loop.close()
-        return monitor.registrations, result
-
-    return contextvars.copy_context().run(isolated)
+    registrations, _ = record_resources(program, stack="unit")
+    return registrations, result

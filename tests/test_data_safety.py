@@ -15,9 +15,8 @@ component is caught too.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
+import runpy
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -31,11 +30,17 @@ from infra import plan as plan_module
 from infra.config import load_stack_file, stack_file_path
 from infra.config.loader import PROJECT, read_stack_file
 from infra.mocks import PlatformMocks
-from infra.plan import STACK_TYPE, Plan, RecordingMonitor, build_plan, config_entries
+from infra.plan import (
+    STACK_TYPE,
+    Plan,
+    RecordingMonitor,
+    build_plan,
+    config_entries,
+    record_resources,
+)
 from policy.rules import STATEFUL_TYPES
 
 SNAPSHOT = Path(__file__).parent / "data" / "prod_stateful_urns.json"
-
 
 
 # -- URNs as the engine computes them ----------------------------------------------------
@@ -114,35 +119,18 @@ def run_with_aliases(
     stack: str, run: Callable[[], None] | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, list[alias_pb2.Alias]]]:
     """Run the program of `stack` (or `run`) under mocks, keeping every declared alias."""
+    monitor = AliasRecordingMonitor(PlatformMocks())
+    entries: dict[str, str] = {}
+    if run is None:
+        path = stack_file_path(stack)
+        load_stack_file(path)
+        entries = config_entries(read_stack_file(path)[1])
 
-    def isolated() -> tuple[list[dict[str, Any]], dict[str, list[alias_pb2.Alias]]]:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        monitor = AliasRecordingMonitor(PlatformMocks())
-        pulumi.runtime.set_mocks(
-            monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
-        )
-        if run is None:
-            path = stack_file_path(stack)
-            pulumi.runtime.set_all_config(config_entries(read_stack_file(path)[1]))
-            load_stack_file(path)
+        def run() -> None:
+            runpy.run_path(str(plan_module.PROGRAM), run_name="__main__")
 
-        @pulumi.runtime.test
-        def program() -> None:
-            if run is None:
-                import runpy
-
-                runpy.run_path(str(plan_module.PROGRAM), run_name="__main__")
-            else:
-                run()
-
-        try:
-            program()
-        finally:
-            loop.close()
-        return monitor.registrations, monitor.aliases
-
-    return contextvars.copy_context().run(isolated)
+    registrations, _ = record_resources(run, stack=stack, entries=entries, monitor=monitor)
+    return registrations, monitor.aliases
 
 
 # -- the comparison -----------------------------------------------------------------------

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 from collections.abc import Callable
 from typing import Any
 
-import pulumi
 import pytest
 
 from components import Deployment, Monitoring, MonitoringArgs
@@ -18,8 +15,7 @@ from components.monitoring import (
     endpoint_alarm_names,
     model_monitor_image,
 )
-from infra.mocks import PlatformMocks
-from infra.plan import Plan, RecordingMonitor
+from infra.plan import Plan, record_resources
 from tests.helpers import of_type, policy_json
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -34,28 +30,7 @@ ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
 
 def run_component(build: Callable[[], None]) -> list[dict[str, Any]]:
     """Registrations made by `build()` run under the platform mocks, in isolation."""
-
-    def isolated() -> list[dict[str, Any]]:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        mocks = PlatformMocks(region="eu-west-1")
-        monitor = RecordingMonitor(mocks)
-        pulumi.runtime.set_mocks(
-            mocks, project="mlops-platform", stack="unit", preview=False, monitor=monitor
-        )
-        pulumi.runtime.set_all_config({})
-
-        @pulumi.runtime.test
-        def program() -> None:
-            build()
-
-        try:
-            program()
-        finally:
-            loop.close()
-        return monitor.registrations
-
-    return contextvars.copy_context().run(isolated)
+    return record_resources(build, stack="unit")[0]
 
 
 DEPLOYMENT = Deployment(stack="unit", environment="staging", region="eu-west-1")

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 from collections.abc import Callable
 from typing import Any
 
-import pulumi
 import pytest
 
 from components import Deployment, ServingEndpoint, ServingEndpointArgs
 from components.monitoring import endpoint_alarm_names
 from components.serving_endpoint import RolloutArgs, ServerlessArgs, image_uri
 from infra.mocks import PlatformMocks
-from infra.plan import Plan, RecordingMonitor
+from infra.plan import Plan, RecordingMonitor, record_resources
 from tests.helpers import of_type, policy_json
 
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
@@ -45,28 +42,9 @@ class _OptionRecorder(RecordingMonitor):
 
 def run_component(build: Callable[[], None]) -> list[dict[str, Any]]:
     """Registrations made by `build()` run under the platform mocks, in isolation."""
-
-    def isolated() -> list[dict[str, Any]]:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        mocks = PlatformMocks(region="eu-west-1")
-        monitor = _OptionRecorder(mocks)
-        pulumi.runtime.set_mocks(
-            mocks, project="mlops-platform", stack="unit", preview=False, monitor=monitor
-        )
-        pulumi.runtime.set_all_config({})
-
-        @pulumi.runtime.test
-        def program() -> None:
-            build()
-
-        try:
-            program()
-        finally:
-            loop.close()
-        return monitor.registrations
-
-    return contextvars.copy_context().run(isolated)
+    return record_resources(
+        build, stack="unit", monitor=_OptionRecorder(PlatformMocks(region="eu-west-1"))
+    )[0]
 
 
 DEPLOYMENT = Deployment(stack="unit", environment="prod", region="eu-west-1", tags={"a": "b"})
