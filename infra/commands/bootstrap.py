@@ -16,7 +16,7 @@ from ..ops.bootstrap import (
     run_bootstrap,
 )
 from ..ops.report import console
-from .plan import STACK_NAME
+from . import invalid_stack_name
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,9 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if args.kms_alias and normalize_alias(args.kms_alias).startswith("alias/aws/"):
         print("error: --kms-alias: 'alias/aws/' is reserved for AWS managed keys", file=sys.stderr)
         return 2
-    bad_stacks = [s for s in args.stacks or [] if not STACK_NAME.match(s)]
-    if bad_stacks:
-        print(f"error: --stack '{bad_stacks[0]}' is not a valid stack name", file=sys.stderr)
+    if any(invalid_stack_name(stack) for stack in args.stacks or []):
         return 2
     if args.noncurrent_days < 1:
         print("error: --noncurrent-days must be at least 1", file=sys.stderr)

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..config import ConfigError, load_stack_file
 from ..config.loader import PROJECT, STACKS_DIR
 from ..config.schema import SCHEMA_VERSION
-from .plan import STACK_NAME
+from . import invalid_stack_name
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 MODELINE = "# yaml-language-server: $schema=stack.schema.json"
@@ -66,12 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not STACK_NAME.match(args.name):
-        print(
-            f"error: stack name '{args.name}' must be 1-16 lower-case letters, digits or '-', "
-            "starting with a letter (it is part of AWS resource names)",
-            file=sys.stderr,
-        )
+    if invalid_stack_name(args.name):
         return 2
     target = args.stacks_dir / f"Pulumi.{args.name}.yaml"
     template_path = STACKS_DIR / f"Pulumi.{args.source}.yaml"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,7 @@ from rich.table import Table
 
 from ..config import ConfigError
 from ..plan import Plan, build_plan
-
-STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+from . import invalid_stack_name
 
 # Inputs worth a glance in the table, in order of preference.
 _KEY_SETTINGS = (
@@ -47,12 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not STACK_NAME.match(args.stack):
-        print(
-            f"error: stack name '{args.stack}' must be 1-16 lower-case letters, digits "
-            "or '-', starting with a letter (it is part of AWS resource names)",
-            file=sys.stderr,
-        )
+    if invalid_stack_name(args.stack):
         return 2
     try:
         plan = build_plan(args.stack, args.config)

@@ -14,7 +14,7 @@ from ..config import ConfigError, load_stack_file, stack_file_path
 from ..ops.aws import Aws, AwsError, AwsOptions, add_aws_arguments, default_region
 from ..ops.preflight import run_preflight
 from ..ops.report import Status, console
-from .plan import STACK_NAME
+from . import invalid_stack_name
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
@@ -44,8 +44,7 @@ def _ambient_region(profile: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not STACK_NAME.match(args.stack):
-        print(f"error: invalid stack name '{args.stack}'", file=sys.stderr)
+    if invalid_stack_name(args.stack):
         return 2
     if args.account is not None and not ACCOUNT_ID.match(args.account):
         print(f"error: --account '{args.account}' is not a 12-digit account id", file=sys.stderr)

@@ -10,7 +10,7 @@ from ..config import ConfigError, load_stack_file, stack_file_path
 from ..ops.aws import Aws, AwsError, AwsOptions, add_aws_arguments
 from ..ops.report import Status, console
 from ..ops.verify import OutputsError, load_outputs, run_verify
-from .plan import STACK_NAME
+from . import invalid_stack_name
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,8 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not STACK_NAME.match(args.stack):
-        print(f"error: invalid stack name '{args.stack}'", file=sys.stderr)
+    if invalid_stack_name(args.stack):
         return 2
     region = args.region
     if region is None:

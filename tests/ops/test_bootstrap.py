@@ -204,7 +204,7 @@ def test_bucket_owned_by_another_account_is_a_clear_error(moto: None, stub: Any)
         (["--bucket", BUCKET, "--kms-alias", "alias/aws/s3"], "reserved for AWS managed"),
         (["--bucket", BUCKET, "--kms-alias", "bad alias!"], "must look like alias/NAME"),
         (["--bucket", BUCKET, "--noncurrent-days", "0"], "at least 1"),
-        (["--bucket", BUCKET, "--stack", "Bad_Stack"], "not a valid stack name"),
+        (["--bucket", BUCKET, "--stack", "Bad_Stack"], "stack name 'Bad_Stack' must be"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv: list[str], message: str, capsys: Any) -> None:
