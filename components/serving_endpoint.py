@@ -78,6 +78,7 @@ class ServingEndpointArgs:
             be named after it before the endpoint exists.
         model_family: Model family; its artifacts live under `models/<family>/`.
         repository_url: ECR repository URL of the serving image.
+        repository_arn: ARN of that repository (the only one the endpoint may pull from).
         image_tag: Tag (or `sha256:` digest) of the serving image.
         artifact_bucket_name: Bucket holding model artifacts and data capture.
         artifact_bucket_arn: ARN of that bucket.
@@ -100,6 +101,7 @@ class ServingEndpointArgs:
     endpoint_name: str
     model_family: str
     repository_url: pulumi.Input[str]
+    repository_arn: pulumi.Input[str]
     image_tag: str
     artifact_bucket_name: pulumi.Input[str]
     artifact_bucket_arn: pulumi.Input[str]
@@ -136,14 +138,6 @@ def _content_name(base: str, settings: Any) -> str:
 def image_uri(repository_url: str, tag: str) -> str:
     """Image reference from a repository URL and a tag or `sha256:` digest."""
     return f"{repository_url}@{tag}" if tag.startswith("sha256:") else f"{repository_url}:{tag}"
-
-
-def _repository_arn(url: str, partition: str) -> str:
-    # <account>.dkr.ecr.<region>.amazonaws.com/<name>
-    host, _, name = url.partition("/")
-    account, _, rest = host.partition(".dkr.ecr.")
-    region = rest.split(".", 1)[0]
-    return f"arn:{partition}:ecr:{region}:{account}:repository/{name}"
 
 
 class ServingEndpoint(pulumi.ComponentResource):
@@ -246,9 +240,6 @@ class ServingEndpoint(pulumi.ComponentResource):
         args = self._args
         bucket_arn = pulumi.Output.from_input(args.artifact_bucket_arn)
         model_prefix = f"models/{args.model_family}/"
-        repository_arn = pulumi.Output.all(
-            pulumi.Output.from_input(args.repository_url), ident.partition
-        ).apply(lambda v: _repository_arn(v[0], v[1]))
         statements: list[Statement] = [
             {
                 "Sid": "ReadOwnModelArtifacts",
@@ -271,7 +262,7 @@ class ServingEndpoint(pulumi.ComponentResource):
                     "ecr:GetDownloadUrlForLayer",
                     "ecr:BatchCheckLayerAvailability",
                 ],
-                "Resource": repository_arn,
+                "Resource": args.repository_arn,
             },
             {
                 # Registry-wide by design: the token call has no resource to scope to.

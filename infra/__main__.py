@@ -57,6 +57,7 @@ serving = {
         artifact_bucket_name=registry.artifact_bucket_name,
         artifact_bucket_arn=registry.artifact_bucket_arn,
         repository_urls=registry.repository_urls,
+        repository_arns=registry.repository_arns,
         model_package_group_arns=registry.model_package_group_arns,
     ).items()
 }

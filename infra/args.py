@@ -94,6 +94,7 @@ def serving_endpoints(
     artifact_bucket_name: pulumi.Input[str],
     artifact_bucket_arn: pulumi.Input[str],
     repository_urls: Mapping[str, pulumi.Input[str]],
+    repository_arns: Mapping[str, pulumi.Input[str]],
     model_package_group_arns: Mapping[str, pulumi.Input[str]],
 ) -> dict[str, ServingEndpointArgs]:
     """ServingEndpoint args per configured endpoint, keyed by the endpoint's config name."""
@@ -112,6 +113,7 @@ def serving_endpoints(
             endpoint_name=physical,
             model_family=ep.model,
             repository_url=repository_urls[ep.image],
+            repository_arn=repository_arns[ep.image],
             image_tag=ep.image_tag,
             artifact_bucket_name=artifact_bucket_name,
             artifact_bucket_arn=artifact_bucket_arn,

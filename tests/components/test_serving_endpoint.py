@@ -56,6 +56,7 @@ def real_time_args(**overrides: Any) -> ServingEndpointArgs:
         "endpoint_name": "mlops-unit-fraud",
         "model_family": "fraud-detector",
         "repository_url": REPO,
+        "repository_arn": "arn:aws:ecr:eu-west-1:123456789012:repository/mlops-unit-serving",
         "image_tag": "1.4.2",
         "artifact_bucket_name": "mlops-unit-artifacts",
         "artifact_bucket_arn": "arn:aws:s3:::mlops-unit-artifacts",
