@@ -2,8 +2,9 @@
 
 Measures, for the shipped dev / staging / prod stacks and a generated large config:
 
-- cold plan time: wall time of `build_plan` in a fresh Python process (imports included,
-  and the process's total wall time), median of N processes, with the process's peak RSS;
+- cold plan time: wall time of `mlops-platform plan STACK --quiet` as a user runs it, and of
+  `build_plan` in a fresh Python process (imports included, and the process's total wall
+  time), median of N processes, with the process's peak RSS;
 - warm plan time: median of N `build_plan` calls in this process after one warm-up, with
   the tracemalloc peak of one more call;
 - scaling: the large config at several fractions of its size, to show time is linear in
@@ -169,7 +170,16 @@ def cold_runs(stack: str, path: Path | None, runs: int) -> dict[str, Any]:
         sample = json.loads(out.strip().splitlines()[-1])
         sample["wall"] = wall
         samples.append(sample)
+    cli = [str(Path(sys.executable).with_name("mlops-platform")), "plan", stack, "--quiet"]
+    if path:
+        cli += ["--config", str(path)]
+    cli_walls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(cli, check=True, capture_output=True, cwd=ROOT)
+        cli_walls.append(time.perf_counter() - started)
     return {
+        "cli": statistics.median(cli_walls),
         "wall": statistics.median(s["wall"] for s in samples),
         "import": statistics.median(s["import"] for s in samples),
         "plan": statistics.median(s["plan"] for s in samples),
@@ -409,8 +419,11 @@ def render(results: dict[str, Any], command: str) -> str:
         "",
         "## Shipped stacks and the large config",
         "",
-        "- **cold**: a fresh `python` process imports the package and plans once (median of "
-        f"{results['coldRuns']} processes): `wall` is the whole process, `import` importing "
+        "- **cold**: `CLI s` is the wall time of `mlops-platform plan STACK --quiet` as a user "
+        "runs it (what `make plan` runs, median of "
+        f"{results['coldRuns']} runs); then a fresh `python` process imports the package and "
+        "plans once (same count): `wall` is the whole process including interpreter "
+        "teardown, which the CLI skips, `import` importing "
         "`infra.plan`, `plan` the `build_plan` call, `RSS` the process's peak "
         "(`getrusage` maxrss).",
         f"- **warm**: `build_plan` again in one process after a warm-up, {results['warmRuns']} "
@@ -422,18 +435,18 @@ def render(results: dict[str, Any], command: str) -> str:
         "- **overhead** = warm minimum / raw typed; **floor ratio** = warm minimum / raw "
         "generic. Minimums, because load from other processes only ever adds time.",
         "",
-        "| stack | resources | cold wall s | cold import s | cold plan s | RSS MiB | "
+        "| stack | resources | CLI s | cold wall s | cold import s | cold plan s | RSS MiB | "
         "warm median s | warm min s | tracemalloc MiB | raw typed s | overhead | "
         "raw generic s | floor ratio | est. USD/month |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, row in results["stacks"].items():
         cold, hot = row.get("cold"), row["warm"]
         cold_cells = (
-            f"{cold['wall']:.2f} | {cold['import']:.2f} | {cold['plan']:.2f} | "
-            f"{cold['maxRssMiB']:.0f}"
+            f"{cold['cli']:.2f} | {cold['wall']:.2f} | {cold['import']:.2f} | "
+            f"{cold['plan']:.2f} | {cold['maxRssMiB']:.0f}"
             if cold
-            else "- | - | - | -"
+            else "- | - | - | - | -"
         )
         out.append(
             f"| {name} | {hot['resources']} | {cold_cells} | {hot['plan']:.3f} | "
@@ -534,10 +547,10 @@ def verdict(results: dict[str, Any]) -> list[str]:
     prod = results["stacks"].get("prod")
     if prod and prod.get("cold"):
         cold = prod["cold"]
-        ok = cold["wall"] < TARGETS["prodColdSeconds"]
+        ok = cold["cli"] < TARGETS["prodColdSeconds"]
         lines.append(
-            f"prod plan under {TARGETS['prodColdSeconds']:g} s (cold, whole process): "
-            f"{cold['wall']:.2f} s — {'met' if ok else 'NOT met'}"
+            f"prod plan under {TARGETS['prodColdSeconds']:g} s (`mlops-platform plan prod`, "
+            f"wall): {cold['cli']:.2f} s — {'met' if ok else 'NOT met'}"
         )
     ratios = {name: row["warm"]["overhead"] for name, row in results["stacks"].items()}
     if ratios:

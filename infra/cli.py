@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -35,5 +36,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def entry_point() -> None:
+    """The `mlops-platform` console script.
+
+    Exits without interpreter teardown: after a plan, tearing down the Pulumi SDK's worker
+    threads and the large provider modules takes longer than a small stack's whole plan,
+    and nothing is left to flush but the standard streams.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry_point()
