@@ -20,8 +20,6 @@ Run: `make bench` or `.venv/bin/python benchmarks/run.py --help`.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextvars
 import gc
 import importlib
 import json
@@ -47,8 +45,7 @@ import pulumi  # noqa: E402
 import yaml  # noqa: E402
 
 from infra.config.loader import PROJECT  # noqa: E402
-from infra.mocks import PlatformMocks  # noqa: E402
-from infra.plan import Plan, RecordingMonitor, build_plan  # noqa: E402
+from infra.plan import Plan, build_plan, record_resources  # noqa: E402
 
 LARGE = {"endpoints": 100, "featureGroups": 200, "teams": 10}
 DEFAULT_SCALES = (0.25, 0.5, 1.0)
@@ -262,47 +259,30 @@ def register_raw(
     does); typed=False a generic CustomResource (the SDK's floor). verify=True also counts
     registrations whose inputs differ from the plan's (should be 0)."""
     custom = [r for r in resources if r["custom"]]
+    generic = 0
 
-    def isolated() -> dict[str, int]:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        mocks = PlatformMocks(region=region)
-        monitor = RecordingMonitor(mocks)
-        pulumi.runtime.set_mocks(
-            mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
+    def program() -> None:
+        nonlocal generic
+        for r in custom:
+            cls = resource_class(r["type"]) if typed else None
+            if cls is not None:
+                try:
+                    cls(r["name"], **{_snake(k): v for k, v in r["inputs"].items()})
+                    continue
+                except TypeError:
+                    pass
+            generic += 1
+            pulumi.CustomResource(r["type"], r["name"], dict(r["inputs"]))
+
+    # The same isolated mock run the plan uses, so the two differ only in the program.
+    registrations, _ = record_resources(program, stack, region)
+    counts = {"registered": len(registrations), "generic": generic}
+    if verify:
+        planned = {(r["type"], r["name"]): r["inputs"] for r in custom}
+        counts["mismatched"] = sum(
+            1 for r in registrations if planned.get((r["type"], r["name"])) != r["inputs"]
         )
-        pulumi.runtime.set_all_config({})
-        generic = 0
-
-        @pulumi.runtime.test
-        def program() -> None:
-            nonlocal generic
-            for r in custom:
-                cls = resource_class(r["type"]) if typed else None
-                if cls is not None:
-                    try:
-                        cls(r["name"], **{_snake(k): v for k, v in r["inputs"].items()})
-                        continue
-                    except TypeError:
-                        pass
-                generic += 1
-                pulumi.CustomResource(r["type"], r["name"], dict(r["inputs"]))
-
-        try:
-            program()
-        finally:
-            loop.close()
-        counts = {"registered": len(monitor.registrations), "generic": generic}
-        if verify:
-            planned = {(r["type"], r["name"]): r["inputs"] for r in custom}
-            counts["mismatched"] = sum(
-                1
-                for r in monitor.registrations
-                if planned.get((r["type"], r["name"])) != r["inputs"]
-            )
-        return counts
-
-    return contextvars.copy_context().run(isolated)
+    return counts
 
 
 def warm(stack: str, path: Path | None, runs: int, memory: bool = True) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from .config import PlatformConfig, config_from_mapping
-from .config.loader import PROJECT, SECRET_PLACEHOLDER, read_stack_file
+from .config.loader import PROJECT, read_stack_file, without_secrets
 from .mocks import PlatformMocks
 
 PROGRAM = Path(__file__).resolve().parent / "__main__.py"
@@ -131,8 +131,7 @@ def config_entries(entries: dict[str, Any]) -> dict[str, str]:
     program_entries: dict[str, str] = {}
     for key, value in entries.items():
         full_key = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            value = SECRET_PLACEHOLDER
+        value = without_secrets(value)
         program_entries[full_key] = value if isinstance(value, str) else json.dumps(value)
     return program_entries
 

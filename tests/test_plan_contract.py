@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from infra.cli import main
-from infra.plan import Plan
+from infra.plan import Plan, build_plan
 from tests.helpers import of_type
 
 STATEFUL_FOUNDATION_TYPES = ("aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup",
@@ -79,3 +79,20 @@ def test_every_taggable_resource_carries_the_ownership_tags(any_shipped_plan: Pl
             continue
         assert tags["environment"] == any_shipped_plan.environment, resource["urn"]
         assert tags["owner"] and tags["cost-center"], resource["urn"]
+
+
+def test_secure_values_plan_offline_as_placeholders(tmp_path: Path) -> None:
+    """`secure:` values need the stack's secrets provider; the plan stands in for them."""
+    from tests.helpers import BASE_STACK, write_stack
+
+    config = {
+        **BASE_STACK,
+        "mlops-platform:tags": {
+            "owner": "ml-platform",
+            "costCenter": "4711",
+            "extra": {"billing-ref": {"secure": "v1:AAAA"}},
+        },
+    }
+    plan = build_plan("fork", write_stack(tmp_path, config))
+    (key,) = of_type(plan, "aws:kms/key:Key")
+    assert key["inputs"]["tags"]["billing-ref"] == "<secret>"

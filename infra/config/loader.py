@@ -83,13 +83,14 @@ def load_stack_file(path: str | Path) -> PlatformConfig:
     return config_from_mapping(*reversed(read_stack_file(path)))
 
 
-def _unsecret(value: Any) -> Any:
+def without_secrets(value: Any) -> Any:
+    """`value` with every `secure:` entry replaced by a placeholder (not decryptable here)."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
             return SECRET_PLACEHOLDER
-        return {k: _unsecret(v) for k, v in value.items()}
+        return {k: without_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unsecret(v) for v in value]
+        return [without_secrets(v) for v in value]
     return value
 
 
@@ -99,7 +100,7 @@ def config_from_mapping(entries: Mapping[str, Any], source: str) -> PlatformConf
     for full_key, value in entries.items():
         namespace, _, key = str(full_key).rpartition(":")
         if namespace in ("", PROJECT):
-            raw[key] = _unsecret(value)
+            raw[key] = without_secrets(value)
         elif full_key == "aws:region":
             raw["region"] = value
         elif namespace not in _PROVIDER_NAMESPACES:
