@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .aws_context import AwsIdentity, aws_identity
-from .context import Deployment
+from .context import STACK_TAG, Deployment
 from .iam import Statement, policy_document
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
@@ -415,9 +415,6 @@ def deploy_statements(
 def _other_stacks_deny(deployment: Deployment) -> list[Statement]:
     """Where stacks share an account, never delete or change another stack's EC2 resources
     (the EC2 statement above cannot be scoped by name)."""
-    stack_tag = deployment.tags.get("stack")
-    if not stack_tag:
-        return []
     return [
         {
             "Sid": "NeverTouchOtherStacksEc2",
@@ -425,8 +422,8 @@ def _other_stacks_deny(deployment: Deployment) -> list[Statement]:
             "Action": ["ec2:Delete*", "ec2:Modify*", "ec2:TerminateInstances"],
             "Resource": "*",
             "Condition": {
-                "StringNotEquals": {"aws:ResourceTag/stack": stack_tag},
-                "Null": {"aws:ResourceTag/stack": "false"},
+                "StringNotEquals": {f"aws:ResourceTag/{STACK_TAG}": deployment.stack},
+                "Null": {f"aws:ResourceTag/{STACK_TAG}": "false"},
             },
         }
     ]

@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+# Tag naming the stack a resource belongs to: set on every taggable resource from
+# `Deployment.stack`, and the key that scopes the CI roles to their own stack's resources.
+STACK_TAG = "stack"
+
 
 @dataclass(frozen=True)
 class Deployment:
@@ -58,7 +62,7 @@ class Deployment:
         Tags are set on each resource rather than through provider default tags, which
         keeps them visible in the plan and in `pulumi preview` diffs.
         """
-        tags = dict(self.tags)
+        tags = {**self.tags, STACK_TAG: self.stack}
         if name:
             tags["Name"] = name
         tags.update(extra)

@@ -19,7 +19,7 @@ from components import (
     ServingEndpoint,
     TrainingCluster,
 )
-from infra import args
+from infra import args, outputs
 from infra.config.loader import config_from_pulumi_or_exit
 
 config = config_from_pulumi_or_exit()
@@ -77,32 +77,32 @@ monitoring = Monitoring(
     deployment,
 )
 
-pulumi.export("environment", config.environment)
-pulumi.export("region", config.region)
-pulumi.export("kmsKeyArn", key.arn)
-pulumi.export("kmsKeyAlias", key.alias_name)
-pulumi.export("vpcId", network.vpc_id)
-pulumi.export("privateSubnetIds", network.private_subnet_ids)
-pulumi.export("publicSubnetIds", network.public_subnet_ids)
-pulumi.export("featureStoreBucketName", feature_store.bucket_name)
-pulumi.export("glueDatabaseName", feature_store.glue_database_name)
-pulumi.export("featureGroupNames", feature_store.feature_group_names)
-pulumi.export("artifactBucketName", registry.artifact_bucket_name)
-pulumi.export("modelPackageGroupNames", registry.model_package_group_names)
-pulumi.export("ecrRepositoryUrls", registry.repository_urls)
+pulumi.export(outputs.ENVIRONMENT, config.environment)
+pulumi.export(outputs.REGION, config.region)
+pulumi.export(outputs.KMS_KEY_ARN, key.arn)
+pulumi.export(outputs.KMS_KEY_ALIAS, key.alias_name)
+pulumi.export(outputs.VPC_ID, network.vpc_id)
+pulumi.export(outputs.PRIVATE_SUBNET_IDS, network.private_subnet_ids)
+pulumi.export(outputs.PUBLIC_SUBNET_IDS, network.public_subnet_ids)
+pulumi.export(outputs.FEATURE_STORE_BUCKET_NAME, feature_store.bucket_name)
+pulumi.export(outputs.GLUE_DATABASE_NAME, feature_store.glue_database_name)
+pulumi.export(outputs.FEATURE_GROUP_NAMES, feature_store.feature_group_names)
+pulumi.export(outputs.ARTIFACT_BUCKET_NAME, registry.artifact_bucket_name)
+pulumi.export(outputs.MODEL_PACKAGE_GROUP_NAMES, registry.model_package_group_names)
+pulumi.export(outputs.ECR_REPOSITORY_URLS, registry.repository_urls)
 if registry.mlflow_tracking_server_arn is not None:
-    pulumi.export("mlflowTrackingServerArn", registry.mlflow_tracking_server_arn)
+    pulumi.export(outputs.MLFLOW_TRACKING_SERVER_ARN, registry.mlflow_tracking_server_arn)
 if training is not None:
-    pulumi.export("eksClusterName", training.cluster_name)
-    pulumi.export("eksNodeGroupNames", training.node_group_names)
-pulumi.export("endpointNames", [endpoint.endpoint_name for endpoint in serving.values()])
-pulumi.export("alertTopicArn", monitoring.topic_arn)
-pulumi.export("alarmNames", monitoring.alarm_names)
-pulumi.export("dashboardName", monitoring.dashboard_name)
-pulumi.export("bucketNames", [feature_store.bucket_name, registry.artifact_bucket_name])
+    pulumi.export(outputs.EKS_CLUSTER_NAME, training.cluster_name)
+    pulumi.export(outputs.EKS_NODE_GROUP_NAMES, training.node_group_names)
+pulumi.export(outputs.ENDPOINT_NAMES, [endpoint.endpoint_name for endpoint in serving.values()])
+pulumi.export(outputs.ALERT_TOPIC_ARN, monitoring.topic_arn)
+pulumi.export(outputs.ALARM_NAMES, monitoring.alarm_names)
+pulumi.export(outputs.DASHBOARD_NAME, monitoring.dashboard_name)
+pulumi.export(outputs.BUCKET_NAMES, [feature_store.bucket_name, registry.artifact_bucket_name])
 
 ci_args = args.ci_access(config, pulumi.get_stack())
 if ci_args is not None:
     ci = CiAccess("ci-access", ci_args, deployment)
-    pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
-    pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)
+    pulumi.export(outputs.CI_PREVIEW_ROLE_ARN, ci.preview_role_arn)
+    pulumi.export(outputs.CI_DEPLOY_ROLE_ARN, ci.deploy_role_arn)

@@ -43,7 +43,6 @@ def deployment(config: PlatformConfig, stack: str) -> Deployment:
         "owner": config.tags.owner,
         "cost-center": config.tags.cost_center,
         "project": "mlops-platform",
-        "stack": stack,
         "managed-by": "pulumi",
         **config.tags.extra,
     }

@@ -1,6 +1,6 @@
 """After `pulumi up`: check the live platform named by the stack outputs.
 
-The outputs contract (see `infra/__main__.py`) names every resource worth checking, so
+The outputs contract (`infra/outputs.py`) names every resource worth checking, so
 verify needs no knowledge of how the program built them. An output the stack does not
 export (a section left out of a stack file) is skipped with a note, not failed.
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .. import outputs as output_names
 from .aws import Aws, AwsError, describe_error, error_code, is_fatal
 from .report import Report, Status
 
@@ -120,9 +121,9 @@ class _Verifier:
 
     # -- EKS ------------------------------------------------------------------------------
     def eks(self) -> None:
-        clusters = self.names("eksClusterName")
+        clusters = self.names(output_names.EKS_CLUSTER_NAME)
         if not clusters:
-            if "eksNodeGroupNames" in self.outputs:
+            if output_names.EKS_NODE_GROUP_NAMES in self.outputs:
                 self.report.add(
                     "EKS node groups", Status.SKIP, "no eksClusterName to look them up in"
                 )
@@ -137,7 +138,7 @@ class _Verifier:
             return (Status.PASS if status == "ACTIVE" else Status.FAIL), detail
 
         self.check(f"EKS cluster {cluster}", cluster_probe)
-        for group in self.names("eksNodeGroupNames") or []:
+        for group in self.names(output_names.EKS_NODE_GROUP_NAMES) or []:
 
             def group_probe(group: str = group) -> tuple[Status, str]:
                 info = eks.describe_nodegroup(clusterName=cluster, nodegroupName=group)["nodegroup"]
@@ -151,7 +152,7 @@ class _Verifier:
     # -- SageMaker ------------------------------------------------------------------------
     def feature_groups(self) -> None:
         sagemaker = self.aws.client("sagemaker")
-        for name in self.names("featureGroupNames") or []:
+        for name in self.names(output_names.FEATURE_GROUP_NAMES) or []:
 
             def probe(name: str = name) -> tuple[Status, str]:
                 info = sagemaker.describe_feature_group(FeatureGroupName=name)
@@ -164,7 +165,7 @@ class _Verifier:
 
     def model_package_groups(self) -> None:
         sagemaker = self.aws.client("sagemaker")
-        for name in self.names("modelPackageGroupNames") or []:
+        for name in self.names(output_names.MODEL_PACKAGE_GROUP_NAMES) or []:
 
             def probe(name: str = name) -> tuple[Status, str]:
                 info = sagemaker.describe_model_package_group(ModelPackageGroupName=name)
@@ -176,7 +177,7 @@ class _Verifier:
 
     def endpoints(self) -> None:
         sagemaker = self.aws.client("sagemaker")
-        for name in self.names("endpointNames") or []:
+        for name in self.names(output_names.ENDPOINT_NAMES) or []:
 
             def probe(name: str = name) -> tuple[Status, str]:
                 info = sagemaker.describe_endpoint(EndpointName=name)
@@ -189,7 +190,7 @@ class _Verifier:
 
     # -- monitoring -----------------------------------------------------------------------
     def alerting(self) -> None:
-        topics = self.names("alertTopicArn")
+        topics = self.names(output_names.ALERT_TOPIC_ARN)
         topic = topics[0] if topics else None
         if topic:
             sns = self.aws.client("sns")
@@ -202,7 +203,7 @@ class _Verifier:
                 return Status.PASS, f"present, encrypted ({key})"
 
             self.check("alert topic", topic_probe)
-        alarms = self.names("alarmNames")
+        alarms = self.names(output_names.ALARM_NAMES)
         if not alarms:
             return
         cloudwatch = self.aws.client("cloudwatch")
@@ -239,7 +240,11 @@ class _Verifier:
     # -- storage --------------------------------------------------------------------------
     def buckets(self) -> None:
         s3 = self.aws.client("s3")
-        names = self.names("bucketNames", "featureStoreBucketName", "artifactBucketName")
+        names = self.names(
+            output_names.BUCKET_NAMES,
+            output_names.FEATURE_STORE_BUCKET_NAME,
+            output_names.ARTIFACT_BUCKET_NAME,
+        )
         for name in names or []:
 
             def probe(name: str = name) -> tuple[Status, str]:
