@@ -134,7 +134,8 @@ class MonitoringArgs:
         dashboard_name: Physical name of the environment's dashboard.
         endpoints: Endpoints to alarm on and chart.
         alert_emails: E-mail subscribers of the alert topic.
-        alert_https_endpoints: HTTPS webhooks subscribed to the alert topic.
+        alert_https_endpoints: HTTPS webhooks subscribed to the alert topic (pass secrets as
+            `Output.secret`: they stay encrypted in state).
         artifact_bucket_name: Bucket with captured data, baselines and monitoring reports.
         artifact_bucket_arn: ARN of that bucket.
         vpc_id: VPC the monitoring jobs run in.
@@ -150,8 +151,8 @@ class MonitoringArgs:
     kms_key_arn: pulumi.Input[str]
     dashboard_name: str
     endpoints: Sequence[MonitoredEndpointArgs] = ()
-    alert_emails: Sequence[str] = ()
-    alert_https_endpoints: Sequence[str] = ()
+    alert_emails: Sequence[pulumi.Input[str]] = ()
+    alert_https_endpoints: Sequence[pulumi.Input[str]] = ()
     artifact_bucket_name: pulumi.Input[str] | None = None
     artifact_bucket_arn: pulumi.Input[str] | None = None
     vpc_id: pulumi.Input[str] | None = None

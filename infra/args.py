@@ -36,6 +36,11 @@ from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 from .config import PlatformConfig
 
 
+def secret_if(secret: bool, value: str) -> pulumi.Input[str]:
+    """`value`, marked secret when its config section is a Pulumi secret."""
+    return pulumi.Output.secret(value) if secret else value
+
+
 def deployment(config: PlatformConfig, stack: str) -> Deployment:
     """Naming, tags and data-safety settings of the stack."""
     tags = {
@@ -174,8 +179,9 @@ def monitoring(
         kms_key_arn=kms_key_arn,
         dashboard_name=deployment.name("platform"),
         endpoints=watched,
-        alert_emails=mon.alert_emails,
-        alert_https_endpoints=mon.alert_https_endpoints,
+        alert_emails=[secret_if(config.is_secret("monitoring"), e) for e in mon.alert_emails],
+        # A webhook URL usually embeds its integration key: always a secret in state.
+        alert_https_endpoints=[pulumi.Output.secret(url) for url in mon.alert_https_endpoints],
         artifact_bucket_name=artifact_bucket_name,
         artifact_bucket_arn=artifact_bucket_arn,
         vpc_id=vpc_id,

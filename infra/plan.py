@@ -14,7 +14,7 @@ import contextvars
 import json
 import runpy
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from .config import PlatformConfig, config_from_mapping
-from .config.loader import PROJECT, read_stack_file, without_secrets
+from .config.loader import PROJECT, has_secret, read_stack_file, without_secrets
 from .mocks import PlatformMocks
 
 PROGRAM = Path(__file__).resolve().parent / "__main__.py"
@@ -68,8 +68,14 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
+# How the plan shows a secret input or output: never its value (the plan goes into PR comments).
+SECRET_SHOWN = "[secret]"
+
+
 def _plain(value: Any) -> Any:
-    """JSON-safe copy of deserialized properties."""
+    """JSON-safe copy of deserialized properties; secrets are masked."""
+    if rpc.is_rpc_secret(value):
+        return SECRET_SHOWN
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
@@ -136,12 +142,25 @@ def config_entries(entries: dict[str, Any]) -> dict[str, str]:
     return program_entries
 
 
+def secret_config_keys(entries: dict[str, Any]) -> list[str]:
+    """The stack-file entries Pulumi would hold as secrets (a `secure:` value inside)."""
+    return [
+        key if ":" in key else f"{PROJECT}:{key}"
+        for key, value in entries.items()
+        if has_secret(value)
+    ]
+
+
 def run_program(
-    stack: str, entries: dict[str, str], region: str
+    stack: str, entries: dict[str, str], region: str, secret_keys: Sequence[str] = ()
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Run `infra/__main__.py` once under mocks with the stack's config entries."""
     return record_resources(
-        lambda: runpy.run_path(str(PROGRAM), run_name="__main__"), stack, region, entries
+        lambda: runpy.run_path(str(PROGRAM), run_name="__main__"),
+        stack,
+        region,
+        entries,
+        secret_keys=secret_keys,
     )
 
 
@@ -151,6 +170,7 @@ def record_resources(
     region: str = "eu-west-1",
     entries: dict[str, str] | None = None,
     monitor: RecordingMonitor | None = None,
+    secret_keys: Sequence[str] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Run any Pulumi program under `PlatformMocks`; return (registrations, stack outputs).
 
@@ -166,7 +186,7 @@ def record_resources(
         pulumi.runtime.set_mocks(
             recorder.mocks, project=PROJECT, stack=stack, preview=False, monitor=recorder
         )
-        pulumi.runtime.set_all_config(entries or {})
+        pulumi.runtime.set_all_config(entries or {}, list(secret_keys))
 
         @pulumi.runtime.test
         def run() -> None:
@@ -203,7 +223,9 @@ def build_plan(stack: str, config_path: Path | None = None) -> Plan:
     source, file_entries = read_stack_file(path)
     config = config_from_mapping(file_entries, source)
     entries = config_entries(file_entries)
-    resources, outputs = run_program(stack, entries, config.region)
+    resources, outputs = run_program(
+        stack, entries, config.region, secret_config_keys(file_entries)
+    )
     # Registration order depends on when Outputs resolve; sort so plans diff cleanly.
     resources.sort(key=lambda r: r["urn"])
     plan = Plan(project=PROJECT, stack=stack, config=config, resources=resources, outputs=outputs)

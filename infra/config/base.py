@@ -29,6 +29,11 @@ IamRoleArn = Annotated[
 ]
 
 
+# Stand-in for a `secure:` value read offline, where the stack's secrets provider cannot
+# decrypt it. Validators of fields that may hold secrets accept it as a valid value.
+SECRET_PLACEHOLDER = "<secret>"
+
+
 class ConfigModel(BaseModel):
     """Base of every stack-config model: camelCase keys, unknown keys are errors."""
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from .base import split_rule_error
+from .base import SECRET_PLACEHOLDER, split_rule_error
 from .schema import PlatformConfig
 
 PROJECT = "mlops-platform"
@@ -23,8 +23,6 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
 # Config namespaces of the providers the program uses; their keys are theirs to check.
 _PROVIDER_NAMESPACES = {"aws", "kubernetes", "pulumi"}
-# Stand-in for `secure:` values, which cannot be decrypted without the stack's secrets provider.
-SECRET_PLACEHOLDER = "<secret>"
 
 
 class ConfigError(Exception):
@@ -83,6 +81,15 @@ def load_stack_file(path: str | Path) -> PlatformConfig:
     return config_from_mapping(*reversed(read_stack_file(path)))
 
 
+def has_secret(value: Any) -> bool:
+    """Whether a stack-file value holds a `secure:` entry at any depth."""
+    if isinstance(value, dict):
+        return set(value) == {"secure"} or any(has_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_secret(v) for v in value)
+    return False
+
+
 def without_secrets(value: Any) -> Any:
     """`value` with every `secure:` entry replaced by a placeholder (not decryptable here)."""
     if isinstance(value, dict):
@@ -94,12 +101,22 @@ def without_secrets(value: Any) -> Any:
     return value
 
 
-def config_from_mapping(entries: Mapping[str, Any], source: str) -> PlatformConfig:
-    """Validate Pulumi config entries (`namespace:key` -> value) from `source`."""
+def config_from_mapping(
+    entries: Mapping[str, Any], source: str, secret_keys: Collection[str] = ()
+) -> PlatformConfig:
+    """Validate Pulumi config entries (`namespace:key` -> value) from `source`.
+
+    `secret_keys` are the entries Pulumi holds as secrets (decrypted in `entries`); an entry
+    with a `secure:` value anywhere inside is one too. The config remembers which sections
+    were secret, so the program passes their values to resources as secrets.
+    """
     raw: dict[str, Any] = {}
+    secret_sections: set[str] = set()
     for full_key, value in entries.items():
         namespace, _, key = str(full_key).rpartition(":")
         if namespace in ("", PROJECT):
+            if full_key in secret_keys or has_secret(value):
+                secret_sections.add(key)
             raw[key] = without_secrets(value)
         elif full_key == "aws:region":
             raw["region"] = value
@@ -113,9 +130,11 @@ def config_from_mapping(entries: Mapping[str, Any], source: str) -> PlatformConf
     if "region" not in raw:
         raise ConfigError(source, "aws:region", "missing: every stack must set its AWS region")
     try:
-        return PlatformConfig.model_validate(raw)
+        config = PlatformConfig.model_validate(raw)
     except ValidationError as exc:
         raise _as_config_error(exc, source) from None
+    config._secret_sections = frozenset(secret_sections)
+    return config
 
 
 def config_from_pulumi() -> PlatformConfig:
@@ -132,8 +151,12 @@ def config_from_pulumi() -> PlatformConfig:
             entries[key] = json.loads(value)
         except (TypeError, ValueError):
             entries[key] = value
+    secret_keys = {
+        *runtime_config.get_config_secret_keys_env(),
+        *(key for key in entries if runtime_config.is_config_secret(key)),
+    }
     source = _display(stack_file_path(pulumi.get_stack()))
-    return config_from_mapping(entries, source)
+    return config_from_mapping(entries, source, secret_keys)
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from .base import ConfigModel, rule_error
+from .base import SECRET_PLACEHOLDER, ConfigModel, rule_error
 
 # The retention periods CloudWatch Logs accepts.
 LOG_RETENTION_DAYS = (
@@ -27,6 +27,8 @@ _MONITOR_INSTANCE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 def _no_repeats(values: list[str], what: str) -> None:
     seen: dict[str, int] = {}
     for index, value in enumerate(values):
+        if value == SECRET_PLACEHOLDER:
+            continue  # encrypted values cannot be compared offline
         if value.lower() in seen:
             raise rule_error(
                 f"[{index}]", f"duplicate {what} '{value}' (already at [{seen[value.lower()]}])"
@@ -115,7 +117,7 @@ class MonitoringConfig(ConfigModel):
     @classmethod
     def _emails(cls, emails: list[str]) -> list[str]:
         for index, email in enumerate(emails):
-            if not _EMAIL.match(email):
+            if email != SECRET_PLACEHOLDER and not _EMAIL.match(email):
                 raise rule_error(f"[{index}]", f"'{email}' is not an e-mail address")
         _no_repeats(emails, "e-mail address")
         return emails
@@ -124,6 +126,8 @@ class MonitoringConfig(ConfigModel):
     @classmethod
     def _https(cls, urls: list[str]) -> list[str]:
         for index, url in enumerate(urls):
+            if url == SECRET_PLACEHOLDER:
+                continue
             parts = urlsplit(url)
             if parts.scheme != "https":
                 raise rule_error(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from .base import ConfigModel, rule_error
 from .ci_access import CiAccessConfig
@@ -84,6 +84,8 @@ class PlatformConfig(ConfigModel):
     ci_access: CiAccessConfig | None = Field(
         default=None, description="GitHub Actions OIDC access (omit to create none)."
     )
+    # Sections (config keys without namespace) Pulumi holds as secrets; set by the loader.
+    _secret_sections: frozenset[str] = PrivateAttr(default=frozenset())
 
     @field_validator("schema_version")
     @classmethod
@@ -159,6 +161,10 @@ class PlatformConfig(ConfigModel):
                 "prod needs at least one alert recipient (alertEmails or alertHttpsEndpoints)",
             )
         return self
+
+    def is_secret(self, section: str) -> bool:
+        """Whether Pulumi holds the config section (e.g. `monitoring`) as a secret."""
+        return section in self._secret_sections
 
     @property
     def is_prod(self) -> bool:

@@ -15,7 +15,7 @@ from components.monitoring import (
     endpoint_alarm_names,
     model_monitor_image,
 )
-from infra.plan import Plan, record_resources
+from infra.plan import SECRET_SHOWN, Plan, record_resources
 from tests.helpers import of_type, policy_json
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -78,8 +78,9 @@ def test_alert_topic_is_encrypted_and_subscribed_as_configured(any_shipped_plan:
         (s["inputs"]["protocol"], s["inputs"]["endpoint"]) for s in of_type(plan, SUBSCRIPTION)
     }
     monitoring = plan.config.monitoring
+    # Webhook URLs embed integration keys: secrets in state, masked in the plan.
     assert subscriptions == {("email", e) for e in monitoring.alert_emails} | {
-        ("https", u) for u in monitoring.alert_https_endpoints
+        ("https", SECRET_SHOWN) for _ in monitoring.alert_https_endpoints
     }
     policy = policy_json(of_type(plan, "aws:sns/topicPolicy:TopicPolicy")[0])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
