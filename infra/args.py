@@ -284,6 +284,7 @@ def training(
                 service_account=team.service_account,
                 s3_read_prefixes=team.s3_read_prefixes,
                 s3_write_prefixes=team.s3_write_prefixes,
+                distributed_training=team.distributed_training,
             )
             for team in t.teams
         ],

@@ -51,6 +51,10 @@ class TeamArgs:
             the team's IAM role through EKS Pod Identity.
         s3_read_prefixes: Key prefixes readable in every workload bucket ('' = the bucket).
         s3_write_prefixes: Key prefixes writable in every workload bucket.
+        distributed_training: Let the namespace run multi-node GPU training: containers may
+            add `IPC_LOCK` (NCCL/EFA pin memory for RDMA), which Pod Security `baseline`
+            forbids, so the namespace enforces `privileged` and warns and audits at
+            `baseline`. Off by default.
     """
 
     name: str
@@ -60,6 +64,7 @@ class TeamArgs:
     service_account: str = "training"
     s3_read_prefixes: Sequence[str] = ("",)
     s3_write_prefixes: Sequence[str] | None = None
+    distributed_training: bool = False
 
     @property
     def write_prefixes(self) -> Sequence[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -20,7 +21,40 @@ TEAM_LABEL = "mlops-platform/team"
 # Requests a container gets when it names none, so every pod counts against the quota
 # (a quota on requests.* rejects pods without requests).
 DEFAULT_REQUEST = {"cpu": "500m", "memory": "1Gi"}
-DEFAULT_LIMIT = {"memory": "4Gi"}
+
+
+def container_defaults(team: TeamArgs) -> dict[str, Any]:
+    """The LimitRange item giving containers their default requests and memory limit.
+
+    A container that requests memory but sets no limit gets the default limit, and the API
+    server rejects a limit below the request. So the default limit is the team's whole
+    memory quota: no request the quota admits can exceed it. No default CPU limit: CPU
+    limits throttle training for no benefit when the quota already caps requests.
+    """
+    return {
+        "type": "Container",
+        "defaultRequest": DEFAULT_REQUEST,
+        "default": {"memory": f"{team.memory_quota_gib}Gi"},
+    }
+
+
+def pod_security_labels(team: TeamArgs) -> dict[str, str]:
+    """Pod Security admission labels of the team's namespace.
+
+    Training images often run as root; `baseline` still blocks host access. A namespace
+    for distributed training must allow `IPC_LOCK`, which only `privileged` admits; it
+    keeps warning and auditing at `baseline`, so every exception is visible.
+    """
+    if team.distributed_training:
+        return {
+            "pod-security.kubernetes.io/enforce": "privileged",
+            "pod-security.kubernetes.io/warn": "baseline",
+            "pod-security.kubernetes.io/audit": "baseline",
+        }
+    return {
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/warn": "restricted",
+    }
 
 
 def quota_hard(team: TeamArgs) -> dict[str, str]:
@@ -120,12 +154,7 @@ class TeamNamespace(pulumi.ComponentResource):
             f"{name}-ns",
             metadata={
                 "name": team.name,
-                "labels": {
-                    **labels,
-                    # Training images often run as root; baseline still blocks host access.
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                },
+                "labels": {**labels, **pod_security_labels(team)},
             },
             opts=on_cluster,
         )
@@ -143,15 +172,7 @@ class TeamNamespace(pulumi.ComponentResource):
         k8s.core.v1.LimitRange(
             f"{name}-limits",
             metadata=meta("container-defaults"),
-            spec={
-                "limits": [
-                    {
-                        "type": "Container",
-                        "defaultRequest": DEFAULT_REQUEST,
-                        "default": DEFAULT_LIMIT,
-                    }
-                ]
-            },
+            spec={"limits": [container_defaults(team)]},
             opts=in_namespace,
         )
         for policy, spec in network_policies().items():

@@ -120,6 +120,11 @@ class Team(ConfigModel):
         description="Key prefixes the team may write in the workload buckets "
         "(default: 'teams/<name>/').",
     )
+    distributed_training: bool = Field(
+        default=False,
+        description="Allow multi-node GPU training in the namespace: containers may add "
+        "IPC_LOCK (Pod Security enforces 'privileged', warns and audits at 'baseline').",
+    )
 
     @field_validator("name")
     @classmethod

@@ -431,12 +431,11 @@ def test_each_team_gets_a_namespace_with_gpu_quota_and_limits(any_shipped_plan: 
         for q in k8s_objects(plan, "LimitRange")
     }
     for team in teams:
-        assert (
-            namespaces[team.name]["inputs"]["metadata"]["labels"][
-                "pod-security.kubernetes.io/enforce"
-            ]
-            == "baseline"
-        )
+        labels = namespaces[team.name]["inputs"]["metadata"]["labels"]
+        # Only a namespace configured for distributed training may add IPC_LOCK.
+        expected = "privileged" if team.distributed_training else "baseline"
+        assert labels["pod-security.kubernetes.io/enforce"] == expected
+        assert labels["pod-security.kubernetes.io/warn"] in ("baseline", "restricted")
         assert quotas[team.name] == {
             "requests.cpu": str(team.cpu_quota),
             "requests.memory": f"{team.memory_quota_gib}Gi",
@@ -445,6 +444,33 @@ def test_each_team_gets_a_namespace_with_gpu_quota_and_limits(any_shipped_plan: 
         (container,) = limits[team.name]["limits"]
         assert container["type"] == "Container"
         assert set(container["defaultRequest"]) == {"cpu", "memory"}
+        # A container requesting memory without a limit gets the default limit; the API
+        # server rejects it if that is below the request. Every request the quota admits
+        # must therefore fit under the default limit.
+        default_limit = _gib(container["default"]["memory"])
+        assert default_limit >= team.memory_quota_gib
+        assert _gib(container["defaultRequest"]["memory"]) <= default_limit
+        assert "cpu" not in container["default"]
+
+
+def _gib(quantity: str) -> float:
+    units = {"Mi": 1 / 1024, "Gi": 1, "Ti": 1024}
+    return float(quantity[:-2]) * units[quantity[-2:]]
+
+
+def test_only_distributed_training_namespaces_relax_pod_security(
+    shipped_plan: Callable[[str], Plan],
+) -> None:
+    plan = shipped_plan("prod")
+    distributed = {t.name for t in plan.config.training.teams if t.distributed_training}
+    assert distributed, "prod ships a team that runs multi-node training"
+    privileged = {
+        n["inputs"]["metadata"]["name"]
+        for n in k8s_objects(plan, "Namespace")
+        if n["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        == "privileged"
+    }
+    assert privileged == distributed
 
 
 def test_prod_teams_have_gpu_quotas(shipped_plan: Callable[[str], Plan]) -> None:
