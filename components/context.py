@@ -24,6 +24,9 @@ class Deployment:
         region: AWS region the stack deploys to.
         tags: Tags every taggable resource carries (environment, owner, cost-center, ...).
         protect_stateful: Put `protect` and `retain_on_delete` on resources holding data.
+        kms_deletion_window_days: Days AWS waits before deleting a KMS key scheduled for
+            deletion (7-30); the longer, the more time to cancel a mistake.
+        eks_deletion_protection: EKS refuses to delete the cluster while this is on.
         name_prefix: Prefix of physical names; short, since AWS limits many names to 32-64.
     """
 
@@ -32,11 +35,9 @@ class Deployment:
     region: str
     tags: Mapping[str, str] = field(default_factory=dict)
     protect_stateful: bool = False
+    kms_deletion_window_days: int = 30
+    eks_deletion_protection: bool = False
     name_prefix: str = "mlops"
-
-    @property
-    def is_prod(self) -> bool:
-        return self.environment == "prod"
 
     def name(self, *parts: str) -> str:
         """Physical name `mlops-<stack>-<parts>`."""

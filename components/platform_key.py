@@ -114,7 +114,7 @@ class PlatformKey(pulumi.ComponentResource):
             description=f"mlops-platform {deployment.stack}: data at rest",
             enable_key_rotation=True,
             rotation_period_in_days=365,
-            deletion_window_in_days=30 if deployment.is_prod else 7,
+            deletion_window_in_days=deployment.kms_deletion_window_days,
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             policy=policy,

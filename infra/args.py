@@ -7,6 +7,7 @@ so a component stays usable outside this program.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 import pulumi
 
@@ -35,6 +36,15 @@ from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 
 from .config import PlatformConfig
 
+T = TypeVar("T")
+
+
+def filled(value: T | None) -> T:
+    """A setting the schema's environment defaults always fill in."""
+    if value is None:
+        raise ValueError("environment default not applied: validate through PlatformConfig")
+    return value
+
 
 def secret_if(secret: bool, value: str) -> pulumi.Input[str]:
     """`value`, marked secret when its config section is a Pulumi secret."""
@@ -56,7 +66,9 @@ def deployment(config: PlatformConfig, stack: str) -> Deployment:
         environment=config.environment,
         region=config.region,
         tags=tags,
-        protect_stateful=config.is_prod,
+        protect_stateful=config.profile.protect_stateful,
+        kms_deletion_window_days=config.profile.kms_deletion_window_days,
+        eks_deletion_protection=config.profile.eks_deletion_protection,
     )
 
 
@@ -77,7 +89,7 @@ def network(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> NetworkAr
         public_subnet_cidrs=public,
         nat_per_az=net.nat_gateways == "perAz",
         interface_endpoints=net.interface_endpoints,
-        flow_log_retention_days=net.flow_log_retention_days or 14,
+        flow_log_retention_days=filled(net.flow_log_retention_days),
         kms_key_arn=kms_key_arn,
         existing_vpc=existing,
     )
@@ -125,7 +137,7 @@ def serving_endpoints(
             vpc_id=vpc_id,
             subnet_ids=subnet_ids,
             rollback_alarm_names=endpoint_alarm_names(physical).all(),
-            log_retention_days=config.monitoring.log_retention_days or 14,
+            log_retention_days=filled(config.monitoring.log_retention_days),
             model_package_arn=package_arn,
             instance_type=ep.instance_type,
             min_instances=ep.min_instances,
@@ -290,10 +302,10 @@ def training(
         ],
         workload_bucket_arns=workload_bucket_arns,
         model_package_group_arns=model_package_group_arns,
-        endpoint_public_access=bool(t.endpoint_public_access),
+        endpoint_public_access=filled(t.endpoint_public_access),
         public_access_cidrs=[str(c) for c in t.public_access_cidrs],
         admin_role_arns=t.admin_role_arns,
-        log_retention_days=config.monitoring.log_retention_days or 90,
+        log_retention_days=filled(config.monitoring.log_retention_days),
     )
 
 

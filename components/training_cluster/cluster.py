@@ -183,7 +183,7 @@ class TrainingCluster(pulumi.ComponentResource):
             # The managed add-ons below replace the unmanaged defaults.
             bootstrap_self_managed_addons=False,
             upgrade_policy={"support_type": "STANDARD"},
-            deletion_protection=deployment.is_prod,
+            deletion_protection=deployment.eks_deletion_protection,
             tags=deployment.tagged(physical),
             opts=deployment.stateful(self, depends_on=[log_group, *cluster_role.all]),
         )

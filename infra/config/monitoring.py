@@ -14,7 +14,6 @@ LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
-DEFAULT_LOG_RETENTION_DAYS = {"dev": 14, "staging": 90, "prod": 365}
 
 # Deliberately plain: one '@', a dotted domain, no spaces. SNS sends a confirmation mail,
 # so anything stricter buys nothing.

@@ -8,8 +8,9 @@ from pydantic import Field, PrivateAttr, StringConstraints, field_validator, mod
 
 from .base import ConfigModel, rule_error
 from .ci_access import CiAccessConfig
+from .environments import PROFILES, EnvironmentProfile
 from .feature_store import FeatureStoreConfig
-from .monitoring import DEFAULT_LOG_RETENTION_DAYS, MonitoringConfig
+from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .registry import RegistryConfig
 from .serving import ServingConfig
@@ -105,32 +106,33 @@ class PlatformConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _environment_defaults_and_rules(self) -> PlatformConfig:
-        prod = self.environment == "prod"
+        env = self.profile
         net = self.network
         if net.nat_gateways is None:
-            net.nat_gateways = "perAz" if prod else "single"
+            net.nat_gateways = env.nat_gateways
         if self.monitoring.log_retention_days is None:
-            self.monitoring.log_retention_days = DEFAULT_LOG_RETENTION_DAYS[self.environment]
+            self.monitoring.log_retention_days = env.log_retention_days
         if net.flow_log_retention_days is None:
             net.flow_log_retention_days = self.monitoring.log_retention_days
         if self.training.endpoint_public_access is None:
-            self.training.endpoint_public_access = self.environment == "dev"
-        check_training_for_environment(self.training, self.environment)
+            self.training.endpoint_public_access = env.eks_public_endpoint
+        check_training_for_environment(self.training, self.environment, env)
 
-        if prod:
-            if net.existing_vpc is None and net.az_count < 3:
-                raise rule_error(
-                    "network.azCount", f"prod needs at least 3 AZs (got {net.az_count})"
-                )
-            if net.existing_vpc is not None and len(net.existing_vpc.private_subnet_ids) < 3:
-                raise rule_error(
-                    "network.existingVpc.privateSubnetIds",
-                    "prod needs private subnets in at least 3 AZs",
-                )
-            if net.nat_gateways != "perAz":
-                raise rule_error(
-                    "network.natGateways", "prod needs one NAT gateway per AZ ('perAz')"
-                )
+        if net.existing_vpc is None and net.az_count < env.min_azs:
+            raise rule_error(
+                "network.azCount",
+                f"{self.environment} needs at least {env.min_azs} AZs (got {net.az_count})",
+            )
+        if net.existing_vpc is not None and len(net.existing_vpc.private_subnet_ids) < env.min_azs:
+            raise rule_error(
+                "network.existingVpc.privateSubnetIds",
+                f"{self.environment} needs private subnets in at least {env.min_azs} AZs",
+            )
+        if env.nat_per_az_required and net.nat_gateways != "perAz":
+            raise rule_error(
+                "network.natGateways",
+                f"{self.environment} needs one NAT gateway per AZ ('perAz')",
+            )
 
         # Serving: endpoints name registry entries; prod real-time endpoints survive an AZ loss.
         model_names = [m.name for m in self.registry.models]
@@ -148,17 +150,21 @@ class PlatformConfig(ConfigModel):
                     f"unknown image '{endpoint.image}' "
                     f"(registry.images: {', '.join(image_names) or 'none'})",
                 )
-            if prod and not endpoint.is_serverless and endpoint.min_instances < 2:
+            minimum = env.min_realtime_instances
+            if not endpoint.is_serverless and endpoint.min_instances < minimum:
                 raise rule_error(
                     f"serving.endpoints[{i}].minInstances",
-                    f"prod real-time endpoints need at least 2 instances "
+                    f"{self.environment} real-time endpoints need at least {minimum} instances "
                     f"(got {endpoint.min_instances})",
                 )
         alerts = self.monitoring
-        if prod and not (alerts.alert_emails or alerts.alert_https_endpoints):
+        if env.alert_recipient_required and not (
+            alerts.alert_emails or alerts.alert_https_endpoints
+        ):
             raise rule_error(
                 "monitoring.alertEmails",
-                "prod needs at least one alert recipient (alertEmails or alertHttpsEndpoints)",
+                f"{self.environment} needs at least one alert recipient "
+                "(alertEmails or alertHttpsEndpoints)",
             )
         return self
 
@@ -167,5 +173,6 @@ class PlatformConfig(ConfigModel):
         return section in self._secret_sections
 
     @property
-    def is_prod(self) -> bool:
-        return self.environment == "prod"
+    def profile(self) -> EnvironmentProfile:
+        """Defaults and rules of the stack's environment kind."""
+        return PROFILES[self.environment]

@@ -15,6 +15,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from components.training_cluster.instances import InstanceTypeError, parse_instance_type
 
 from .base import ConfigModel, IamRoleArn, ResourceName, check_unique_names, rule_error
+from .environments import EnvironmentProfile
 
 # Versions both EKS (standard support) and the bundled kubernetes-validate schemas cover, so
 # every Kubernetes object the program renders can be checked against the cluster's version.
@@ -224,7 +225,9 @@ class TrainingConfig(ConfigModel):
         return sum(g.max * g.gpus_per_node for g in self.node_groups if g.kind == "gpu")
 
 
-def check_training_for_environment(training: TrainingConfig, environment: str) -> None:
+def check_training_for_environment(
+    training: TrainingConfig, environment: str, env: EnvironmentProfile
+) -> None:
     """Rules that depend on the environment kind; paths start at `training`.
 
     Called by the root model after environment defaults are applied.
@@ -241,28 +244,31 @@ def check_training_for_environment(training: TrainingConfig, environment: str) -
             f"has no effect on a private API endpoint ({environment} defaults to private; "
             "set endpointPublicAccess: true or remove the CIDRs)",
         )
-    if environment == "prod":
+    if not env.world_open_api_allowed:
         for index, cidr in enumerate(training.public_access_cidrs):
             if cidr.prefixlen == 0:
                 raise rule_error(
                     f"training.publicAccessCidrs[{index}]",
-                    f"{cidr} opens the prod API endpoint to the internet; name your ranges",
+                    f"{cidr} opens the {environment} API endpoint to the internet; "
+                    "name your ranges",
                 )
     if not training.enabled:
         return
-    if environment == "prod" and not any(
-        g.kind == "system" and g.capacity == "onDemand" and g.min >= 2 for g in training.node_groups
+    minimum = env.system_on_demand_min
+    if minimum and not any(
+        g.kind == "system" and g.capacity == "onDemand" and g.min >= minimum
+        for g in training.node_groups
     ):
         index, _ = next((i, g) for i, g in enumerate(training.node_groups) if g.kind == "system")
         raise rule_error(
             f"training.nodeGroups[{index}].min",
-            "prod needs an on-demand system node group with min >= 2, so cluster add-ons "
-            "run on nodes in at least 2 AZs",
+            f"{environment} needs an on-demand system node group with min >= {minimum}, so "
+            f"cluster add-ons run on nodes in at least {minimum} AZs",
         )
-    if environment == "dev":
+    if env.gpu_scale_from_zero:
         for index, group in enumerate(training.node_groups):
             if group.kind == "gpu" and group.min > 0:
                 raise rule_error(
                     f"training.nodeGroups[{index}].min",
-                    f"dev GPU node groups scale from zero (min 0, got {group.min})",
+                    f"{environment} GPU node groups scale from zero (min 0, got {group.min})",
                 )

@@ -156,7 +156,7 @@ def test_repositories_scan_on_push_immutable_and_kms(any_shipped_plan: Plan) -> 
         assert inputs["encryptionConfigurations"] == [
             {"encryptionType": "KMS", "kmsKey": plan.outputs["kmsKeyArn"]}
         ]
-        assert inputs["forceDelete"] is (not plan.config.is_prod)
+        assert inputs["forceDelete"] is (not plan.config.profile.protect_stateful)
     urls = plan.outputs["ecrRepositoryUrls"]
     assert set(urls) == {i.name for i in plan.config.registry.images}
     for image, url in urls.items():

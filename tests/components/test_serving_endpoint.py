@@ -273,8 +273,8 @@ def test_log_groups_are_encrypted_with_environment_retention(any_shipped_plan: P
     for group in groups.values():
         assert group["inputs"]["retentionInDays"] == plan.config.monitoring.log_retention_days
         assert group["inputs"]["kmsKeyId"] == plan.outputs["kmsKeyArn"]
-        assert group["protect"] is plan.config.is_prod
-        assert group["retainOnDelete"] is plan.config.is_prod
+        assert group["protect"] is plan.config.profile.protect_stateful
+        assert group["retainOnDelete"] is plan.config.profile.protect_stateful
     # The log group exists before the endpoint, so SageMaker never creates it unencrypted.
     for endpoint in endpoints_of(plan):
         log_group = next(
