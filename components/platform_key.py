@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from .aws_context import aws_identity
+from .aws_context import AwsIdentity, aws_identity
 from .context import Deployment
 from .iam import policy_document
 
@@ -35,80 +35,6 @@ class PlatformKey(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlops:security:PlatformKey", name, None, opts)
-        ident = aws_identity()
-        account_root = pulumi.Output.concat(
-            "arn:", ident.partition, ":iam::", ident.account_id, ":root"
-        )
-        policy = policy_document(
-            [
-                {
-                    "Sid": "AccountAdministersKeyThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": account_root},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsEncryptsStackLogGroups",
-                    "Effect": "Allow",
-                    "Principal": {
-                        "Service": pulumi.Output.concat("logs.", ident.region, ".amazonaws.com")
-                    },
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
-                                "arn:",
-                                ident.partition,
-                                ":logs:",
-                                ident.region,
-                                ":",
-                                ident.account_id,
-                                ":log-group:*",
-                            )
-                        }
-                    },
-                },
-                {
-                    "Sid": "AlarmsPublishToEncryptedTopic",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
-                },
-                {
-                    "Sid": "PlatformServicesUseKeyForAccount",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": account_root},
-                    "Action": [
-                        "kms:Encrypt",
-                        "kms:Decrypt",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:CreateGrant",
-                        "kms:DescribeKey",
-                    ],
-                    "Resource": "*",
-                    "Condition": {
-                        "StringEquals": {"kms:CallerAccount": ident.account_id},
-                        "ForAnyValue:StringEquals": {
-                            "kms:ViaService": [
-                                pulumi.Output.concat(svc, ".", ident.region, ".amazonaws.com")
-                                for svc in VIA_SERVICES
-                            ]
-                        },
-                    },
-                },
-            ]
-        )
         key = aws.kms.Key(
             name,
             description=f"mlops-platform {deployment.stack}: data at rest",
@@ -117,7 +43,7 @@ class PlatformKey(pulumi.ComponentResource):
             deletion_window_in_days=deployment.kms_deletion_window_days,
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
-            policy=policy,
+            policy=key_policy(aws_identity()),
             tags=deployment.tagged(deployment.name("key")),
             opts=deployment.stateful(self),
         )
@@ -133,3 +59,84 @@ class PlatformKey(pulumi.ComponentResource):
         self.register_outputs(
             {"key_id": self.key_id, "arn": self.arn, "alias_name": self.alias_name}
         )
+
+
+def key_policy(ident: AwsIdentity) -> pulumi.Output[str]:
+    """The key policy: IAM administers the key; logs, alarms and the platform's services use it.
+
+    Services act for the account through `kms:ViaService`, so no principal outside the
+    account and no service outside the listed ones can use the key.
+    """
+    account_root = pulumi.Output.concat(
+        "arn:", ident.partition, ":iam::", ident.account_id, ":root"
+    )
+    return policy_document(
+        [
+            {
+                "Sid": "AccountAdministersKeyThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogsEncryptsStackLogGroups",
+                "Effect": "Allow",
+                "Principal": {
+                    "Service": pulumi.Output.concat("logs.", ident.region, ".amazonaws.com")
+                },
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+                            "arn:",
+                            ident.partition,
+                            ":logs:",
+                            ident.region,
+                            ":",
+                            ident.account_id,
+                            ":log-group:*",
+                        )
+                    }
+                },
+            },
+            {
+                "Sid": "AlarmsPublishToEncryptedTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
+            },
+            {
+                "Sid": "PlatformServicesUseKeyForAccount",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:CreateGrant",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:CallerAccount": ident.account_id},
+                    "ForAnyValue:StringEquals": {
+                        "kms:ViaService": [
+                            pulumi.Output.concat(svc, ".", ident.region, ".amazonaws.com")
+                            for svc in VIA_SERVICES
+                        ]
+                    },
+                },
+            },
+        ]
+    )

@@ -53,8 +53,6 @@ class SecureBucket(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlops:storage:SecureBucket", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-
         bucket = aws.s3.Bucket(
             name,
             bucket=args.bucket_name,
@@ -62,6 +60,23 @@ class SecureBucket(pulumi.ComponentResource):
             tags=deployment.tagged(),
             opts=deployment.stateful(self),
         )
+        access_controls = self._access_controls(name, bucket)
+        self._data_settings(name, bucket, args)
+        # S3 rejects concurrent configuration calls on one bucket; the policy goes last.
+        aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket.id,
+            policy=policy_document(_policy_statements(bucket.arn, args)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=access_controls),
+        )
+
+        self.bucket = bucket.bucket
+        self.arn = bucket.arn
+        self.register_outputs({"bucket": self.bucket, "arn": self.arn})
+
+    def _access_controls(self, name: str, bucket: aws.s3.Bucket) -> list[pulumi.Resource]:
+        """Owner-enforced objects (no ACLs) and every public-access block on."""
+        child = pulumi.ResourceOptions(parent=self)
         ownership = aws.s3.BucketOwnershipControls(
             f"{name}-ownership",
             bucket=bucket.id,
@@ -77,6 +92,11 @@ class SecureBucket(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
+        return [public_access, ownership]
+
+    def _data_settings(self, name: str, bucket: aws.s3.Bucket, args: SecureBucketArgs) -> None:
+        """Versioning, SSE-KMS with a bucket key, and expiry of old versions and uploads."""
+        child = pulumi.ResourceOptions(parent=self)
         aws.s3.BucketVersioning(
             f"{name}-versioning",
             bucket=bucket.id,
@@ -113,34 +133,29 @@ class SecureBucket(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        objects = pulumi.Output.concat(bucket.arn, "/*")
-        statements: list[dict[str, Any]] = [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket.arn, objects],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-            {
-                "Sid": "DenyOutdatedTls",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket.arn, objects],
-                "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
-            },
-            *(dict(s) for s in args.extra_policy_statements),
-        ]
-        # S3 rejects concurrent configuration calls on one bucket; the policy goes last.
-        aws.s3.BucketPolicy(
-            f"{name}-policy",
-            bucket=bucket.id,
-            policy=policy_document(statements),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access, ownership]),
-        )
 
-        self.bucket = bucket.bucket
-        self.arn = bucket.arn
-        self.register_outputs({"bucket": self.bucket, "arn": self.arn})
+
+def _policy_statements(
+    bucket_arn: pulumi.Output[str], args: SecureBucketArgs
+) -> list[dict[str, Any]]:
+    """TLS 1.2+ only, for everyone, plus the caller's statements."""
+    objects = pulumi.Output.concat(bucket_arn, "/*")
+    return [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, objects],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Sid": "DenyOutdatedTls",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, objects],
+            "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+        },
+        *(dict(s) for s in args.extra_policy_statements),
+    ]
