@@ -229,27 +229,51 @@ def deploy_statements(
     change the CI roles themselves (that would let a workflow widen its own rights) nor
     attach administrator or *FullAccess policies to any role.
     """
-    p, region, account = ident.partition, ident.region, ident.account_id
-    prefix = deployment.name("")
-
-    def regional(service: str, resource: str = "*") -> pulumi.Output[str]:
-        return pulumi.Output.concat(
-            "arn:", p, ":", service, ":", region, ":", account, ":", resource
-        )
-
-    def iam(resource: str) -> pulumi.Output[str]:
-        return pulumi.Output.concat("arn:", p, ":iam::", account, ":", resource)
-
-    in_region = {"StringEquals": {"aws:RequestedRegion": region}}
+    arns = _Arns(ident, deployment.name(""))
     return [
         *preview_statements(args, ident),
+        *_identity_statements(arns),
+        *_regional_statements(arns),
+        *_guardrail_statements(arns, deployment, ci_role_names),
+    ]
+
+
+@dataclass(frozen=True)
+class _Arns:
+    """ARN builders for one account, region and name prefix."""
+
+    ident: AwsIdentity
+    prefix: str
+
+    def regional(self, service: str, resource: str = "*") -> pulumi.Output[str]:
+        i = self.ident
+        return pulumi.Output.concat(
+            "arn:", i.partition, ":", service, ":", i.region, ":", i.account_id, ":", resource
+        )
+
+    def iam(self, resource: str) -> pulumi.Output[str]:
+        i = self.ident
+        return pulumi.Output.concat("arn:", i.partition, ":iam::", i.account_id, ":", resource)
+
+    def s3(self, resource: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat("arn:", self.ident.partition, ":s3:::", resource)
+
+    @property
+    def in_region(self) -> dict[str, Any]:
+        return {"StringEquals": {"aws:RequestedRegion": self.ident.region}}
+
+
+def _identity_statements(arns: _Arns) -> list[Statement]:
+    """The stack's buckets, roles and policies (by name prefix) and the OIDC provider."""
+    prefix, iam = arns.prefix, arns.iam
+    return [
         {
             "Sid": "ManageStackBuckets",
             "Effect": "Allow",
             "Action": "s3:*",
             "Resource": [
-                pulumi.Output.concat("arn:", p, ":s3:::", prefix, "*"),
-                pulumi.Output.concat("arn:", p, ":s3:::", prefix, "*/*"),
+                arns.s3(f"{prefix}*"),
+                arns.s3(f"{prefix}*/*"),
             ],
         },
         {
@@ -312,6 +336,13 @@ def deploy_statements(
             ],
             "Resource": iam(f"oidc-provider/{GITHUB_OIDC_HOST}"),
         },
+    ]
+
+
+def _regional_statements(arns: _Arns) -> list[Statement]:
+    """Keys, network and nodes, and the platform's regional services, in this region."""
+    regional, in_region = arns.regional, arns.in_region
+    return [
         {
             "Sid": "ManageKeys",
             "Effect": "Allow",
@@ -380,7 +411,13 @@ def deploy_statements(
                 regional("sns"),
                 regional("glue"),
                 regional("cloudwatch"),
-                pulumi.Output.concat("arn:", p, ":cloudwatch::", account, ":dashboard/*"),
+                pulumi.Output.concat(
+                    "arn:",
+                    arns.ident.partition,
+                    ":cloudwatch::",
+                    arns.ident.account_id,
+                    ":dashboard/*",
+                ),
             ],
         },
         {
@@ -395,6 +432,15 @@ def deploy_statements(
             "Resource": "*",
             "Condition": in_region,
         },
+    ]
+
+
+def _guardrail_statements(
+    arns: _Arns, deployment: Deployment, ci_role_names: Sequence[str]
+) -> list[Statement]:
+    """Denies that no allow above can override: broad policies, other stacks, the CI roles."""
+    iam = arns.iam
+    return [
         {
             "Sid": "NeverHandOutBroadPolicies",
             "Effect": "Deny",
