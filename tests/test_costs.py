@@ -9,7 +9,8 @@ import pytest
 
 from infra.cli import main
 from infra.config.schema import SUPPORTED_REGIONS
-from infra.costs import ESTIMATORS, estimate_resources, prices
+from components import catalog
+from infra.costs import ESTIMATORS, UnpricedError, estimate_resources, prices
 from infra.plan import Plan
 
 HOURS = 730
@@ -30,12 +31,14 @@ def one(resource: dict[str, Any], region: str = "us-east-1") -> dict[str, Any]:
     return cost["items"][0]
 
 
-def test_price_table_records_source_date_and_every_supported_region() -> None:
-    table = prices()
-    assert "aws.amazon.com" in table["source"] and "on-demand" in table["source"]
-    date.fromisoformat(table["recorded"])
-    assert set(table["regionMultipliers"]) == set(SUPPORTED_REGIONS)
-    assert table["regionMultipliers"]["us-east-1"] == 1.0
+def test_price_tables_record_source_date_and_every_supported_region() -> None:
+    for table in (prices(), catalog.price_table()):
+        assert "aws.amazon.com" in table["source"] and "on-demand" in table["source"]
+        date.fromisoformat(table["recorded"])
+    assert set(SUPPORTED_REGIONS) == set(catalog.regions())
+    assert catalog.price_multiplier("us-east-1") == 1.0
+    # Instance prices live in the catalog only.
+    assert not {"ec2Hour", "sagemakerHour", "regionMultipliers"} & set(prices())
 
 
 def test_eks_control_plane_is_flat_across_regions() -> None:
@@ -89,21 +92,37 @@ def test_spot_node_group_gets_the_documented_discount() -> None:
     assert "spot" in spot["basis"]
 
 
-def test_unknown_instance_type_is_named_not_silently_priced() -> None:
-    item = one(
+@pytest.mark.parametrize(
+    "resource",
+    [
         res(
             "aws:eks/nodeGroup:NodeGroup",
             instanceTypes=["x9.mega"],
             scalingConfig={"desiredSize": 1, "minSize": 1, "maxSize": 1},
-        )
-    )
-    assert item["usd"] == 0.0 and "x9.mega" in item["basis"] and "not priced" in item["basis"]
+        ),
+        # At zero nodes too: an unpriced type must not hide behind an idle group.
+        res("aws:eks/nodeGroup:NodeGroup", instanceTypes=["g5.2xlarge", "m6a.2xlarge"]),
+        res(
+            "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+            productionVariants=[{"instanceType": "ml.m5.12xlarge", "initialInstanceCount": 1}],
+        ),
+    ],
+    ids=["unknown-node-type", "unpriced-second-node-type", "unpriced-hosting-type"],
+)
+def test_an_unpriced_instance_type_is_an_error_never_zero(resource: dict[str, Any]) -> None:
+    with pytest.raises(UnpricedError, match="has no .* price for us-east-1"):
+        estimate_resources([resource], "us-east-1")
+
+
+def test_an_unsupported_region_is_an_error() -> None:
+    with pytest.raises(UnpricedError, match="no prices for region mars-east-1"):
+        estimate_resources([res("aws:kms/key:Key")], "mars-east-1")
 
 
 def test_region_multiplier_scales_usage_priced_items() -> None:
     nat = res("aws:ec2/natGateway:NatGateway")
     base, eu = one(nat)["usd"], one(nat, "eu-west-1")["usd"]
-    assert eu == pytest.approx(base * prices()["regionMultipliers"]["eu-west-1"], abs=0.01)
+    assert eu == pytest.approx(base * catalog.price_multiplier("eu-west-1"), abs=0.01)
     gb = prices()["assumptions"]["natProcessedGbPerMonth"]
     assert base == pytest.approx(0.045 * HOURS + gb * 0.045, abs=0.01)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +79,10 @@ def read_stack_file(path: str | Path) -> tuple[str, dict[str, Any]]:
     return source, entries
 
 
-def load_stack_file(path: str | Path) -> PlatformConfig:
+def load_stack_file(path: str | Path, *, today: date | None = None) -> PlatformConfig:
     """Validate a stack file. Raises ConfigError with a one-line message."""
-    return config_from_mapping(*reversed(read_stack_file(path)))
+    source, entries = read_stack_file(path)
+    return config_from_mapping(entries, source, today=today)
 
 
 def without_secrets(value: Any) -> Any:
@@ -94,8 +96,13 @@ def without_secrets(value: Any) -> Any:
     return value
 
 
-def config_from_mapping(entries: Mapping[str, Any], source: str) -> PlatformConfig:
-    """Validate Pulumi config entries (`namespace:key` -> value) from `source`."""
+def config_from_mapping(
+    entries: Mapping[str, Any], source: str, *, today: date | None = None
+) -> PlatformConfig:
+    """Validate Pulumi config entries (`namespace:key` -> value) from `source`.
+
+    `today` is the day Kubernetes support dates are judged on (default: today).
+    """
     raw: dict[str, Any] = {}
     for full_key, value in entries.items():
         namespace, _, key = str(full_key).rpartition(":")
@@ -113,7 +120,7 @@ def config_from_mapping(entries: Mapping[str, Any], source: str) -> PlatformConf
     if "region" not in raw:
         raise ConfigError(source, "aws:region", "missing: every stack must set its AWS region")
     try:
-        return PlatformConfig.model_validate(raw)
+        return PlatformConfig.model_validate(raw, context={"today": today})
     except ValidationError as exc:
         raise _as_config_error(exc, source) from None
 
