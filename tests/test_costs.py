@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from components import catalog
 from infra.cli import main
 from infra.config.schema import SUPPORTED_REGIONS
-from components import catalog
 from infra.costs import ESTIMATORS, UnpricedError, estimate_resources, prices
 from infra.plan import Plan
 
@@ -110,7 +110,7 @@ def test_spot_node_group_gets_the_documented_discount() -> None:
     ids=["unknown-node-type", "unpriced-second-node-type", "unpriced-hosting-type"],
 )
 def test_an_unpriced_instance_type_is_an_error_never_zero(resource: dict[str, Any]) -> None:
-    with pytest.raises(UnpricedError, match="has no .* price for us-east-1"):
+    with pytest.raises(UnpricedError, match=r"has no .* price for us-east-1"):
         estimate_resources([resource], "us-east-1")
 
 
@@ -261,3 +261,32 @@ def test_node_group_reads_instance_type_and_disk_from_its_launch_template() -> N
     item = estimate_resources([template, group], "us-east-1")["items"][0]
     assert item["usd"] == pytest.approx(0.096 * HOURS + 100 * 0.08, abs=0.01)
     assert "m6i.large" in item["basis"] and "100 GiB gp3" in item["basis"]
+
+
+def test_eks_control_plane_adds_the_extended_support_premium_on_the_plan_date() -> None:
+    cluster = res(
+        "aws:eks/cluster:Cluster",
+        "c",
+        version="1.34",
+        upgradePolicy={"supportType": "EXTENDED"},
+    )
+    before = estimate_resources([cluster], "eu-west-1", date(2026, 12, 1))["items"][0]
+    after = estimate_resources([cluster], "eu-west-1", date(2026, 12, 2))["items"][0]
+    assert before["usd"] == pytest.approx(0.10 * HOURS)
+    assert "1.34 standard support" in before["basis"]
+    assert after["usd"] == pytest.approx(0.60 * HOURS)
+    assert "1.34 extended support 0.6 USD/h" in after["basis"] and "2026-12-02" in after["basis"]
+    with pytest.raises(UnpricedError, match="no EKS support on 2027-12-02"):
+        estimate_resources([cluster], "eu-west-1", date(2027, 12, 2))
+
+
+def test_instance_prices_are_the_catalogs_for_the_region() -> None:
+    group = res(
+        "aws:eks/nodeGroup:NodeGroup",
+        instanceTypes=["g5.xlarge"],
+        scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 1},
+    )
+    for region in catalog.regions():
+        rate = catalog.hourly_price("g5.xlarge", region, "ec2")
+        assert rate is not None
+        assert one(group, region)["usd"] == pytest.approx(rate * HOURS, abs=0.01)

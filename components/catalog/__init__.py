@@ -202,7 +202,9 @@ def alternatives(name: str, region: str, service: str, limit: int = 5) -> tuple[
             spec.family != family,
             spec.is_gpu != wanted.is_gpu,
             spec.architecture != wanted.architecture,
+            abs(spec.gpus - wanted.gpus),
             abs(spec.vcpus - wanted.vcpus),
+            abs(spec.gpu_memory_mib - wanted.gpu_memory_mib),
             abs(spec.memory_mib - wanted.memory_mib),
             candidate,
         )

@@ -44,9 +44,9 @@ def validation_day() -> date:
     return _TODAY.get() or date.today()
 
 
-def _suggest(name: str, region: str, service: str) -> str:
+def _suggest(name: str, region: str, service: str, what: str = "offered") -> str:
     offered = catalog.alternatives(name, region, service)
-    return f"; offered instead: {', '.join(offered)}" if offered else ""
+    return f"; {what} instead: {', '.join(offered)}" if offered else ""
 
 
 def check_instance_type(name: str, service: str) -> catalog.InstanceSpec:
@@ -78,7 +78,8 @@ def check_instance_type(name: str, service: str) -> catalog.InstanceSpec:
     if catalog.hourly_price(name, region, service) is None:
         raise ValueError(
             f"{name} has no recorded {label} price for {region} (components/catalog/"
-            f"prices.json), so its cost cannot be estimated{_suggest(name, region, service)}"
+            f"prices.json), so its cost cannot be estimated"
+            f"{_suggest(name, region, service, 'priced')}"
         )
     return spec
 
@@ -93,10 +94,10 @@ def check_kubernetes_version(version: str) -> catalog.KubernetesVersion:
     current = catalog.kubernetes_versions_on(day)
     entry = catalog.kubernetes_version(version)
     if entry is None:
-        known = _listing(tuple(k.version for k in catalog.kubernetes_versions()))
+        known = tuple(k.version for k in catalog.kubernetes_versions())
         raise ValueError(
-            f"unknown Kubernetes version '{version}' (EKS versions: {known}; quote it in "
-            f'YAML, e.g. "{current[-1] if current else "1.35"}")'
+            f"unknown Kubernetes version '{version}' (EKS versions: {_listing(known)}; quote "
+            f'it in YAML, e.g. "{(current or known)[-1]}")'
         )
     if entry.support_on(day) == "ended":
         raise ValueError(

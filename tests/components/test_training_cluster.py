@@ -16,10 +16,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import Deployment
+from components import Deployment, catalog
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 from components.training_cluster.args import TrainingClusterArgs
-from components import catalog
 from infra.config.loader import PROJECT
 from infra.mocks import PlatformMocks
 from infra.plan import Plan, RecordingMonitor, build_plan

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from components import catalog
 from infra.cli import main
 from infra.config import ConfigError, load_stack_file
-from components import catalog
 from infra.plan import build_plan
 from tests.helpers import BASE_STACK, current_kubernetes_version, write_stack
 

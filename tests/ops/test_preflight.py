@@ -21,7 +21,6 @@ from infra.ops.aws import Aws, AwsOptions
 from infra.ops.naming import stack_bucket_name, stack_bucket_names
 from infra.ops.preflight import endpoint_instance_demand, gpu_vcpu_demand, run_preflight
 from infra.ops.report import Status
-
 from tests.helpers import current_kubernetes_version
 
 from .conftest import ACCOUNT, REGION, stack_file
