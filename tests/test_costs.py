@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -290,3 +291,24 @@ def test_instance_prices_are_the_catalogs_for_the_region() -> None:
         rate = catalog.hourly_price("g5.xlarge", region, "ec2")
         assert rate is not None
         assert one(group, region)["usd"] == pytest.approx(rate * HOURS, abs=0.01)
+
+
+def test_a_plan_that_cannot_be_priced_stops_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Unreachable with the shipped tables (the schema refuses unpriced types); if a table
+    # ever lacks an entry, the plan stops instead of reporting a total that is too low.
+    monkeypatch.setattr(catalog, "eks_hourly_price", lambda support: None)
+    assert main(["plan", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot estimate the plan's cost" in err
+
+
+def test_diff_of_a_saved_plan_that_cannot_be_priced_is_an_input_error(tmp_path: Any) -> None:
+    from infra.plan_diff import DiffInputError, load_side
+
+    group = res("aws:eks/nodeGroup:NodeGroup", instanceTypes=["m6a.2xlarge"])
+    saved = tmp_path / "old.json"
+    saved.write_text(json.dumps({"resources": [group], "outputs": {"region": "eu-west-1"}}))
+    with pytest.raises(DiffInputError, match=r"cannot estimate its cost: .*m6a\.2xlarge"):
+        load_side(str(saved))

@@ -247,8 +247,11 @@ def _check_eks_version(aws: Aws, report: Report, config: PlatformConfig) -> None
         else:
             report.add(label, Status.FAIL, f"no vpc-cni add-on builds for {version}")
         return
-    # Neither API answered: fall back on the catalog's release calendar, and say so.
-    why = "; ".join(reasons)
+    _eks_version_from_calendar(report, label, version, "; ".join(reasons))
+
+
+def _eks_version_from_calendar(report: Report, label: str, version: str, why: str) -> None:
+    """Neither EKS API answered: fall back on the catalog's release calendar, and say so."""
     entry = catalog.kubernetes_version(version)
     support = entry.support_on(date.today()) if entry else "ended"
     if support == "ended":
