@@ -13,13 +13,10 @@ import pulumi
 import pulumi_aws as aws
 
 from .aws_context import aws_identity
+from .catalog import supports_volume_kms
 from .context import Deployment
 from .iam import Statement, policy_document, service_role, vpc_interface_statements
 from .logs import encrypted_log_group
-
-# Instance families with local NVMe storage: SageMaker encrypts it in hardware and rejects
-# an endpoint configuration that names a KMS key for them.
-LOCAL_NVME_FAMILIES = frozenset({"m5d", "c5d", "r5d", "g4dn", "g5", "g6", "p4d", "p5"})
 
 # SageMaker bounds the whole blue/green deployment (provisioning, baking, termination).
 _MIN_DEPLOYMENT_TIMEOUT = 600
@@ -402,8 +399,10 @@ class ServingEndpoint(pulumi.ComponentResource):
                     "csv_content_types": ["text/csv"],
                 },
             }
-        family = (args.instance_type or "").split(".")[1] if args.instance_type else ""
-        kms_key_arn = None if family in LOCAL_NVME_FAMILIES else args.kms_key_arn
+        # Instances with local NVMe storage encrypt it in hardware; SageMaker rejects an
+        # endpoint configuration that also names a volume key for them.
+        local_storage = args.instance_type and not supports_volume_kms(args.instance_type)
+        kms_key_arn = None if local_storage else args.kms_key_arn
         settings = pulumi.Output.all(variant=variant, capture=data_capture or {}, kms=kms_key_arn)
         return aws.sagemaker.EndpointConfiguration(
             f"{self._name}-config",

@@ -272,6 +272,7 @@ def training(
     t = config.training
     return TrainingClusterArgs(
         kubernetes_version=t.kubernetes_version,
+        support_type=t.support_type,
         private_subnet_ids=private_subnet_ids,
         kms_key_arn=kms_key_arn,
         node_groups=[

@@ -1,4 +1,4 @@
-"""Monthly cost estimate of a plan, from the price table shipped in `infra/data/prices.json`.
+"""Monthly cost estimate of a plan, from the catalog's prices and `infra/data/prices.json`.
 
 The figure is the *idle* monthly bill of what the stack creates: hourly resources running a
 full month (730 h) at their configured size, plus small documented usage assumptions for
@@ -6,9 +6,12 @@ pay-per-use services (NAT and endpoint data, log ingestion, feature-store reques
 leaves out what depends on traffic and data volume (S3, ECR storage, inference requests of
 serverless endpoints, training jobs, cross-AZ transfer): a review aid, not a bill.
 
-Prices are us-east-1 list prices; a per-region multiplier scales usage-priced items for the
-other supported regions (see `notes` in the table). Each estimator reads the camelCase
+Instance prices per region and the EKS control-plane price per Kubernetes support level
+come from the catalog (`components/catalog`); the other prices here are us-east-1 list
+prices scaled by the catalog's per-region multiplier. Each estimator reads the camelCase
 inputs the resource is registered with, so it prices whatever the components really create.
+An instance type, region or size without a price is an error (`UnpricedError`), never 0:
+the schema refuses such a stack before it is planned.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from components import catalog
 
 PRICES_PATH = Path(__file__).resolve().parent / "data" / "prices.json"
 
@@ -32,15 +38,23 @@ def prices() -> dict[str, Any]:
     return json.loads(PRICES_PATH.read_text(encoding="utf-8"))
 
 
-class _Pricer:
-    """Prices one resource at a time for one region."""
+class UnpricedError(ValueError):
+    """Something the plan creates has no price; the estimate refuses to count it as 0."""
 
-    def __init__(self, region: str, resources: list[Resource]) -> None:
+
+class _Pricer:
+    """Prices one resource at a time for one region, on one day."""
+
+    def __init__(self, region: str, resources: list[Resource], day: date) -> None:
         table = prices()
         self.table = table
         self.hours = float(table["hoursPerMonth"])
         self.region = region
-        self.multiplier = float(table["regionMultipliers"].get(region, 1.0))
+        self.day = day
+        multiplier = catalog.price_multiplier(region)
+        if multiplier is None:
+            raise UnpricedError(f"no prices for region {region} (supported: {catalog.regions()})")
+        self.multiplier = multiplier
         self.flat = table["flat"]
         self.usage = table["usage"]
         self.assume = table["assumptions"]
@@ -53,6 +67,16 @@ class _Pricer:
         rate = self.regional(usd_per_hour) if regional else usd_per_hour
         return rate * self.hours
 
+    def instance_rate(self, instance_type: str, service: str, where: str) -> float:
+        """USD per hour of `instance_type` in this region; raises UnpricedError."""
+        rate = catalog.hourly_price(instance_type, self.region, service)
+        if rate is None:
+            raise UnpricedError(
+                f"{where}: {instance_type} has no {service} price for {self.region} in the "
+                "catalog (components/catalog/prices.json)"
+            )
+        return rate
+
     def region_note(self) -> str:
         if self.multiplier == 1.0:
             return ""
@@ -60,8 +84,23 @@ class _Pricer:
 
 
 def _eks_cluster(r: Resource, p: _Pricer) -> Estimate:
-    rate = p.flat["eksClusterHour"]
-    return p.hourly(rate, regional=False), f"EKS control plane {rate} USD/h x {p.hours:g} h"
+    version = r["inputs"].get("version")
+    if version is None:
+        # EKS creates a cluster without a version on its default, in standard support.
+        support = "standard"
+    else:
+        entry = catalog.kubernetes_version(str(version))
+        if entry is None:
+            raise UnpricedError(f"{r['urn']}: Kubernetes {version} is not in the EKS calendar")
+        support = entry.support_on(p.day)
+    rate = catalog.eks_hourly_price(support)
+    if rate is None:
+        raise UnpricedError(f"{r['urn']}: Kubernetes {version} has no EKS support on {p.day}")
+    label = f"{version} " if version else ""
+    return p.hourly(rate, regional=False), (
+        f"EKS control plane {label}{support} support {rate:g} USD/h x {p.hours:g} h "
+        f"on {p.day.isoformat()}"
+    )
 
 
 def _node_group(r: Resource, p: _Pricer) -> Estimate:
@@ -74,22 +113,21 @@ def _node_group(r: Resource, p: _Pricer) -> Estimate:
     template = _launch_template(inputs.get("launchTemplate") or {}, p.resources)
     types = inputs.get("instanceTypes") or [template.get("instanceType")]
     if not types[0]:
-        return 0.0, f"{count} node(s), no instance type in the node group or its launch template"
-    instance = types[0]
+        raise UnpricedError(f"{r['urn']}: no instance type in the node group or its template")
+    # Every type the group may launch must be priced, even if only the first is counted.
+    rates = [p.instance_rate(t, "ec2", r["urn"]) for t in types]
+    instance, rate = types[0], rates[0]
     if count == 0:
-        return 0.0, f"0 x {instance} at idle (scales from zero)"
-    rate = p.table["ec2Hour"].get(instance)
-    if rate is None:
-        return 0.0, f"{count} x {instance}: no list price in the table, not priced"
+        return 0.0, f"0 x {instance} at idle (scales from zero; {rate:.4f} USD/h each)"
     spot = str(inputs.get("capacityType", "ON_DEMAND")).upper() == "SPOT"
     discount = p.assume["spotDiscount"] if spot else 0.0
-    compute = count * p.hourly(rate) * (1 - discount)
+    compute = count * rate * p.hours * (1 - discount)
     disk_gib = int(inputs.get("diskSize") or 0) or sum(
         int((m.get("ebs") or {}).get("volumeSize") or 0)
         for m in template.get("blockDeviceMappings") or []
     )
     disk = count * disk_gib * p.regional(p.usage["ebsGp3GbMonth"])
-    basis = f"{count} x {instance} {rate} USD/h{p.region_note()}"
+    basis = f"{count} x {instance} {rate:.4f} USD/h in {p.region}"
     if spot:
         basis += f" spot -{discount:.0%}"
     if disk:
@@ -147,20 +185,17 @@ def _endpoint_configuration(r: Resource, p: _Pricer) -> Estimate:
             continue
         instance = variant.get("instanceType")
         count = int(variant.get("initialInstanceCount") or 0)
-        rate = p.table["sagemakerHour"].get(instance)
-        if rate is None:
-            parts.append(f"{count} x {instance}: no list price, not priced")
-            continue
-        total += count * p.hourly(rate)
-        parts.append(f"{count} x {instance} {rate} USD/h")
-    return total, "; ".join(parts or ["no variants"]) + p.region_note()
+        rate = p.instance_rate(str(instance), "sagemaker-hosting", r["urn"])
+        total += count * rate * p.hours
+        parts.append(f"{count} x {instance} {rate:.4f} USD/h")
+    return total, "; ".join(parts or ["no variants"]) + f" in {p.region}"
 
 
 def _mlflow(r: Resource, p: _Pricer) -> Estimate:
     size = str(r["inputs"].get("trackingServerSize") or "Small")
     rate = p.usage["mlflowTrackingServerHour"].get(size)
     if rate is None:
-        return 0.0, f"MLflow size {size}: no list price, not priced"
+        raise UnpricedError(f"{r['urn']}: MLflow tracking server size {size} has no price")
     return p.hourly(rate), f"MLflow tracking server {size} {rate} USD/h{p.region_note()}"
 
 
@@ -241,14 +276,12 @@ def _monitoring_schedule(r: Resource, p: _Pricer) -> Estimate:
             cluster = (other["inputs"].get("jobResources") or {}).get("clusterConfig") or {}
             instance = cluster.get("instanceType", instance)
             count = int(cluster.get("instanceCount") or 1)
-    rate = p.table["sagemakerHour"].get(instance)
-    if rate is None:
-        return 0.0, f"monitoring job on {instance}: no list price, not priced"
+    rate = p.instance_rate(instance, "sagemaker-processing", r["urn"])
     minutes = p.assume["monitoringJobMinutes"]
-    usd = runs * minutes / 60 * count * p.regional(rate)
+    usd = runs * minutes / 60 * count * rate
     return usd, (
-        f"{runs:g} runs/month x {minutes} min on {count} x {instance} {rate} USD/h"
-        f"{p.region_note()} (assumed run time)"
+        f"{runs:g} runs/month x {minutes} min on {count} x {instance} {rate:.4f} USD/h "
+        f"in {p.region} (assumed run time)"
     )
 
 
@@ -271,10 +304,15 @@ ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
 }
 
 
-def estimate_resources(resources: Iterable[Resource], region: str) -> dict[str, Any]:
-    """The cost section for a list of plan resources in `region`."""
+def estimate_resources(
+    resources: Iterable[Resource], region: str, day: date | None = None
+) -> dict[str, Any]:
+    """The cost section for a list of plan resources in `region` on `day` (default today).
+
+    Raises UnpricedError when something the plan creates has no price.
+    """
     resources = list(resources)
-    pricer = _Pricer(region, resources)
+    pricer = _Pricer(region, resources, day or date.today())
     items = []
     for resource in resources:
         estimator = ESTIMATORS.get(resource["type"])
@@ -289,6 +327,6 @@ def estimate_resources(resources: Iterable[Resource], region: str) -> dict[str, 
     return {"monthlyUsd": total, "items": items}
 
 
-def estimate_cost(plan: Any) -> dict[str, Any]:
-    """{"monthlyUsd": total, "items": [{"urn", "usd", "basis"}]} for a Plan."""
-    return estimate_resources(plan.resources, plan.config.region)
+def estimate_cost(plan: Any, day: date | None = None) -> dict[str, Any]:
+    """{"monthlyUsd": total, "items": [{"urn", "usd", "basis"}]} for a Plan on `day`."""
+    return estimate_resources(plan.resources, plan.config.region, day)

@@ -23,7 +23,7 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-from .config import PlatformConfig, config_from_mapping
+from .config import ConfigError, PlatformConfig, config_from_mapping
 from .config.loader import PROJECT, has_secret, read_stack_file, without_secrets
 from .mocks import PlatformMocks
 
@@ -216,7 +216,7 @@ def _resolve_outputs(root: Any) -> dict[str, Any]:
 def build_plan(stack: str, config_path: Path | None = None) -> Plan:
     """Validate the stack file and run the program offline. Raises ConfigError."""
     from .config import stack_file_path
-    from .costs import estimate_cost
+    from .costs import UnpricedError, estimate_cost
     from .policy_check import evaluate_policies
 
     path = Path(config_path) if config_path else stack_file_path(stack)
@@ -230,5 +230,9 @@ def build_plan(stack: str, config_path: Path | None = None) -> Plan:
     resources.sort(key=lambda r: r["urn"])
     plan = Plan(project=PROJECT, stack=stack, config=config, resources=resources, outputs=outputs)
     plan.policy = evaluate_policies(plan)
-    plan.cost = estimate_cost(plan)
+    try:
+        plan.cost = estimate_cost(plan)
+    except UnpricedError as exc:
+        # The schema refuses unpriced types; reaching this means a table lacks an entry.
+        raise ConfigError(source, "", f"cannot estimate the plan's cost: {exc}") from None
     return plan

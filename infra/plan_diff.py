@@ -123,10 +123,13 @@ def load_side(spec: str) -> Side:
         if not isinstance(document, dict) or "resources" not in document:
             raise DiffInputError(f"{spec}: not a plan JSON (no 'resources')")
         if "cost" not in document:
-            from .costs import estimate_resources
+            from .costs import UnpricedError, estimate_resources
 
             region = str((document.get("outputs") or {}).get("region", "us-east-1"))
-            document["cost"] = estimate_resources(document["resources"], region)
+            try:
+                document["cost"] = estimate_resources(document["resources"], region)
+            except UnpricedError as exc:
+                raise DiffInputError(f"{spec}: cannot estimate its cost: {exc}") from None
         return Side(spec, document)
 
     from .plan import build_plan

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from components import catalog
 from infra.plan import Plan
 
 BASE_STACK: dict[str, Any] = {
@@ -15,6 +17,11 @@ BASE_STACK: dict[str, Any] = {
     "mlops-platform:environment": "dev",
     "mlops-platform:tags": {"owner": "ml-platform", "costCenter": "4711"},
 }
+
+
+def current_kubernetes_version() -> str:
+    """The newest catalog version in EKS standard support today: what a new stack uses."""
+    return catalog.kubernetes_versions_on(date.today())[-1]
 
 
 def write_stack(tmp_path: Path, config: dict[str, Any], name: str = "Pulumi.test.yaml") -> Path:

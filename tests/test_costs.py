@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 import pytest
 
+from components import catalog
 from infra.cli import main
 from infra.config.schema import SUPPORTED_REGIONS
-from infra.costs import ESTIMATORS, estimate_resources, prices
+from infra.costs import ESTIMATORS, UnpricedError, estimate_resources, prices
 from infra.plan import Plan
 
 HOURS = 730
@@ -30,12 +32,14 @@ def one(resource: dict[str, Any], region: str = "us-east-1") -> dict[str, Any]:
     return cost["items"][0]
 
 
-def test_price_table_records_source_date_and_every_supported_region() -> None:
-    table = prices()
-    assert "aws.amazon.com" in table["source"] and "on-demand" in table["source"]
-    date.fromisoformat(table["recorded"])
-    assert set(table["regionMultipliers"]) == set(SUPPORTED_REGIONS)
-    assert table["regionMultipliers"]["us-east-1"] == 1.0
+def test_price_tables_record_source_date_and_every_supported_region() -> None:
+    for table in (prices(), catalog.price_table()):
+        assert "aws.amazon.com" in table["source"] and "on-demand" in table["source"]
+        date.fromisoformat(table["recorded"])
+    assert set(SUPPORTED_REGIONS) == set(catalog.regions())
+    assert catalog.price_multiplier("us-east-1") == 1.0
+    # Instance prices live in the catalog only.
+    assert not {"ec2Hour", "sagemakerHour", "regionMultipliers"} & set(prices())
 
 
 def test_eks_control_plane_is_flat_across_regions() -> None:
@@ -89,21 +93,37 @@ def test_spot_node_group_gets_the_documented_discount() -> None:
     assert "spot" in spot["basis"]
 
 
-def test_unknown_instance_type_is_named_not_silently_priced() -> None:
-    item = one(
+@pytest.mark.parametrize(
+    "resource",
+    [
         res(
             "aws:eks/nodeGroup:NodeGroup",
             instanceTypes=["x9.mega"],
             scalingConfig={"desiredSize": 1, "minSize": 1, "maxSize": 1},
-        )
-    )
-    assert item["usd"] == 0.0 and "x9.mega" in item["basis"] and "not priced" in item["basis"]
+        ),
+        # At zero nodes too: an unpriced type must not hide behind an idle group.
+        res("aws:eks/nodeGroup:NodeGroup", instanceTypes=["g5.2xlarge", "m6a.2xlarge"]),
+        res(
+            "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+            productionVariants=[{"instanceType": "ml.m5.12xlarge", "initialInstanceCount": 1}],
+        ),
+    ],
+    ids=["unknown-node-type", "unpriced-second-node-type", "unpriced-hosting-type"],
+)
+def test_an_unpriced_instance_type_is_an_error_never_zero(resource: dict[str, Any]) -> None:
+    with pytest.raises(UnpricedError, match=r"has no .* price for us-east-1"):
+        estimate_resources([resource], "us-east-1")
+
+
+def test_an_unsupported_region_is_an_error() -> None:
+    with pytest.raises(UnpricedError, match="no prices for region mars-east-1"):
+        estimate_resources([res("aws:kms/key:Key")], "mars-east-1")
 
 
 def test_region_multiplier_scales_usage_priced_items() -> None:
     nat = res("aws:ec2/natGateway:NatGateway")
     base, eu = one(nat)["usd"], one(nat, "eu-west-1")["usd"]
-    assert eu == pytest.approx(base * prices()["regionMultipliers"]["eu-west-1"], abs=0.01)
+    assert eu == pytest.approx(base * catalog.price_multiplier("eu-west-1"), abs=0.01)
     gb = prices()["assumptions"]["natProcessedGbPerMonth"]
     assert base == pytest.approx(0.045 * HOURS + gb * 0.045, abs=0.01)
 
@@ -242,3 +262,53 @@ def test_node_group_reads_instance_type_and_disk_from_its_launch_template() -> N
     item = estimate_resources([template, group], "us-east-1")["items"][0]
     assert item["usd"] == pytest.approx(0.096 * HOURS + 100 * 0.08, abs=0.01)
     assert "m6i.large" in item["basis"] and "100 GiB gp3" in item["basis"]
+
+
+def test_eks_control_plane_adds_the_extended_support_premium_on_the_plan_date() -> None:
+    cluster = res(
+        "aws:eks/cluster:Cluster",
+        "c",
+        version="1.34",
+        upgradePolicy={"supportType": "EXTENDED"},
+    )
+    before = estimate_resources([cluster], "eu-west-1", date(2026, 12, 1))["items"][0]
+    after = estimate_resources([cluster], "eu-west-1", date(2026, 12, 2))["items"][0]
+    assert before["usd"] == pytest.approx(0.10 * HOURS)
+    assert "1.34 standard support" in before["basis"]
+    assert after["usd"] == pytest.approx(0.60 * HOURS)
+    assert "1.34 extended support 0.6 USD/h" in after["basis"] and "2026-12-02" in after["basis"]
+    with pytest.raises(UnpricedError, match="no EKS support on 2027-12-02"):
+        estimate_resources([cluster], "eu-west-1", date(2027, 12, 2))
+
+
+def test_instance_prices_are_the_catalogs_for_the_region() -> None:
+    group = res(
+        "aws:eks/nodeGroup:NodeGroup",
+        instanceTypes=["g5.xlarge"],
+        scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 1},
+    )
+    for region in catalog.regions():
+        rate = catalog.hourly_price("g5.xlarge", region, "ec2")
+        assert rate is not None
+        assert one(group, region)["usd"] == pytest.approx(rate * HOURS, abs=0.01)
+
+
+def test_a_plan_that_cannot_be_priced_stops_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Unreachable with the shipped tables (the schema refuses unpriced types); if a table
+    # ever lacks an entry, the plan stops instead of reporting a total that is too low.
+    monkeypatch.setattr(catalog, "eks_hourly_price", lambda support: None)
+    assert main(["plan", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot estimate the plan's cost" in err
+
+
+def test_diff_of_a_saved_plan_that_cannot_be_priced_is_an_input_error(tmp_path: Any) -> None:
+    from infra.plan_diff import DiffInputError, load_side
+
+    group = res("aws:eks/nodeGroup:NodeGroup", instanceTypes=["m6a.2xlarge"])
+    saved = tmp_path / "old.json"
+    saved.write_text(json.dumps({"resources": [group], "outputs": {"region": "eu-west-1"}}))
+    with pytest.raises(DiffInputError, match=r"cannot estimate its cost: .*m6a\.2xlarge"):
+        load_side(str(saved))

@@ -7,13 +7,20 @@ are errors, so a misspelt key cannot slip through as silently ignored).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import kubernetes_validate
 import pytest
 
-from infra.config.training import SUPPORTED_KUBERNETES_VERSIONS
+from components import catalog
 from infra.plan import Plan
+from tests.helpers import current_kubernetes_version
+
+# Every version a stack may name today (standard or extended support).
+SUPPORTED_TODAY = [
+    k.version for k in catalog.kubernetes_versions() if k.support_on(date.today()) != "ended"
+]
 
 
 def kubernetes_objects(plan: Plan) -> list[dict[str, Any]]:
@@ -52,7 +59,7 @@ def test_every_kubernetes_object_is_named(any_shipped_plan: Plan) -> None:
     assert unnamed == []
 
 
-@pytest.mark.parametrize("version", SUPPORTED_KUBERNETES_VERSIONS)
+@pytest.mark.parametrize("version", SUPPORTED_TODAY)
 def test_supported_versions_are_bundled_by_the_validator(version: str) -> None:
     # A supported version without bundled schemas would silently validate against an
     # older one; every supported version must have its own schemas.
@@ -70,4 +77,4 @@ def test_the_validator_rejects_an_unknown_field() -> None:
         "spec": {"hardd": {"requests.cpu": "1"}},
     }
     with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate(body, "1.33", strict=True)
+        kubernetes_validate.validate(body, current_kubernetes_version(), strict=True)

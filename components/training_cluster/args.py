@@ -80,7 +80,7 @@ class TrainingClusterArgs:
     """Inputs of a TrainingCluster.
 
     Args:
-        kubernetes_version: EKS Kubernetes version (`1.33`); also the version the rendered
+        kubernetes_version: EKS Kubernetes version (`1.35`); also the version the rendered
             Kubernetes objects are written for.
         private_subnet_ids: Subnets of the control-plane ENIs and of every node group.
         kms_key_arn: Key for secrets envelope encryption, the control-plane log group, node
@@ -96,8 +96,10 @@ class TrainingClusterArgs:
         public_access_cidrs: CIDRs allowed to reach a public API endpoint.
         admin_role_arns: IAM roles granted cluster-admin through EKS access entries.
         log_retention_days: Retention of the control-plane log group.
-        autoscaler_image: Cluster-autoscaler image; defaults to the release matching the
-            Kubernetes minor version.
+        support_type: EKS version support: `STANDARD` upgrades the cluster when standard
+            support ends; `EXTENDED` keeps the version on paid extended support.
+        autoscaler_image: Cluster-autoscaler image; defaults to the catalog's release
+            matching the Kubernetes minor version.
         device_plugin_image: NVIDIA device plugin image.
     """
 
@@ -112,5 +114,6 @@ class TrainingClusterArgs:
     public_access_cidrs: Sequence[str] = ()
     admin_role_arns: Sequence[str] = ()
     log_retention_days: int = 90
+    support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
     autoscaler_image: str | None = None
     device_plugin_image: str = "nvcr.io/nvidia/k8s-device-plugin:v0.17.0"

@@ -20,16 +20,6 @@ from .node_groups import NODE_KIND_LABEL
 NAME = "cluster-autoscaler"
 NAMESPACE = "kube-system"
 
-# The autoscaler's minor version must match the cluster's (its scheduler simulation is
-# compiled from that Kubernetes release).
-AUTOSCALER_IMAGES = {
-    "1.30": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.30.0",
-    "1.31": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.31.0",
-    "1.32": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.0",
-    "1.33": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.0",
-    "1.34": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.0",
-}
-
 _READ = ["watch", "list", "get"]
 
 # The upstream AWS auto-discovery manifest's permissions.

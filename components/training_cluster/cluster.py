@@ -9,12 +9,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from .. import catalog
 from ..aws_context import aws_identity
 from ..context import Deployment
 from ..logs import encrypted_log_group
 from .addons import addons_after_nodes, addons_before_nodes, encrypted_storage_class
 from .args import TrainingClusterArgs
-from .autoscaler import AUTOSCALER_IMAGES, cluster_autoscaler
+from .autoscaler import cluster_autoscaler
 from .device_plugin import device_plugin_daemonset
 from .identity import EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, role_with_policies
 from .node_groups import node_group
@@ -84,6 +85,14 @@ def kubeconfig(
     return pulumi.Output.all(cluster_name, endpoint, ca_data).apply(render)
 
 
+def _autoscaler_image(kubernetes_version: str) -> str:
+    """The cluster-autoscaler release built for this Kubernetes minor version."""
+    version = catalog.kubernetes_version(kubernetes_version)
+    if version is None:
+        raise ValueError(f"Kubernetes version '{kubernetes_version}' is not in the catalog")
+    return version.cluster_autoscaler_image
+
+
 def _admin_slug(arn: str) -> str:
     account = arn.split(":")[4]
     role = arn.rsplit("/", 1)[-1]
@@ -96,7 +105,7 @@ class TrainingCluster(pulumi.ComponentResource):
     Control plane: on the private subnets, secrets envelope-encrypted with the platform
     key, every control-plane log type sent to a pre-created encrypted log group, the
     private endpoint always on (public only with an allow-list), API-mode access entries
-    for admin roles, standard (not extended, paid) version support.
+    for admin roles, the version support level given by `support_type`.
 
     Nodes: one managed node group per `NodeGroupArgs` with a launch template requiring
     IMDSv2 and encrypting the gp3 root volume; GPU groups are tainted `nvidia.com/gpu` and
@@ -182,7 +191,7 @@ class TrainingCluster(pulumi.ComponentResource):
             },
             # The managed add-ons below replace the unmanaged defaults.
             bootstrap_self_managed_addons=False,
-            upgrade_policy={"support_type": "STANDARD"},
+            upgrade_policy={"support_type": args.support_type},
             deletion_protection=deployment.eks_deletion_protection,
             tags=deployment.tagged(physical),
             opts=deployment.stateful(self, depends_on=[log_group, *cluster_role.all]),
@@ -304,7 +313,7 @@ class TrainingCluster(pulumi.ComponentResource):
             cluster_name=cluster.name,
             physical_cluster_name=physical,
             identity=identity,
-            image=args.autoscaler_image or AUTOSCALER_IMAGES[args.kubernetes_version],
+            image=args.autoscaler_image or _autoscaler_image(args.kubernetes_version),
             provider=provider,
             parent=self,
             depends_on=[*groups, early["eks-pod-identity-agent"]],

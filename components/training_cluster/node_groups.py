@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from .. import catalog
 from ..context import Deployment
 from .args import NodeGroupArgs
-from .instances import ami_type, parse_instance_type
 
 NODE_KIND_LABEL = "mlops-platform/node-kind"
 NODE_GROUP_LABEL = "mlops-platform/node-group"
@@ -41,10 +41,27 @@ def autoscaler_template_tags(group: NodeGroupArgs) -> dict[str, str]:
     tags = {f"{CA_NODE_TEMPLATE}/label/{k}": v for k, v in node_labels(group).items()}
     for taint in node_taints(group):
         tags[f"{CA_NODE_TEMPLATE}/taint/{taint['key']}"] = f"{taint['value']}:NoSchedule"
-    gpus = parse_instance_type(group.instance_types[0]).gpus
+    gpus = _spec(group.instance_types[0]).gpus
     if gpus:
         tags[f"{CA_NODE_TEMPLATE}/resources/{GPU_RESOURCE}"] = str(gpus)
     return tags
+
+
+def _spec(name: str) -> catalog.InstanceSpec:
+    spec = catalog.instance_type(name)
+    if spec is None:
+        raise ValueError(f"instance type '{name}' is not in the catalog")
+    return spec
+
+
+def ami_type(instance_types: Sequence[str]) -> str:
+    """The EKS AL2023 AMI type for a node group of these (compatible) instance types."""
+    specs = [_spec(name) for name in instance_types]
+    if any(spec.is_gpu for spec in specs):
+        return "AL2023_x86_64_NVIDIA"
+    if specs[0].architecture == "arm64":
+        return "AL2023_ARM_64_STANDARD"
+    return "AL2023_x86_64_STANDARD"
 
 
 def _slug(text: str) -> str:
@@ -137,7 +154,7 @@ def node_group(
         node_role_arn=node_role_arn,
         subnet_ids=subnet_ids,
         version=kubernetes_version,
-        ami_type=ami_type(list(group.instance_types)),
+        ami_type=ami_type(group.instance_types),
         capacity_type="SPOT" if group.spot else "ON_DEMAND",
         instance_types=list(group.instance_types),
         scaling_config={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +77,10 @@ def read_stack_file(path: str | Path) -> tuple[str, dict[str, Any]]:
     return source, entries
 
 
-def load_stack_file(path: str | Path) -> PlatformConfig:
+def load_stack_file(path: str | Path, *, today: date | None = None) -> PlatformConfig:
     """Validate a stack file. Raises ConfigError with a one-line message."""
-    return config_from_mapping(*reversed(read_stack_file(path)))
+    source, entries = read_stack_file(path)
+    return config_from_mapping(entries, source, today=today)
 
 
 def has_secret(value: Any) -> bool:
@@ -102,13 +104,18 @@ def without_secrets(value: Any) -> Any:
 
 
 def config_from_mapping(
-    entries: Mapping[str, Any], source: str, secret_keys: Collection[str] = ()
+    entries: Mapping[str, Any],
+    source: str,
+    secret_keys: Collection[str] = (),
+    *,
+    today: date | None = None,
 ) -> PlatformConfig:
     """Validate Pulumi config entries (`namespace:key` -> value) from `source`.
 
     `secret_keys` are the entries Pulumi holds as secrets (decrypted in `entries`); an entry
     with a `secure:` value anywhere inside is one too. The config remembers which sections
-    were secret, so the program passes their values to resources as secrets.
+    were secret, so the program passes their values to resources as secrets. `today` is the
+    day Kubernetes support dates are judged on (default: today).
     """
     raw: dict[str, Any] = {}
     secret_sections: set[str] = set()
@@ -130,7 +137,7 @@ def config_from_mapping(
     if "region" not in raw:
         raise ConfigError(source, "aws:region", "missing: every stack must set its AWS region")
     try:
-        config = PlatformConfig.model_validate(raw)
+        config = PlatformConfig.model_validate(raw, context={"today": today})
     except ValidationError as exc:
         raise _as_config_error(exc, source) from None
     config._secret_sections = frozenset(secret_sections)

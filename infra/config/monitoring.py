@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from .base import SECRET_PLACEHOLDER, ConfigModel, rule_error
+from .catalog_checks import check_instance_type
 
 # The retention periods CloudWatch Logs accepts.
 LOG_RETENTION_DAYS = (
@@ -20,7 +21,6 @@ LOG_RETENTION_DAYS = (
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 # Model Monitor accepts cron(...) at hourly or daily granularity, or `NOW` for a one-off.
 _SCHEDULE = re.compile(r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$")
-_MONITOR_INSTANCE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 
 
 def _no_repeats(values: list[str], what: str) -> None:
@@ -64,8 +64,8 @@ class DataQuality(ConfigModel):
     @field_validator("instance_type")
     @classmethod
     def _instance(cls, instance_type: str) -> str:
-        if not _MONITOR_INSTANCE.match(instance_type):
-            raise ValueError(f"'{instance_type}' is not an ml.* processing instance type")
+        # Model Monitor runs its data-quality jobs as SageMaker processing jobs.
+        check_instance_type(instance_type, "sagemaker-processing")
         return instance_type
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+
+from components import catalog
 
 from .base import ConfigModel, rule_error
+from .catalog_checks import validation_scope
 from .ci_access import CiAccessConfig
 from .environments import PROFILES, EnvironmentProfile
 from .feature_store import FeatureStoreConfig
@@ -19,20 +30,8 @@ from .training import TrainingConfig, check_training_for_environment
 SCHEMA_VERSION = 1
 
 # Regions where every service the platform uses (EKS, SageMaker endpoints, Feature Store,
-# managed MLflow) is offered, and that the shipped price table covers.
-SUPPORTED_REGIONS = (
-    "us-east-1",
-    "us-east-2",
-    "us-west-2",
-    "ca-central-1",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-central-1",
-    "eu-north-1",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-northeast-1",
-)
+# managed MLflow) is offered, and that the catalog's price table covers.
+SUPPORTED_REGIONS = catalog.regions()
 
 TagText = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
@@ -87,6 +86,18 @@ class PlatformConfig(ConfigModel):
     )
     # Sections (config keys without namespace) Pulumi holds as secrets; set by the loader.
     _secret_sections: frozenset[str] = PrivateAttr(default=frozenset())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_region_and_day(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        # Sections check instance types against this stack's region, and Kubernetes
+        # versions against the day (`context={"today": date}` in tests).
+        region = data.get("region") if isinstance(data, dict) else None
+        today = (info.context or {}).get("today") if isinstance(info.context, dict) else None
+        with validation_scope(region, today):
+            return handler(data)
 
     @field_validator("schema_version")
     @classmethod

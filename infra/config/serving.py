@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from .base import ConfigModel, ResourceName, check_unique_names, rule_error
+from .catalog_checks import check_instance_type
 
 # Memory sizes SageMaker Serverless Inference offers (MB).
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -15,40 +16,6 @@ SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 SERVERLESS_MAX_CONCURRENCY = 200
 # Longest baking (waits between traffic shifts + final termination wait) a rollout may have.
 MAX_ROLLOUT_BAKING_SECONDS = 10800
-
-
-def _sizes(family: str, *sizes: str) -> tuple[str, ...]:
-    return tuple(f"ml.{family}.{size}" for size in sizes)
-
-
-_GENERAL = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge")
-
-# Real-time hosting instance types the platform knows (and the cost estimate can price).
-# A typo such as `ml.c6i.xl` fails at validation rather than half-way through a deployment.
-KNOWN_INSTANCE_TYPES = frozenset(
-    (
-        *_sizes("t2", "medium", "large", "xlarge", "2xlarge"),
-        *_sizes("m5", *_GENERAL),
-        *_sizes("m5d", *_GENERAL),
-        *_sizes("m6i", *_GENERAL),
-        *_sizes("m7i", *_GENERAL),
-        *_sizes("c5", "large", "xlarge", "2xlarge", "4xlarge", "9xlarge", "18xlarge"),
-        *_sizes("c5d", "large", "xlarge", "2xlarge", "4xlarge", "9xlarge", "18xlarge"),
-        *_sizes("c6i", *_GENERAL),
-        *_sizes("c7i", *_GENERAL),
-        *_sizes("r5", *_GENERAL),
-        *_sizes("r5d", *_GENERAL),
-        *_sizes("r6i", *_GENERAL),
-        *_sizes("g4dn", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
-        *_sizes("g5", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
-        *_sizes("g5", "24xlarge", "48xlarge"),
-        *_sizes("g6", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
-        *_sizes("g6", "24xlarge", "48xlarge"),
-        *_sizes("inf2", "xlarge", "8xlarge", "24xlarge", "48xlarge"),
-        *_sizes("p4d", "24xlarge"),
-        *_sizes("p5", "48xlarge"),
-    )
-)
 
 ImageTag = Annotated[
     str, StringConstraints(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[0-9a-f]{64})$")
@@ -185,9 +152,8 @@ class Endpoint(ConfigModel):
     @field_validator("instance_type")
     @classmethod
     def _known_instance_type(cls, instance_type: str | None) -> str | None:
-        if instance_type is not None and instance_type not in KNOWN_INSTANCE_TYPES:
-            hint = "" if instance_type.startswith("ml.") else " (hosting types start with 'ml.')"
-            raise ValueError(f"unknown SageMaker hosting instance type '{instance_type}'{hint}")
+        if instance_type is not None:
+            check_instance_type(instance_type, "sagemaker-hosting")
         return instance_type
 
     @field_validator("data_capture_percent")

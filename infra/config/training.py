@@ -12,14 +12,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from components.training_cluster.instances import InstanceTypeError, parse_instance_type
+from components import catalog
 
 from .base import ConfigModel, IamRoleArn, ResourceName, check_unique_names, rule_error
+from .catalog_checks import check_instance_type, check_kubernetes_version, check_support_type
 from .environments import EnvironmentProfile
 
-# Versions both EKS (standard support) and the bundled kubernetes-validate schemas cover, so
-# every Kubernetes object the program renders can be checked against the cluster's version.
-SUPPORTED_KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
+# A new stack gets the newest version in the catalog; the catalog's calendar decides which
+# versions a stack may name on the day it is validated.
+DEFAULT_KUBERNETES_VERSION = catalog.kubernetes_versions()[-1].version
 
 # Namespaces Kubernetes itself owns; a team namespace must not take them over.
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -55,15 +56,15 @@ class NodeGroup(ConfigModel):
         parsed = []
         for index, name in enumerate(self.instance_types):
             try:
-                parsed.append(parse_instance_type(name))
-            except InstanceTypeError as exc:
+                parsed.append(check_instance_type(name, "ec2"))
+            except ValueError as exc:
                 raise rule_error(f"instanceTypes[{index}]", str(exc)) from None
         for index, itype in enumerate(parsed):
             if self.kind == "gpu" and not itype.is_gpu:
                 raise rule_error(
                     f"instanceTypes[{index}]",
-                    f"'{itype.name}' has no GPU; a gpu group takes only GPU instance types "
-                    "(g5, g6, g6e, p4d, p5)",
+                    f"'{itype.name}' has no NVIDIA GPU; a gpu group takes only GPU instance "
+                    f"types ({', '.join(_gpu_families())})",
                 )
             if self.kind != "gpu" and itype.is_gpu:
                 raise rule_error(
@@ -99,7 +100,15 @@ class NodeGroup(ConfigModel):
 
     @property
     def gpus_per_node(self) -> int:
-        return parse_instance_type(self.instance_types[0]).gpus
+        spec = catalog.instance_type(self.instance_types[0])
+        return spec.gpus if spec else 0
+
+
+def _gpu_families() -> list[str]:
+    """Admitted families with NVIDIA GPUs, for messages."""
+    specs = (catalog.instance_type(name) for name in catalog.instance_table()["types"])
+    gpu = {spec.family for spec in specs if spec and spec.is_gpu}
+    return [family for family in catalog.families() if family in gpu]
 
 
 class Team(ConfigModel):
@@ -151,7 +160,15 @@ class Team(ConfigModel):
 class TrainingConfig(ConfigModel):
     """EKS cluster for CPU and GPU training (none when `nodeGroups` is empty)."""
 
-    kubernetes_version: str = Field(default="1.33", description="EKS Kubernetes version.")
+    kubernetes_version: str = Field(
+        default=DEFAULT_KUBERNETES_VERSION,
+        description="EKS Kubernetes version; must be supported by EKS on the day of the run.",
+    )
+    support_type: Literal["STANDARD", "EXTENDED"] = Field(
+        default="STANDARD",
+        description="EKS version support: STANDARD upgrades the cluster when standard support "
+        "ends (and is refused once it has); EXTENDED keeps the version on paid extended support.",
+    )
     endpoint_public_access: bool | None = Field(
         default=None,
         description="Expose the API endpoint publicly, to publicAccessCidrs only. Default: "
@@ -169,15 +186,16 @@ class TrainingConfig(ConfigModel):
     @field_validator("kubernetes_version", mode="before")
     @classmethod
     def _supported_version(cls, version: object) -> object:
-        if str(version) not in SUPPORTED_KUBERNETES_VERSIONS:
-            raise ValueError(
-                f"unsupported Kubernetes version '{version}' (supported: "
-                f'{", ".join(SUPPORTED_KUBERNETES_VERSIONS)}; quote it in YAML, e.g. "1.30")'
-            )
-        return str(version)
+        if isinstance(version, bool) or not isinstance(version, str | int | float):
+            return version  # the str type reports it
+        return check_kubernetes_version(str(version)).version
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainingConfig:
+        try:
+            check_support_type(self.kubernetes_version, self.support_type)
+        except ValueError as exc:
+            raise rule_error("supportType", str(exc)) from None
         check_unique_names(self.node_groups, "nodeGroups")
         check_unique_names(self.teams, "teams")
         for index, arn in enumerate(self.admin_role_arns):

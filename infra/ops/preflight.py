@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from components import catalog
 
 from ..config import PlatformConfig
 from .aws import Aws, AwsError, describe_error, error_code, is_fatal
 from .instances import EC2_GPU_QUOTAS, gpu_class, vcpus
 from .naming import stack_bucket_names
 from .report import Report, Status
-
-# EKS versions released when this package was built. Used only where the endpoint cannot
-# answer DescribeClusterVersions or DescribeAddonVersions (moto, some partitions).
-KNOWN_EKS_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33", "1.34")
 
 
 def _reraise_fatal(exc: Exception, aws: Aws) -> None:
@@ -43,26 +42,24 @@ def gpu_vcpu_demand(config: PlatformConfig) -> dict[tuple[str, str], _Demand]:
     """
     demand: dict[tuple[str, str], _Demand] = defaultdict(_Demand)
     for group in config.training.node_groups:
-        per_class: dict[str, tuple[int, str, bool]] = {}
+        per_class: dict[str, tuple[int, str]] = {}
         for instance_type in group.instance_types:
             klass = gpu_class(instance_type)
             if klass is None:
                 continue
-            count, exact = vcpus(instance_type)
+            count = vcpus(instance_type)
             if count is None:
+                # The schema admits only catalog types, so this is a catalog defect.
                 raise AwsError(
-                    f"training.nodeGroups '{group.name}': unknown vCPU count for "
-                    f"{instance_type}; add it to infra/ops/instances.py"
+                    f"training.nodeGroups '{group.name}': {instance_type} is not in the "
+                    "instance-type catalog (components/catalog)"
                 )
             if klass not in per_class or count > per_class[klass][0]:
-                per_class[klass] = (count, instance_type, exact)
-        for klass, (count, instance_type, exact) in per_class.items():
+                per_class[klass] = (count, instance_type)
+        for klass, (count, instance_type) in per_class.items():
             share = demand[(klass, group.capacity)]
             share.vcpus += group.max * count
-            estimated = "" if exact else ", vCPUs estimated from size"
-            share.parts.append(
-                f"{group.name}: {group.max} x {instance_type} ({count} vCPU{estimated})"
-            )
+            share.parts.append(f"{group.name}: {group.max} x {instance_type} ({count} vCPU)")
     return dict(demand)
 
 
@@ -250,22 +247,34 @@ def _check_eks_version(aws: Aws, report: Report, config: PlatformConfig) -> None
         else:
             report.add(label, Status.FAIL, f"no vpc-cni add-on builds for {version}")
         return
-    # Neither API answered: compare with the versions this package knows, and say so.
-    why = "; ".join(reasons)
-    if version in KNOWN_EKS_VERSIONS:
+    _eks_version_from_calendar(report, label, version, "; ".join(reasons))
+
+
+def _eks_version_from_calendar(report: Report, label: str, version: str, why: str) -> None:
+    """Neither EKS API answered: fall back on the catalog's release calendar, and say so."""
+    entry = catalog.kubernetes_version(version)
+    support = entry.support_on(date.today()) if entry else "ended"
+    if support == "ended":
         report.add(
             label,
-            Status.WARN,
-            f"EKS did not answer ({why}); {version} is in the built-in list of EKS versions "
-            f"({', '.join(KNOWN_EKS_VERSIONS)}) but its support status was not confirmed",
+            Status.FAIL,
+            f"EKS did not answer ({why}) and the catalog's EKS calendar has no support for "
+            f"{version} today (supported: {_calendar_versions()})",
         )
     else:
         report.add(
             label,
-            Status.FAIL,
-            f"EKS did not answer ({why}) and {version} is not in the built-in list of EKS "
-            f"versions ({', '.join(KNOWN_EKS_VERSIONS)})",
+            Status.WARN,
+            f"EKS did not answer ({why}); the catalog's EKS calendar has {version} in "
+            f"{support} support today ({_calendar_versions()}) but AWS did not confirm it",
         )
+
+
+def _calendar_versions() -> str:
+    today = date.today()
+    return ", ".join(
+        k.version for k in catalog.kubernetes_versions() if k.support_on(today) != "ended"
+    )
 
 
 def _check_bucket_names(aws: Aws, report: Report, stack: str, account: str) -> None:
@@ -317,4 +326,4 @@ def run_preflight(
     return report
 
 
-__all__ = ["KNOWN_EKS_VERSIONS", "endpoint_instance_demand", "gpu_vcpu_demand", "run_preflight"]
+__all__ = ["endpoint_instance_demand", "gpu_vcpu_demand", "run_preflight"]

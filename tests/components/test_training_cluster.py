@@ -16,10 +16,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import Deployment
+from components import Deployment, catalog
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 from components.training_cluster.args import TrainingClusterArgs
-from components.training_cluster.autoscaler import AUTOSCALER_IMAGES
 from infra.config.loader import PROJECT
 from infra.mocks import PlatformMocks
 from infra.plan import Plan, RecordingMonitor, build_plan
@@ -357,12 +356,12 @@ def test_gpu_groups_are_tainted_scale_from_zero_and_use_the_nvidia_ami(
         assert all(t["inputs"]["tag"]["propagateAtLaunch"] is False for t in tags)
 
 
-def test_p5_groups_advertise_eight_gpus(shipped_plan: Callable[[str], Plan]) -> None:
+def test_eight_gpu_groups_advertise_eight_gpus(shipped_plan: Callable[[str], Plan]) -> None:
     plan = shipped_plan("prod")
-    h100 = next(
-        g for g in of_type(plan, NODE_GROUP) if g["inputs"]["instanceTypes"] == ["p5.48xlarge"]
+    a100 = next(
+        g for g in of_type(plan, NODE_GROUP) if g["inputs"]["instanceTypes"] == ["p4d.24xlarge"]
     )
-    assert h100["inputs"]["tags"][f"{TEMPLATE}/resources/nvidia.com/gpu"] == "8"
+    assert a100["inputs"]["tags"][f"{TEMPLATE}/resources/nvidia.com/gpu"] == "8"
 
 
 # -- add-ons ---------------------------------------------------------------------------
@@ -553,7 +552,8 @@ def test_cluster_autoscaler_discovers_this_cluster(any_shipped_plan: Plan) -> No
         f"k8s.io/cluster-autoscaler/{name}"
     ) in container["command"]
     version = plan.config.training.kubernetes_version
-    assert container["image"] == AUTOSCALER_IMAGES[version]
+    entry = catalog.kubernetes_version(version)
+    assert entry is not None and container["image"] == entry.cluster_autoscaler_image
     assert container["image"].rsplit(":v", 1)[1].startswith(f"{version}.")
     urns = by_urn(plan)
     kinds = {urns[u]["type"].rsplit(":", 1)[-1] for u in deployment["dependsOn"] if u in urns}
@@ -620,7 +620,7 @@ def run_component(build: Callable[[], object]) -> list[dict[str, Any]]:
 
 def cluster_args(**overrides: Any) -> TrainingClusterArgs:
     values: dict[str, Any] = {
-        "kubernetes_version": "1.31",
+        "kubernetes_version": catalog.kubernetes_versions()[-1].version,
         "private_subnet_ids": ["subnet-a", "subnet-b"],
         "kms_key_arn": KEY,
         "node_groups": [

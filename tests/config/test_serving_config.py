@@ -10,7 +10,6 @@ import pytest
 
 from infra.cli import main
 from infra.config.loader import ConfigError, load_stack_file
-from infra.config.serving import KNOWN_INSTANCE_TYPES
 from tests.helpers import BASE_STACK, write_stack
 
 REGISTRY = {
@@ -125,8 +124,27 @@ BAD_CONFIGS = [
     pytest.param(
         stack([endpoint(REAL_TIME, instanceType="c6i.xlarge")]),
         "serving.endpoints[0].instanceType",
-        "(hosting types start with 'ml.')",
+        "'c6i.xlarge' is not a SageMaker hosting instance type (those start with 'ml.')",
         id="instance-type-without-ml-prefix",
+    ),
+    pytest.param(
+        stack([endpoint(REAL_TIME, instanceType="ml.m6i.large")]),
+        "serving.endpoints[0].instanceType",
+        "ml.m6i.large is not offered for SageMaker hosting in eu-west-1; offered instead: "
+        "ml.m5.large",
+        id="hosting-type-not-offered-in-region",
+    ),
+    pytest.param(
+        stack([endpoint(REAL_TIME, instanceType="ml.m5.12xlarge")]),
+        "serving.endpoints[0].instanceType",
+        "ml.m5.12xlarge has no recorded SageMaker hosting price for eu-west-1",
+        id="unpriced-hosting-type",
+    ),
+    pytest.param(
+        stack([REAL_TIME], monitoring={"dataQuality": {"instanceType": "ml.c6i.large"}}),
+        "monitoring.dataQuality.instanceType",
+        "ml.c6i.large is not offered for SageMaker processing in eu-west-1",
+        id="processing-type-not-offered-in-region",
     ),
     pytest.param(
         stack([REAL_TIME, endpoint(REAL_TIME, name="fraud-2", model="fraud-detektor")]),
@@ -290,13 +308,6 @@ def test_good_config_with_shorthand_rollout_and_defaults(tmp_path: Path) -> None
     assert serverless.is_serverless
     # Serverless endpoints are allowed in prod: the instance floor is for real-time ones.
     assert config.monitoring.log_retention_days == 365
-
-
-def test_known_instance_types_are_hosting_types() -> None:
-    assert all(t.startswith("ml.") and t.count(".") == 2 for t in KNOWN_INSTANCE_TYPES)
-    assert {"ml.c6i.xlarge", "ml.m6i.large", "ml.g5.xlarge", "ml.inf2.xlarge"} <= (
-        KNOWN_INSTANCE_TYPES
-    )
 
 
 def test_shipped_stacks_have_the_serving_shape_of_their_environment() -> None:

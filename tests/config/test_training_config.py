@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from components import catalog
 from infra.cli import main
 from infra.config import ConfigError, load_stack_file
-from infra.config.training import SUPPORTED_KUBERNETES_VERSIONS
 from infra.plan import build_plan
-from tests.helpers import BASE_STACK, write_stack
+from tests.helpers import BASE_STACK, current_kubernetes_version, write_stack
 
 TRAINING = "mlops-platform:training"
 
 
 def valid_training() -> dict[str, Any]:
     return {
-        "kubernetesVersion": "1.33",
+        "kubernetesVersion": current_kubernetes_version(),
         "nodeGroups": [
             {"name": "system", "kind": "system", "instanceTypes": ["m6i.large"],
              "min": 2, "desired": 2, "max": 3},
@@ -86,13 +87,14 @@ BAD_CONFIGS = [
     ("gpu-type-in-system-group", "dev", _set("nodeGroups.0.instanceTypes", ["p4d.24xlarge"]),
      "training.nodeGroups[0].instanceTypes[0]", "node group of kind 'gpu'"),
     ("cpu-type-in-gpu-group", "dev", _set("nodeGroups.2.instanceTypes", ["c6i.4xlarge"]),
-     "training.nodeGroups[2].instanceTypes[0]", "'c6i.4xlarge' has no GPU"),
+     "training.nodeGroups[2].instanceTypes[0]", "'c6i.4xlarge' has no NVIDIA GPU"),
     ("unknown-family", "dev", _set("nodeGroups.1.instanceTypes", ["x9z.large"]),
-     "training.nodeGroups[1].instanceTypes[0]", "unknown instance family 'x9z'"),
+     "training.nodeGroups[1].instanceTypes[0]", "unknown EC2 instance type 'x9z.large'"),
     ("gpu-size-that-does-not-exist", "dev", _set("nodeGroups.2.instanceTypes", ["g5.3xlarge"]),
-     "training.nodeGroups[2].instanceTypes[0]", "'g5.3xlarge' does not exist"),
+     "training.nodeGroups[2].instanceTypes[0]",
+     "unknown EC2 instance type 'g5.3xlarge' in eu-west-1; offered instead: g5.xlarge"),
     ("not-an-instance-type", "dev", _set("nodeGroups.1.instanceTypes", ["m6ilarge"]),
-     "training.nodeGroups[1].instanceTypes[0]", "not an instance type"),
+     "training.nodeGroups[1].instanceTypes[0]", "unknown EC2 instance type 'm6ilarge'"),
     ("mixed-architectures", "dev", _set("nodeGroups.1.instanceTypes", ["m6i.xlarge", "m7g.xlarge"]),
      "training.nodeGroups[1].instanceTypes[1]", "one node group runs one AMI architecture"),
     ("mixed-gpu-counts", "dev", _set("nodeGroups.2.instanceTypes", ["g5.xlarge", "g5.12xlarge"]),
@@ -115,10 +117,20 @@ BAD_CONFIGS = [
      "training.teams[0].gpuQuota", "(0 at their max size)"),
     ("reserved-namespace", "dev", _set("teams.1.name", "kube-system"),
      "training.teams[1].name", "namespace Kubernetes reserves"),
-    ("unsupported-version", "dev", _set("kubernetesVersion", "1.29"),
-     "training.kubernetesVersion", "unsupported Kubernetes version '1.29'"),
+    ("version-past-extended-support", "dev", _set("kubernetesVersion", "1.29"),
+     "training.kubernetesVersion", "Kubernetes 1.29 left EKS extended support on 2026-03-23"),
+    ("unknown-version", "dev", _set("kubernetesVersion", "1.99"),
+     "training.kubernetesVersion", "unknown Kubernetes version '1.99'"),
     ("unquoted-version", "dev", _set("kubernetesVersion", 1.3),
-     "training.kubernetesVersion", 'quote it in YAML, e.g. "1.30"'),
+     "training.kubernetesVersion", "unknown Kubernetes version '1.3' (EKS versions: 1.29,"),
+    ("support-type-typo", "dev", _set("supportType", "standard"),
+     "training.supportType", "Input should be 'STANDARD' or 'EXTENDED'"),
+    ("g6-not-offered-in-eu-west-1", "dev", _set("nodeGroups.2.instanceTypes", ["g6.xlarge"]),
+     "training.nodeGroups[2].instanceTypes[0]", "g6.xlarge is not offered for EC2 in eu-west-1"),
+    ("unpriced-type", "dev", _set("nodeGroups.1.instanceTypes", ["m6a.2xlarge"]),
+     "training.nodeGroups[1].instanceTypes[0]", "m6a.2xlarge has no recorded EC2 price"),
+    ("sagemaker-type-in-node-group", "dev", _set("nodeGroups.1.instanceTypes", ["ml.m5.large"]),
+     "training.nodeGroups[1].instanceTypes[0]", "'ml.m5.large' is a SageMaker instance type"),
     ("typo-in-key", "dev", _set("nodeGroups.0.instanceType", ["m6i.large"]),
      "training.nodeGroups[0].instanceType", "unknown key"),
     ("whole-bucket-write", "dev", _set("teams.1.s3WritePrefixes", [""]),
@@ -220,18 +232,25 @@ def test_a_stack_without_training_has_no_cluster(tmp_path: Path) -> None:
     assert not config.training.enabled
 
 
-@pytest.mark.parametrize("version", SUPPORTED_KUBERNETES_VERSIONS)
-def test_every_supported_version_loads(tmp_path: Path, version: str) -> None:
-    training = valid_training()
-    training["kubernetesVersion"] = version
-    assert load_stack_file(write_stack(tmp_path, stack("dev", training))).training.enabled
+@pytest.mark.parametrize("version", [k.version for k in catalog.kubernetes_versions()])
+def test_every_version_loads_while_eks_supports_it(tmp_path: Path, version: str) -> None:
+    entry = catalog.kubernetes_version(version)
+    assert entry is not None
+    training = {**valid_training(), "kubernetesVersion": version, "supportType": "EXTENDED"}
+    path = write_stack(tmp_path, stack("dev", training))
+    # On its release day, and on the last day of extended support.
+    for day in (entry.released, entry.extended_support_end - timedelta(days=1)):
+        assert load_stack_file(path, today=day).training.kubernetes_version == version
+    with pytest.raises(ConfigError, match="left EKS extended support"):
+        load_stack_file(path, today=entry.extended_support_end)
 
 
 def test_shipped_stacks_define_the_expected_clusters() -> None:
     from infra.config import stack_file_path
 
     dev = load_stack_file(stack_file_path("dev")).training
-    assert dev.kubernetes_version == "1.33"
+    entry = catalog.kubernetes_version(dev.kubernetes_version)
+    assert entry is not None and entry.support_on(date.today()) == "standard"
     assert [g.kind for g in dev.node_groups].count("system") == 1
     assert any(g.kind == "cpu" and g.capacity == "spot" for g in dev.node_groups)
     assert all(g.min == 0 for g in dev.node_groups if g.kind == "gpu")

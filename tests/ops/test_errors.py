@@ -233,7 +233,7 @@ def test_access_denied_reading_quotas_fails_that_row(
                     "desired": 1,
                     "max": 2,
                 },
-                {"name": "gpu", "kind": "gpu", "instanceTypes": ["p5.48xlarge"]},
+                {"name": "gpu", "kind": "gpu", "instanceTypes": ["p4d.24xlarge"]},
             ]
         },
     )

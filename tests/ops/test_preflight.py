@@ -21,11 +21,13 @@ from infra.ops.aws import Aws, AwsOptions
 from infra.ops.naming import stack_bucket_name, stack_bucket_names
 from infra.ops.preflight import endpoint_instance_demand, gpu_vcpu_demand, run_preflight
 from infra.ops.report import Status
+from tests.helpers import current_kubernetes_version
 
 from .conftest import ACCOUNT, REGION, stack_file
 
+VERSION = current_kubernetes_version()
 TRAINING = {
-    "kubernetesVersion": "1.33",
+    "kubernetesVersion": VERSION,
     "nodeGroups": [
         {
             "name": "system",
@@ -175,9 +177,9 @@ def test_eks_version_fallback_is_said_plainly(
 ) -> None:
     stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=5)
     assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 0
-    row = _row(capsys.readouterr().out, "EKS version 1.33")
+    row = _row(capsys.readouterr().out, f"EKS version {VERSION}")
     assert "warn" in row
-    assert "EKS did not answer" in row and "built-in list" in row
+    assert "EKS did not answer" in row and "EKS calendar has" in row and "standard support" in row
 
 
 def test_unknown_eks_version_fails_even_on_fallback(moto: None, tmp_path: Path) -> None:
@@ -186,7 +188,7 @@ def test_unknown_eks_version_fails_even_on_fallback(moto: None, tmp_path: Path) 
     config.training.kubernetes_version = "1.19"
     report = run_preflight(Aws(AwsOptions(region=REGION)), "dev", config)
     row = next(r for r in report.rows if r.check == "EKS version 1.19")
-    assert row.status is Status.FAIL and "not in the built-in list" in row.detail
+    assert row.status is Status.FAIL and "EKS calendar has no support for 1.19" in row.detail
 
 
 @pytest.mark.parametrize(
@@ -209,17 +211,17 @@ def test_eks_version_from_describe_cluster_versions(
         {
             "clusterVersions": [
                 {
-                    "clusterVersion": "1.33",
+                    "clusterVersion": VERSION,
                     "versionStatus": version_status,
                     "endOfStandardSupportDate": dt.datetime(2026, 7, 29),
                 }
             ]
         },
-        {"clusterVersions": ["1.33"], "includeAll": True},
+        {"clusterVersions": [VERSION], "includeAll": True},
     )
-    path = stack_file(tmp_path, training={"kubernetesVersion": "1.33"})
+    path = stack_file(tmp_path, training={"kubernetesVersion": VERSION})
     assert main(["preflight", "dev", "--config", str(path)]) == exit_code
-    assert expected in _row(capsys.readouterr().out, "EKS version 1.33")
+    assert expected in _row(capsys.readouterr().out, f"EKS version {VERSION}")
 
 
 def test_bucket_name_taken_by_another_account_fails(
