@@ -21,6 +21,8 @@ class Deployment:
         tags: Tags every taggable resource carries (environment, owner, cost-center, ...).
         protect_stateful: Put `protect` and `retain_on_delete` on resources holding data.
         name_prefix: Prefix of physical names; short, since AWS limits many names to 32-64.
+        permissions_boundary_arn: Permissions boundary every IAM role of the platform gets
+            (organisations that delegate role creation often require one).
     """
 
     stack: str
@@ -29,6 +31,7 @@ class Deployment:
     tags: Mapping[str, str] = field(default_factory=dict)
     protect_stateful: bool = False
     name_prefix: str = "mlops"
+    permissions_boundary_arn: str | None = None
 
     @property
     def is_prod(self) -> bool:
