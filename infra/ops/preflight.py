@@ -16,6 +16,7 @@ from .aws import Aws, AwsError, describe_error, error_code, is_fatal
 from .instances import EC2_GPU_QUOTAS, gpu_class, vcpus
 from .naming import stack_bucket_names
 from .report import Report, Status
+from .service_linked_roles import check_service_linked_roles
 
 # EKS versions released when this package was built. Used only where the endpoint cannot
 # answer DescribeClusterVersions or DescribeAddonVersions (moto, some partitions).
@@ -314,6 +315,7 @@ def run_preflight(
     _check_endpoint_quotas(aws, report, config)
     _check_eks_version(aws, report, config)
     _check_bucket_names(aws, report, stack, account)
+    check_service_linked_roles(aws, report, config.training.enabled)
     return report
 
 
