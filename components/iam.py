@@ -155,6 +155,18 @@ def _attachments(
     return attachments
 
 
+def _inline_policy(
+    resource_name: str, role: aws.iam.Role, statements: Sequence[Statement]
+) -> aws.iam.RolePolicy:
+    # An inline policy lives and dies with its role and is never attachable elsewhere.
+    return aws.iam.RolePolicy(
+        f"{resource_name}-policy",
+        role=role.id,
+        policy=policy_document(statements),
+        opts=pulumi.ResourceOptions(parent=role),
+    )
+
+
 def _check_role_inputs(
     role_name: str,
     description: str,
@@ -240,15 +252,7 @@ def service_role(
     )
     grants = _attachments(resource_name, role, managed_policies, indexed_attachment_aliases)
     if statements:
-        # An inline policy lives and dies with its role and is never attachable elsewhere.
-        grants.append(
-            aws.iam.RolePolicy(
-                f"{resource_name}-policy",
-                role=role.id,
-                policy=policy_document(statements),
-                opts=pulumi.ResourceOptions(parent=role),
-            )
-        )
+        grants.append(_inline_policy(resource_name, role, statements))
     return ServiceRole(role, grants)
 
 

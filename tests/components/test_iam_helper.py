@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+import yaml
 
 from components import Deployment
 from components.ci_access import CiAccess, CiAccessArgs
 from components.iam import ServiceRole, service_role
-from infra.plan import record_resources
+from infra.config import stack_file_path
+from infra.plan import build_plan, record_resources
 from tests.helpers import of_type
 from tests.test_data_safety import alias_urns, run_with_aliases
 
@@ -186,3 +189,17 @@ def test_ci_deploy_attachments_keep_their_deployed_names() -> None:
         assert aliases[new] == {_alias(f"ci-access-deploy-managed-{index}", chain, "unit")}
     # Roles that never had indexed attachments declare no aliases.
     assert not [urn for urn in aliases if "ci-access-preview" in urn]
+
+
+def test_the_longest_names_the_schema_admits_still_fit_iam(tmp_path: Path) -> None:
+    """Role names grow with the stack, team and endpoint names; the schema's limits on
+    those (16, 32, 32 characters) keep every role name within IAM's 64."""
+    document = yaml.safe_load(stack_file_path("dev").read_text(encoding="utf-8"))
+    config = document["config"]
+    config["mlops-platform:training"]["teams"][0]["name"] = "t" * 32
+    config["mlops-platform:serving"]["endpoints"][0]["name"] = "e" * 32
+    path = tmp_path / "Pulumi.long.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    plan = build_plan("s" * 16, path)
+    lengths = {r["inputs"]["name"]: len(r["inputs"]["name"]) for r in of_type(plan, ROLE)}
+    assert max(lengths.values()) == 64, lengths
