@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from .aws_context import AwsIdentity, aws_identity
 from .context import STACK_TAG, Deployment
-from .iam import Statement, policy_document
+from .iam import Statement, policy_document, service_role
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
@@ -531,33 +531,31 @@ class CiAccess(pulumi.ComponentResource):
         preview_name = deployment.name("ci-preview")
         deploy_name = deployment.name("ci-deploy")
 
-        preview = self._role(
+        preview = service_role(
             f"{name}-preview",
             deployment,
             role_name=preview_name,
-            trust=github_trust_policy(provider_arn, preview_subjects),
+            parent=self,
+            trust_policy=github_trust_policy(provider_arn, preview_subjects),
             statements=preview_statements(args, ident),
             description=f"pulumi preview of {deployment.stack} from pull requests of "
             f"{args.github_repository}",
             max_session_seconds=args.max_session_seconds,
         )
-        deploy = self._role(
+        deploy = service_role(
             f"{name}-deploy",
             deployment,
             role_name=deploy_name,
-            trust=github_trust_policy(provider_arn, deploy_subjects),
+            parent=self,
+            trust_policy=github_trust_policy(provider_arn, deploy_subjects),
             statements=deploy_statements(args, ident, deployment, [preview_name, deploy_name]),
+            managed_policies=args.deploy_managed_policy_arns,
             description=f"pulumi up of {deployment.stack} from the GitHub environment "
             f"{args.deploy_environment} of {args.github_repository}",
             max_session_seconds=args.max_session_seconds,
+            # Deployed stacks have these attachments as `...-managed-<index>`.
+            indexed_attachment_aliases=True,
         )
-        for index, policy_arn in enumerate(args.deploy_managed_policy_arns):
-            aws.iam.RolePolicyAttachment(
-                f"{name}-deploy-managed-{index}",
-                role=deploy.name,
-                policy_arn=policy_arn,
-                opts=pulumi.ResourceOptions(parent=deploy),
-            )
 
         self.oidc_provider_arn = provider_arn
         self.preview_role_arn = preview.arn
@@ -569,32 +567,3 @@ class CiAccess(pulumi.ComponentResource):
                 "deploy_role_arn": self.deploy_role_arn,
             }
         )
-
-    def _role(
-        self,
-        resource_name: str,
-        deployment: Deployment,
-        *,
-        role_name: str,
-        trust: pulumi.Output[str],
-        statements: list[Statement],
-        description: str,
-        max_session_seconds: int,
-    ) -> aws.iam.Role:
-        role = aws.iam.Role(
-            resource_name,
-            name=role_name,
-            description=description[:1000],
-            assume_role_policy=trust,
-            max_session_duration=max_session_seconds,
-            tags=deployment.tagged(role_name),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        # An inline policy lives and dies with its role and is never attachable elsewhere.
-        aws.iam.RolePolicy(
-            f"{resource_name}-policy",
-            role=role.id,
-            policy=policy_document(statements),
-            opts=pulumi.ResourceOptions(parent=role),
-        )
-        return role

@@ -28,6 +28,8 @@ class Deployment:
             deletion (7-30); the longer, the more time to cancel a mistake.
         eks_deletion_protection: EKS refuses to delete the cluster while this is on.
         name_prefix: Prefix of physical names; short, since AWS limits many names to 32-64.
+        permissions_boundary_arn: Permissions boundary every IAM role of the platform gets
+            (organisations that delegate role creation often require one).
     """
 
     stack: str
@@ -38,6 +40,7 @@ class Deployment:
     kms_deletion_window_days: int = 30
     eks_deletion_protection: bool = False
     name_prefix: str = "mlops"
+    permissions_boundary_arn: str | None = None
 
     def name(self, *parts: str) -> str:
         """Physical name `mlops-<stack>-<parts>`."""

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from .aws_context import AwsIdentity, aws_identity
 from .context import Deployment
-from .iam import policy_document, service_role
+from .iam import ServiceRole, Statement, service_role
 from .secure_bucket import SecureBucket, SecureBucketArgs
 
 # Prefix of the offline store inside the bucket: the role may write here and nowhere else.
@@ -139,20 +139,15 @@ class FeatureStore(pulumi.ComponentResource):
             role_name=role_name,
             services=["sagemaker.amazonaws.com"],
             parent=self,
+            statements=self._role_statements(ident, bucket.arn, args.kms_key_arn, database_name),
             description="SageMaker Feature Store writes offline records and Glue tables",
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=role.id,
-            policy=self._role_policy(ident, bucket.arn, args.kms_key_arn, database_name),
-            opts=pulumi.ResourceOptions(parent=role),
         )
 
         names: list[pulumi.Output[str]] = []
         arns: dict[str, pulumi.Output[str]] = {}
         for group in args.feature_groups:
             feature_group = self._feature_group(
-                name, group, deployment, args, role.arn, offline_uri, database.name, policy
+                name, group, deployment, args, role, offline_uri, database.name
             )
             names.append(feature_group.feature_group_name)
             arns[group.name] = feature_group.arn
@@ -177,61 +172,59 @@ class FeatureStore(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _role_policy(
+    def _role_statements(
         ident: AwsIdentity,
         bucket_arn: pulumi.Output[str],
         kms_key_arn: pulumi.Input[str],
         database_name: str,
-    ) -> pulumi.Output[str]:
+    ) -> list[Statement]:
         glue = pulumi.Output.concat(
             "arn:", ident.partition, ":glue:", ident.region, ":", ident.account_id, ":"
         )
-        return policy_document(
-            [
-                {
-                    "Sid": "WriteOfflineStore",
-                    "Effect": "Allow",
-                    "Action": ["s3:PutObject", "s3:GetObject", "s3:PutObjectAcl"],
-                    "Resource": pulumi.Output.concat(bucket_arn, f"/{OFFLINE_PREFIX}/*"),
-                },
-                {
-                    "Sid": "LocateOfflineStoreBucket",
-                    "Effect": "Allow",
-                    "Action": ["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:ListBucket"],
-                    "Resource": bucket_arn,
-                },
-                {
-                    "Sid": "EncryptWithStackKey",
-                    "Effect": "Allow",
-                    "Action": [
-                        "kms:Encrypt",
-                        "kms:Decrypt",
-                        "kms:GenerateDataKey",
-                        "kms:DescribeKey",
-                    ],
-                    "Resource": kms_key_arn,
-                },
-                {
-                    "Sid": "ManageOfflineTables",
-                    "Effect": "Allow",
-                    "Action": [
-                        "glue:GetDatabase",
-                        "glue:GetTable",
-                        "glue:CreateTable",
-                        "glue:UpdateTable",
-                        "glue:GetPartition",
-                        "glue:GetPartitions",
-                        "glue:CreatePartition",
-                        "glue:BatchCreatePartition",
-                    ],
-                    "Resource": [
-                        pulumi.Output.concat(glue, "catalog"),
-                        pulumi.Output.concat(glue, "database/", database_name),
-                        pulumi.Output.concat(glue, "table/", database_name, "/*"),
-                    ],
-                },
-            ]
-        )
+        return [
+            {
+                "Sid": "WriteOfflineStore",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:GetObject", "s3:PutObjectAcl"],
+                "Resource": pulumi.Output.concat(bucket_arn, f"/{OFFLINE_PREFIX}/*"),
+            },
+            {
+                "Sid": "LocateOfflineStoreBucket",
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:ListBucket"],
+                "Resource": bucket_arn,
+            },
+            {
+                "Sid": "EncryptWithStackKey",
+                "Effect": "Allow",
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                ],
+                "Resource": kms_key_arn,
+            },
+            {
+                "Sid": "ManageOfflineTables",
+                "Effect": "Allow",
+                "Action": [
+                    "glue:GetDatabase",
+                    "glue:GetTable",
+                    "glue:CreateTable",
+                    "glue:UpdateTable",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:CreatePartition",
+                    "glue:BatchCreatePartition",
+                ],
+                "Resource": [
+                    pulumi.Output.concat(glue, "catalog"),
+                    pulumi.Output.concat(glue, "database/", database_name),
+                    pulumi.Output.concat(glue, "table/", database_name, "/*"),
+                ],
+            },
+        ]
 
     def _feature_group(
         self,
@@ -239,10 +232,9 @@ class FeatureStore(pulumi.ComponentResource):
         group: FeatureGroupArgs,
         deployment: Deployment,
         args: FeatureStoreArgs,
-        role_arn: pulumi.Output[str],
+        role: ServiceRole,
         offline_uri: pulumi.Output[str],
         database_name: pulumi.Output[str],
-        policy: aws.iam.RolePolicy,
     ) -> aws.sagemaker.FeatureGroup:
         online: dict[str, object] | None = None
         if group.online_store:
@@ -275,8 +267,8 @@ class FeatureStore(pulumi.ComponentResource):
             ],
             online_store_config=online,
             offline_store_config=offline,
-            role_arn=role_arn,
+            role_arn=role.arn,
             tags=deployment.tagged(physical),
             # SageMaker checks the role's permissions when the group is created.
-            opts=deployment.stateful(self, depends_on=[policy]),
+            opts=deployment.stateful(self, depends_on=role.ready),
         )

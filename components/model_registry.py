@@ -367,14 +367,6 @@ class ModelRegistry(pulumi.ComponentResource):
         bucket_arn: pulumi.Output[str],
     ) -> aws.sagemaker.MlflowTrackingServer:
         d, ident, name = self._deployment, self._ident, self._name
-        role = service_role(
-            f"{name}-mlflow-role",
-            d,
-            role_name=d.name("mlflow"),
-            services=["sagemaker.amazonaws.com"],
-            parent=self,
-            description="SageMaker managed MLflow: artifact store and model registration",
-        )
         statements: list[Statement] = [
             {
                 "Sid": "ArtifactStoreObjects",
@@ -425,11 +417,14 @@ class ModelRegistry(pulumi.ComponentResource):
                     ],
                 }
             )
-        policy = aws.iam.RolePolicy(
-            f"{name}-mlflow-role-policy",
-            role=role.id,
-            policy=policy_document(statements),
-            opts=pulumi.ResourceOptions(parent=role),
+        role = service_role(
+            f"{name}-mlflow-role",
+            d,
+            role_name=d.name("mlflow"),
+            services=["sagemaker.amazonaws.com"],
+            parent=self,
+            statements=statements,
+            description="SageMaker managed MLflow: artifact store and model registration",
         )
         server_name = d.name("mlflow")
         return aws.sagemaker.MlflowTrackingServer(
@@ -443,7 +438,7 @@ class ModelRegistry(pulumi.ComponentResource):
             weekly_maintenance_window_start=mlflow.weekly_maintenance_window_start,
             tags=d.tagged(server_name),
             # The server validates access to its artifact store when it starts.
-            opts=d.stateful(self, depends_on=[policy]),
+            opts=d.stateful(self, depends_on=role.ready),
         )
 
 

@@ -13,12 +13,13 @@ import pulumi_aws as aws
 from .aws_context import aws_identity
 from .context import Deployment
 from .iam import (
+    POD_IDENTITY_SERVICE,
     Statement,
-    managed_policy_arn,
     policy_document,
     service_role,
     vpc_interface_statements,
 )
+from .logs import encrypted_log_group
 
 # Accounts publishing the Model Monitor analyzer image per region (sagemaker-python-sdk,
 # image_uri_config/model-monitor.json).
@@ -41,6 +42,8 @@ MODEL_MONITOR_ACCOUNTS = {
     "sa-east-1": "539772159869",
 }
 MODEL_MONITOR_REPOSITORY = "sagemaker-model-monitor-analyzer"
+# Log groups the CloudWatch observability add-on writes to, per cluster.
+CONTAINER_INSIGHTS_LOG_GROUPS = ("application", "dataplane", "host", "performance")
 
 
 def model_monitor_image(region: str) -> str:
@@ -144,8 +147,11 @@ class MonitoringArgs:
         cluster_name: EKS training cluster to alarm on and chart; None: no cluster alarms.
         cluster_observability_addon: Install `amazon-cloudwatch-observability` on the
             cluster (it publishes the Container Insights metrics the cluster alarms use).
+        cluster_nodes: What the observability add-on waits for: the cluster's node groups
+            (its agents run on them and the add-on is not ACTIVE before they do).
         max_pending_pods: Pending pods (for example unschedulable GPU pods) that alarm.
         pending_minutes: Minutes pods may stay pending before alarming.
+        log_retention_days: Retention of the log groups created here (Container Insights).
     """
 
     kms_key_arn: pulumi.Input[str]
@@ -160,8 +166,10 @@ class MonitoringArgs:
     data_quality: DataQualityArgs = field(default_factory=DataQualityArgs)
     cluster_name: pulumi.Input[str] | None = None
     cluster_observability_addon: bool = True
+    cluster_nodes: Sequence[pulumi.Resource] = ()
     max_pending_pods: int = 5
     pending_minutes: int = 15
+    log_retention_days: int = 14
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -392,18 +400,35 @@ class Monitoring(pulumi.ComponentResource):
         ]
 
     def _observability_addon(self, cluster_name: pulumi.Input[str]) -> None:
-        deployment = self._deployment
+        args, deployment = self._args, self._deployment
         # The CloudWatch agent gets its own pod identity rather than rights on the node role,
         # so training pods on the same nodes cannot publish metrics or logs as it.
         role = service_role(
             f"{self._name}-cloudwatch-agent",
             deployment,
             role_name=deployment.name("cloudwatch-agent"),
-            services=["pods.eks.amazonaws.com"],
+            services=[POD_IDENTITY_SERVICE],
             parent=self,
-            managed_policy_arns=[managed_policy_arn("CloudWatchAgentServerPolicy")],
+            managed_policies=["CloudWatchAgentServerPolicy"],
             description="CloudWatch agent of the training cluster (Container Insights).",
+            # Deployed stacks have this attachment as `...-managed-0`.
+            indexed_attachment_aliases=True,
         )
+        # Created first so the agent writes into groups with our key and retention instead
+        # of creating unencrypted ones that never expire.
+        log_groups = [
+            encrypted_log_group(
+                f"{self._name}-container-insights-{kind}",
+                deployment,
+                log_group_name=pulumi.Output.concat(
+                    "/aws/containerinsights/", cluster_name, "/", kind
+                ),
+                retention_days=args.log_retention_days,
+                kms_key_arn=args.kms_key_arn,
+                parent=self,
+            )
+            for kind in CONTAINER_INSIGHTS_LOG_GROUPS
+        ]
         aws.eks.Addon(
             f"{self._name}-cloudwatch-observability",
             cluster_name=cluster_name,
@@ -414,7 +439,11 @@ class Monitoring(pulumi.ComponentResource):
                 {"role_arn": role.arn, "service_account": "cloudwatch-agent"}
             ],
             tags=deployment.tagged(),
-            opts=pulumi.ResourceOptions(parent=self),
+            # Its agents only become ready on running nodes, and use the role at once.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*role.ready, *log_groups, *args.cluster_nodes],
+            ),
         )
 
     # -- dashboard ------------------------------------------------------------------------
@@ -540,7 +569,7 @@ class Monitoring(pulumi.ComponentResource):
             role_name=deployment.name("model-monitor"),
             services=["sagemaker.amazonaws.com"],
             parent=self,
-            inline_policy=policy_document(statements),
+            statements=statements,
             description="Runs Model Monitor data-quality jobs over captured endpoint data.",
         )
         group = aws.ec2.SecurityGroup(
@@ -620,7 +649,8 @@ class Monitoring(pulumi.ComponentResource):
                 },
                 stopping_condition={"max_runtime_in_seconds": dq.max_runtime_seconds},
                 tags=deployment.tagged(),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
+                # SageMaker checks the role's permissions when the definition is created.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=role.ready),
             )
             aws.sagemaker.MonitoringSchedule(
                 f"{logical}-data-quality-schedule",

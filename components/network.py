@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .aws_context import aws_identity
 from .context import Deployment
-from .iam import policy_document, service_role
+from .iam import service_role
 from .logs import encrypted_log_group
 
 
@@ -269,6 +270,7 @@ class Network(pulumi.ComponentResource):
 
     def _flow_logs(self, vpc_id: pulumi.Input[str], args: NetworkArgs) -> None:
         name, d = self._name, self._deployment
+        ident = aws_identity()
         log_group = encrypted_log_group(
             f"{name}-flow-logs",
             d,
@@ -284,18 +286,21 @@ class Network(pulumi.ComponentResource):
             services=["vpc-flow-logs.amazonaws.com"],
             parent=self,
             description="VPC flow logs delivery to the stack's log group",
-            inline_policy=policy_document(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "logs:CreateLogStream",
-                            "logs:PutLogEvents",
-                            "logs:DescribeLogStreams",
-                        ],
-                        "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
-                    }
-                ]
+            statements=[
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+                }
+            ],
+            # Only flow logs of this account may use the role (confused-deputy protection).
+            source_account=ident.account_id,
+            source_arn=pulumi.Output.concat(
+                "arn:", ident.partition, f":ec2:{d.region}:", ident.account_id, ":vpc-flow-log/*"
             ),
         )
         aws.ec2.FlowLog(
@@ -307,5 +312,6 @@ class Network(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=d.tagged(d.name("flow-log")),
-            opts=pulumi.ResourceOptions(parent=self),
+            # The service checks it may write to the log group when the flow log is created.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=role.ready),
         )

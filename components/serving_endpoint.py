@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from .aws_context import aws_identity
 from .catalog import supports_volume_kms
 from .context import Deployment
-from .iam import Statement, policy_document, service_role, vpc_interface_statements
+from .iam import ServiceRole, Statement, service_role, vpc_interface_statements
 from .logs import encrypted_log_group
 
 # SageMaker bounds the whole blue/green deployment (provisioning, baking, termination).
@@ -204,7 +204,7 @@ class ServingEndpoint(pulumi.ComponentResource):
             role_name=f"{args.endpoint_name}-serving",
             services=["sagemaker.amazonaws.com"],
             parent=self,
-            inline_policy=policy_document(self._role_statements(ident, log_group.arn, capture)),
+            statements=self._role_statements(ident, log_group.arn, capture),
             description=f"Runs the {args.endpoint_name} endpoint's model containers.",
         )
         self.role_arn = role.arn
@@ -311,7 +311,7 @@ class ServingEndpoint(pulumi.ComponentResource):
 
     # -- SageMaker ------------------------------------------------------------------------
 
-    def _model(self, role: aws.iam.Role, ident: Any) -> aws.sagemaker.Model:
+    def _model(self, role: ServiceRole, ident: Any) -> aws.sagemaker.Model:
         args = self._args
         name, deployment = self._name, self._deployment
         image = pulumi.Output.from_input(args.repository_url).apply(
@@ -364,7 +364,10 @@ class ServingEndpoint(pulumi.ComponentResource):
             vpc_config=vpc_config,
             enable_network_isolation=not args.is_serverless,
             tags=deployment.tagged(model=args.model_family),
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+            # CreateModel checks that the role may pull the image and read the artifacts.
+            opts=pulumi.ResourceOptions(
+                parent=self, delete_before_replace=False, depends_on=role.ready
+            ),
         )
 
     def _endpoint_config(
@@ -419,7 +422,7 @@ class ServingEndpoint(pulumi.ComponentResource):
         self,
         config: aws.sagemaker.EndpointConfiguration,
         log_group: aws.cloudwatch.LogGroup,
-        role: aws.iam.Role,
+        role: ServiceRole,
     ) -> aws.sagemaker.Endpoint:
         args = self._args
         deployment_config: dict[str, Any] | None = None
@@ -451,7 +454,7 @@ class ServingEndpoint(pulumi.ComponentResource):
             deployment_config=deployment_config,
             tags=self._deployment.tagged(args.endpoint_name),
             # The role's policy must be in place before the containers start.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, *role.ready]),
         )
 
     def _autoscaling(self, endpoint: aws.sagemaker.Endpoint) -> None:

@@ -6,7 +6,7 @@ so a component stays usable outside this program.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 import pulumi
@@ -168,6 +168,7 @@ def monitoring(
     artifact_bucket_name: pulumi.Input[str],
     artifact_bucket_arn: pulumi.Input[str],
     cluster_name: pulumi.Input[str] | None = None,
+    cluster_nodes: Sequence[pulumi.Resource] = (),
 ) -> MonitoringArgs:
     """Monitoring args; `endpoints` maps config names to the built ServingEndpoints."""
     mon = config.monitoring
@@ -206,8 +207,10 @@ def monitoring(
         ),
         cluster_name=cluster_name if mon.cluster.enabled else None,
         cluster_observability_addon=mon.cluster.enabled,
+        cluster_nodes=list(cluster_nodes),
         max_pending_pods=mon.cluster.max_pending_pods,
         pending_minutes=mon.cluster.pending_minutes,
+        log_retention_days=mon.log_retention_days or 14,
     )
 
 

@@ -46,7 +46,7 @@ def test_mandatory_violation_exits_one_naming_rule_and_resource(
     assert main(["plan", "fork", "--config", str(full_access_stack), "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "iam-no-full-access-managed-policies" in out
-    assert "ci-access-deploy-managed-0" in out
+    assert "ci-access-deploy-AmazonSageMakerFullAccess" in out
     assert "1 mandatory / 0 advisory policy findings" in out
 
 
@@ -58,7 +58,7 @@ def test_violation_in_the_json_document(
     (finding,) = json.loads(out.read_text(encoding="utf-8"))["policy"]
     assert finding["policy"] == "iam-no-full-access-managed-policies"
     assert finding["level"] == "mandatory"
-    assert finding["urn"].endswith("::ci-access-deploy-managed-0")
+    assert finding["urn"].endswith("::ci-access-deploy-AmazonSageMakerFullAccess")
     assert FULL_ACCESS in finding["message"]
 
 

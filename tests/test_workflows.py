@@ -209,4 +209,4 @@ def test_summary_blocks_on_violations_and_bad_files(
     text = out.read_text(encoding="utf-8")
     assert re.search(r"^\| broken \|.*invalid: .*typo", text, re.M)
     assert re.search(r"^\| fork \| dev \| \d+ \| 1 \| 0 \|.*blocked", text, re.M)
-    assert "`iam-no-full-access-managed-policies` | `ci-access-deploy-managed-0`" in text
+    assert "`iam-no-full-access-managed-policies` | `ci-access-deploy-AmazonS3FullAccess`" in text

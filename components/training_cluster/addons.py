@@ -10,13 +10,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..context import Deployment
-from .identity import (
-    EBS_CSI_POLICIES,
-    POD_IDENTITY_SERVICE,
-    VPC_CNI_POLICIES,
-    ebs_csi_kms_statements,
-    role_with_policies,
-)
+from ..iam import POD_IDENTITY_SERVICE, service_role
+from .identity import EBS_CSI_POLICIES, VPC_CNI_POLICIES, ebs_csi_kms_statements
 from .node_groups import NODE_KIND_LABEL
 
 # Installed before any node joins: without the CNI and kube-proxy a node never becomes
@@ -74,11 +69,11 @@ def addons_before_nodes(
     parent: pulumi.Resource,
 ) -> dict[str, aws.eks.Addon]:
     """vpc-cni (with its own pod identity), kube-proxy, eks-pod-identity-agent."""
-    cni_role = role_with_policies(
+    cni_role = service_role(
         f"{name}-vpc-cni-role",
         deployment,
         role_name=f"{physical_cluster_name}-vpc-cni",
-        service=POD_IDENTITY_SERVICE,
+        services=[POD_IDENTITY_SERVICE],
         parent=parent,
         managed_policies=VPC_CNI_POLICIES,
         description="VPC CNI: manages pod ENIs and IPs of the training cluster",
@@ -90,7 +85,7 @@ def addons_before_nodes(
             deployment,
             cluster_name=cluster.name,
             parent=parent,
-            depends_on=cni_role.all if addon == "vpc-cni" else [],
+            depends_on=cni_role.ready if addon == "vpc-cni" else [],
             pod_identity=("aws-node", cni_role.arn) if addon == "vpc-cni" else None,
         )
         for addon in BEFORE_NODES
@@ -109,11 +104,11 @@ def addons_after_nodes(
     pod_identity_agent: aws.eks.Addon,
 ) -> dict[str, aws.eks.Addon]:
     """coredns and the EBS CSI driver (with a pod identity that may use the platform key)."""
-    ebs_role = role_with_policies(
+    ebs_role = service_role(
         f"{name}-ebs-csi-role",
         deployment,
         role_name=f"{physical_cluster_name}-ebs-csi",
-        service=POD_IDENTITY_SERVICE,
+        services=[POD_IDENTITY_SERVICE],
         parent=parent,
         managed_policies=EBS_CSI_POLICIES,
         statements=ebs_csi_kms_statements(kms_key_arn),
@@ -134,7 +129,7 @@ def addons_after_nodes(
             deployment,
             cluster_name=cluster.name,
             parent=parent,
-            depends_on=[*node_groups, pod_identity_agent, *ebs_role.all],
+            depends_on=[*node_groups, pod_identity_agent, *ebs_role.ready],
             pod_identity=("ebs-csi-controller-sa", ebs_role.arn),
         ),
     }

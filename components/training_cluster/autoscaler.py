@@ -14,7 +14,8 @@ import pulumi_kubernetes as k8s
 
 from ..aws_context import AwsIdentity
 from ..context import Deployment
-from .identity import POD_IDENTITY_SERVICE, autoscaler_statements, role_with_policies
+from ..iam import POD_IDENTITY_SERVICE, service_role
+from .identity import autoscaler_statements
 from .node_groups import NODE_KIND_LABEL
 
 NAME = "cluster-autoscaler"
@@ -118,11 +119,11 @@ def cluster_autoscaler(
     depends_on: Sequence[pulumi.Resource],
 ) -> k8s.apps.v1.Deployment:
     """ServiceAccount, RBAC and Deployment of the autoscaler, and its pod identity."""
-    role = role_with_policies(
+    role = service_role(
         f"{name}-role",
         deployment,
         role_name=deployment.name("training", "autoscaler"),
-        service=POD_IDENTITY_SERVICE,
+        services=[POD_IDENTITY_SERVICE],
         parent=parent,
         statements=autoscaler_statements(
             cluster_name=physical_cluster_name,
@@ -139,7 +140,7 @@ def cluster_autoscaler(
         service_account=NAME,
         role_arn=role.arn,
         tags=deployment.tagged(),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=role.all),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=role.ready),
     )
 
     on_cluster = pulumi.ResourceOptions(parent=parent, provider=provider)

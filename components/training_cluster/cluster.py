@@ -12,12 +12,13 @@ import pulumi_kubernetes as k8s
 from .. import catalog
 from ..aws_context import aws_identity
 from ..context import Deployment
+from ..iam import service_role
 from ..logs import encrypted_log_group
 from .addons import addons_after_nodes, addons_before_nodes, encrypted_storage_class
 from .args import TrainingClusterArgs
 from .autoscaler import cluster_autoscaler
 from .device_plugin import device_plugin_daemonset
-from .identity import EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, role_with_policies
+from .identity import EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES
 from .node_groups import node_group
 from .workloads import TeamNamespace
 
@@ -125,13 +126,15 @@ class TrainingCluster(pulumi.ComponentResource):
     cluster-admin at creation (EKS's creator access entry).
 
     Outputs: `cluster_name`, `cluster_arn`, `endpoint`, `node_group_names`,
-    `team_role_arns` (team -> IAM role of its workloads).
+    `team_role_arns` (team -> IAM role of its workloads); `node_groups` (the node group
+    resources, for what must wait until nodes run).
     """
 
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     node_group_names: pulumi.Output[list[str]]
+    node_groups: list[aws.eks.NodeGroup]
     team_role_arns: dict[str, pulumi.Output[str]]
     kubernetes_provider: k8s.Provider
 
@@ -159,11 +162,11 @@ class TrainingCluster(pulumi.ComponentResource):
             kms_key_arn=args.kms_key_arn,
             parent=self,
         )
-        cluster_role = role_with_policies(
+        cluster_role = service_role(
             f"{name}-cluster-role",
             deployment,
             role_name=f"{physical}-cluster",
-            service="eks.amazonaws.com",
+            services=["eks.amazonaws.com"],
             parent=self,
             managed_policies=EKS_CLUSTER_POLICIES,
             description="EKS control plane of the training cluster",
@@ -194,7 +197,7 @@ class TrainingCluster(pulumi.ComponentResource):
             upgrade_policy={"support_type": args.support_type},
             deletion_protection=deployment.eks_deletion_protection,
             tags=deployment.tagged(physical),
-            opts=deployment.stateful(self, depends_on=[log_group, *cluster_role.all]),
+            opts=deployment.stateful(self, depends_on=[log_group, *cluster_role.ready]),
         )
 
         for arn in args.admin_role_arns:
@@ -216,11 +219,11 @@ class TrainingCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=entry, depends_on=[entry]),
             )
 
-        node_role = role_with_policies(
+        node_role = service_role(
             f"{name}-node-role",
             deployment,
             role_name=f"{physical}-node",
-            service="ec2.amazonaws.com",
+            services=["ec2.amazonaws.com"],
             parent=self,
             managed_policies=EKS_NODE_POLICIES,
             description="EC2 nodes of the training cluster",
@@ -255,7 +258,7 @@ class TrainingCluster(pulumi.ComponentResource):
                 subnet_ids=args.private_subnet_ids,
                 kms_key_arn=args.kms_key_arn,
                 parent=self,
-                depends_on=[*node_role.all, volume_grant, *early.values()],
+                depends_on=[*node_role.ready, volume_grant, *early.values()],
             )
             for group in args.node_groups
         ]
@@ -320,6 +323,7 @@ class TrainingCluster(pulumi.ComponentResource):
         )
 
         self.kubernetes_provider = provider
+        self.node_groups = groups
         self.team_role_arns = team_role_arns
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn

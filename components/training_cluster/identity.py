@@ -1,4 +1,4 @@
-"""IAM of the training cluster: service roles and the least-privilege workload policies.
+"""IAM of the training cluster: managed policies of its roles and least-privilege statements.
 
 The policy builders are plain functions returning statements, so tests can read exactly
 what each workload is granted.
@@ -7,13 +7,10 @@ what each workload is granted.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
-from ..context import Deployment
-from ..iam import Statement, managed_policy_arn, policy_document, service_trust_policy
+from ..iam import Statement
 
 EKS_CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 # The CNI policy is deliberately not on the node role: vpc-cni gets it through its own pod
@@ -21,70 +18,6 @@ EKS_CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 EKS_NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
 VPC_CNI_POLICIES = ("AmazonEKS_CNI_Policy",)
 EBS_CSI_POLICIES = ("service-role/AmazonEBSCSIDriverPolicy",)
-POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
-
-
-@dataclass(frozen=True)
-class RoleWithPolicies:
-    """A role and the resources that grant it permissions.
-
-    Consumers depend on `grants` as well as the role: a cluster or node group created
-    before its managed policies are attached fails to start.
-    """
-
-    role: aws.iam.Role
-    grants: list[pulumi.Resource]
-
-    @property
-    def arn(self) -> pulumi.Output[str]:
-        return self.role.arn
-
-    @property
-    def all(self) -> list[pulumi.Resource]:
-        return [self.role, *self.grants]
-
-
-def role_with_policies(
-    resource_name: str,
-    deployment: Deployment,
-    *,
-    role_name: str,
-    service: str,
-    parent: pulumi.Resource,
-    managed_policies: Sequence[str] = (),
-    statements: Sequence[Statement] = (),
-    description: str,
-) -> RoleWithPolicies:
-    """A service role with AWS managed policies (by name) and an optional inline policy."""
-    role = aws.iam.Role(
-        resource_name,
-        name=role_name[:64],
-        description=description,
-        assume_role_policy=service_trust_policy(service),
-        max_session_duration=3600,
-        tags=deployment.tagged(role_name[:64]),
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    child = pulumi.ResourceOptions(parent=role)
-    grants: list[pulumi.Resource] = [
-        aws.iam.RolePolicyAttachment(
-            f"{resource_name}-{policy.rsplit('/', 1)[-1]}",
-            role=role.name,
-            policy_arn=managed_policy_arn(policy),
-            opts=child,
-        )
-        for policy in managed_policies
-    ]
-    if statements:
-        grants.append(
-            aws.iam.RolePolicy(
-                f"{resource_name}-policy",
-                role=role.id,
-                policy=policy_document(statements),
-                opts=child,
-            )
-        )
-    return RoleWithPolicies(role, grants)
 
 
 def _objects(bucket_arns: Sequence[pulumi.Input[str]], prefixes: Sequence[str]) -> list:

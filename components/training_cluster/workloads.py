@@ -10,8 +10,9 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..context import Deployment
+from ..iam import POD_IDENTITY_SERVICE, service_role
 from .args import TeamArgs
-from .identity import POD_IDENTITY_SERVICE, role_with_policies, workload_statements
+from .identity import workload_statements
 from .node_groups import GPU_RESOURCE
 
 # Where a pod gets its EKS Pod Identity credentials: the agent on its node.
@@ -198,11 +199,11 @@ class TeamNamespace(pulumi.ComponentResource):
             kms_key_arn=kms_key_arn,
             region=deployment.region,
         )
-        role = role_with_policies(
+        role = service_role(
             f"{name}-role",
             deployment,
             role_name=f"{physical_cluster_name}-{team.name}",
-            service=POD_IDENTITY_SERVICE,
+            services=[POD_IDENTITY_SERVICE],
             parent=self,
             statements=statements,
             description=f"Training workloads of team {team.name}",
@@ -214,7 +215,7 @@ class TeamNamespace(pulumi.ComponentResource):
             service_account=team.service_account,
             role_arn=role.arn,
             tags=deployment.tagged(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=role.all),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=role.ready),
         )
 
         self.namespace = namespace.metadata.name

@@ -26,14 +26,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Idempotently create a versioned, SSE-KMS encrypted, fully blocked, "
         "TLS-only S3 bucket for Pulumi state and a rotating KMS key + alias for the "
         "awskms:// secrets provider. An existing bucket missing a protection is reported; "
-        "--fix applies it. Exit 0 ok, 1 unfixed drift, 2 usage or AWS access error.",
+        "--fix applies it. Service-linked roles a first deploy needs (Auto Scaling's) are "
+        "reported when missing; --fix creates them. Exit 0 ok, 1 unfixed drift, 2 usage or "
+        "AWS access error.",
     )
     parser.add_argument("--bucket", required=True, help="state bucket name")
     parser.add_argument(
         "--kms-alias", help="KMS alias for the key (default: alias/pulumi-state-<bucket>)"
     )
     parser.add_argument(
-        "--fix", action="store_true", help="apply protections an existing bucket lacks"
+        "--fix",
+        action="store_true",
+        help="apply protections an existing bucket lacks; create missing service-linked roles",
     )
     parser.add_argument(
         "--noncurrent-days",

@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import Aws, AwsError, describe_error, error_code
 from .report import Report, Status
+from .service_linked_roles import ensure_service_linked_roles
 
 DEFAULT_NONCURRENT_DAYS = 90
 ABORT_MULTIPART_DAYS = 7
@@ -361,7 +362,8 @@ def run_bootstrap(
     fix: bool = False,
     noncurrent_days: int = DEFAULT_NONCURRENT_DAYS,
 ) -> BootstrapResult:
-    """Create or check the state bucket and KMS key. Raises AwsError on AWS failures."""
+    """Create or check the state bucket and KMS key, and check (with `fix`: create) the
+    service-linked roles a first deploy needs. Raises AwsError on AWS failures."""
     alias = normalize_alias(alias or default_alias(bucket))
     report = Report(f"state backend s3://{bucket} ({aws.region})")
     try:
@@ -387,6 +389,7 @@ def run_bootstrap(
                     report.add(protection.name, Status.FIXED, f"{detail} -> {after}")
                 else:
                     report.add(protection.name, Status.DRIFT, detail)
+        ensure_service_linked_roles(aws, report, fix)
     except (BotoCoreError, ClientError) as exc:
         raise AwsError(describe_error(exc, region=aws.region)) from None
     return BootstrapResult(report, bucket, alias, aws.region)

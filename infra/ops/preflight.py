@@ -19,6 +19,7 @@ from .aws import Aws, AwsError, describe_error, error_code, is_fatal
 from .instances import EC2_GPU_QUOTAS, gpu_class, vcpus
 from .naming import stack_bucket_names
 from .report import Report, Status
+from .service_linked_roles import check_service_linked_roles
 
 
 def _reraise_fatal(exc: Exception, aws: Aws) -> None:
@@ -323,6 +324,7 @@ def run_preflight(
     _check_endpoint_quotas(aws, report, config)
     _check_eks_version(aws, report, config)
     _check_bucket_names(aws, report, stack, account)
+    check_service_linked_roles(aws, report, config.training.enabled)
     return report
 
 

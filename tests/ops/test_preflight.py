@@ -75,6 +75,12 @@ def gpu_stack(tmp_path: Path) -> Path:
     return stack_file(tmp_path, training=TRAINING, registry=REGISTRY, serving=SERVING)
 
 
+@pytest.fixture
+def autoscaling_role(moto: None) -> None:
+    """The account has used Auto Scaling before: its service-linked role exists."""
+    boto3.client("iam").create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com")
+
+
 def _quota(code: str, value: float, name: str = "") -> dict[str, Any]:
     return {"Quota": {"ServiceCode": "ec2", "QuotaCode": code, "QuotaName": name, "Value": value}}
 
@@ -139,7 +145,7 @@ def test_bucket_naming_is_one_function() -> None:
 
 
 def test_passes_when_quotas_cover_the_stack(
-    moto: None, stub: Any, gpu_stack: Path, capsys: Any
+    autoscaling_role: None, stub: Any, gpu_stack: Path, capsys: Any
 ) -> None:
     quotas = stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=5)
     assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 0
@@ -153,7 +159,9 @@ def test_passes_when_quotas_cover_the_stack(
     assert "preflight passed" in out
 
 
-def test_insufficient_gpu_quota_fails(moto: None, stub: Any, gpu_stack: Path, capsys: Any) -> None:
+def test_insufficient_gpu_quota_fails(
+    autoscaling_role: None, stub: Any, gpu_stack: Path, capsys: Any
+) -> None:
     stub_quotas(stub, on_demand_g=32, spot_g=8, endpoint_g5=5)
     assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 1
     out = capsys.readouterr().out
@@ -173,7 +181,7 @@ def test_insufficient_endpoint_quota_fails(
 
 
 def test_eks_version_fallback_is_said_plainly(
-    moto: None, stub: Any, gpu_stack: Path, capsys: Any
+    autoscaling_role: None, stub: Any, gpu_stack: Path, capsys: Any
 ) -> None:
     stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=5)
     assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 0
