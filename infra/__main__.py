@@ -58,7 +58,7 @@ serving = {
         artifact_bucket_arn=registry.artifact_bucket_arn,
         repository_urls=registry.repository_urls,
         repository_arns=registry.repository_arns,
-        model_package_group_arns=registry.model_package_group_arns,
+        model_package_arn=registry.model_package_arn,
     ).items()
 }
 monitoring = Monitoring(
@@ -96,6 +96,8 @@ if training is not None:
     pulumi.export("eksClusterName", training.cluster_name)
     pulumi.export("eksNodeGroupNames", training.node_group_names)
 pulumi.export("endpointNames", [endpoint.endpoint_name for endpoint in serving.values()])
+# Declared endpoints that wait for a model version (see README "First model").
+pulumi.export("pendingEndpoints", [e.name for _, e in config.serving.pending()])
 pulumi.export("alertTopicArn", monitoring.topic_arn)
 pulumi.export("alarmNames", monitoring.alarm_names)
 pulumi.export("dashboardName", monitoring.dashboard_name)
