@@ -154,6 +154,27 @@ def image_uri(repository_url: str, digest: str) -> str:
     return f"{repository_url}@{digest}"
 
 
+def _rollback_alarms_statement(ident: Any, alarm_names: Sequence[str]) -> Statement:
+    """SageMaker reads the rollback alarms' state, as the endpoint's role, during an update."""
+    return {
+        "Sid": "DescribeRollbackAlarms",
+        "Effect": "Allow",
+        "Action": "cloudwatch:DescribeAlarms",
+        "Resource": [
+            pulumi.Output.concat(
+                "arn:",
+                ident.partition,
+                ":cloudwatch:",
+                ident.region,
+                ":",
+                ident.account_id,
+                f":alarm:{alarm}",
+            )
+            for alarm in alarm_names
+        ],
+    }
+
+
 class ServingEndpoint(pulumi.ComponentResource):
     """A SageMaker endpoint that updates without downtime and rolls back on its alarms.
 
@@ -319,24 +340,7 @@ class ServingEndpoint(pulumi.ComponentResource):
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
             },
-            {
-                # SageMaker reads the rollback alarms' state during a blue/green update.
-                "Sid": "DescribeRollbackAlarms",
-                "Effect": "Allow",
-                "Action": "cloudwatch:DescribeAlarms",
-                "Resource": [
-                    pulumi.Output.concat(
-                        "arn:",
-                        ident.partition,
-                        ":cloudwatch:",
-                        ident.region,
-                        ":",
-                        ident.account_id,
-                        f":alarm:{alarm}",
-                    )
-                    for alarm in args.rollback_alarm_names
-                ],
-            },
+            _rollback_alarms_statement(ident, args.rollback_alarm_names),
             {
                 "Sid": "PublishEndpointMetrics",
                 "Effect": "Allow",
