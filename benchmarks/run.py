@@ -119,6 +119,7 @@ def large_config(scale: float = 1.0, region: str = "eu-west-1") -> dict[str, Any
                     "name": f"ep-{i:03d}",
                     "model": f"model-{i % models:03d}",
                     "image": f"image-{i % models:03d}",
+                    "modelPackageVersion": 1 + i // models,
                     "instanceType": "ml.c6i.xlarge",
                     "minInstances": 2,
                     "maxInstances": 4,

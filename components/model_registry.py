@@ -25,6 +25,54 @@ def _account_roots(partition: pulumi.Output[str], accounts: Sequence[str]) -> li
     return [pulumi.Output.concat("arn:", partition, ":iam::", a, ":root") for a in accounts]
 
 
+def model_package_arn(
+    partition: str, region: str, account_id: str, group_name: str, version: int | str
+) -> str:
+    """ARN of version `version` (or `*`) of a model package group.
+
+    The one place this ARN is spelled: SageMaker puts the group name in lower case in
+    model package ARNs (unlike the group's own ARN), which a string replace gets wrong.
+    """
+    return (
+        f"arn:{partition}:sagemaker:{region}:{account_id}:"
+        f"model-package/{group_name.lower()}/{version}"
+    )
+
+
+def lifecycle_rules(image: ServingImageArgs) -> list[dict[str, Any]]:
+    """ECR lifecycle rules that can never expire an image a deployed model version runs.
+
+    Only untagged images (layers of a re-push, never a release) and images whose tags all
+    start with a scratch prefix expire. Release tags are immutable and kept forever: a rule
+    counting images across all tags would expire the image of a version still in service.
+    """
+    return [
+        {
+            "rulePriority": 1,
+            "description": "Expire untagged images after 7 days",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 7,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": f"Keep the last {image.keep_scratch_images} scratch images "
+            f"({', '.join(image.scratch_tag_prefixes)}); release tags never expire",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": list(image.scratch_tag_prefixes),
+                "countType": "imageCountMoreThan",
+                "countNumber": image.keep_scratch_images,
+            },
+            "action": {"type": "expire"},
+        },
+    ]
+
+
 @dataclass
 class ModelFamilyArgs:
     """A model package group.
@@ -47,12 +95,16 @@ class ServingImageArgs:
 
     Args:
         name: Image name.
-        keep_last_images: Tagged images kept; older ones and untagged layers expire.
-        consumer_accounts: Accounts that may pull the image.
+        scratch_tag_prefixes: Tag prefixes of throw-away builds; only these (and untagged
+            images) expire. Every other tag is a release and is kept.
+        keep_scratch_images: Scratch-tagged images kept; older ones expire.
+        consumer_accounts: Accounts that may pull the image: the consumers of every model
+            family served from it.
     """
 
     name: str
-    keep_last_images: int = 30
+    scratch_tag_prefixes: Sequence[str] = ("ci-", "pr-", "dev-")
+    keep_scratch_images: int = 30
     consumer_accounts: Sequence[str] = ()
 
 
@@ -100,10 +152,17 @@ class ModelRegistry(pulumi.ComponentResource):
     consumer accounts are configured, a resource policy lets exactly those accounts read
     the group's versions (cross-account promotion to staging and prod) and a bucket policy
     statement lets them read exactly that family's artifacts (with a KMS grant to decrypt
-    objects of this bucket only). Each serving image gets an ECR
-    repository with immutable tags, scan on push, KMS encryption and a lifecycle policy.
-    The optional MLflow tracking server gets its own role, limited to its prefix, the key
-    and (with automatic registration) the stack's model package groups.
+    objects of this bucket only). Each serving image gets an ECR repository with immutable
+    tags, scan on push, KMS encryption, a lifecycle policy that expires only untagged and
+    scratch-tagged images (`lifecycle_rules`: never an image a deployed version runs), and
+    a repository policy letting its consumer accounts pull it (the caller passes the
+    consumers of every family served from the image, so a consumer that may deploy a
+    version may also pull its image). The optional MLflow tracking server gets its own
+    role, limited to its prefix, the key and (with automatic registration) the stack's
+    model package groups.
+
+    `model_package_arn(family, version)` is the ARN of one version of a family (built by
+    the module function of the same name, which preflight uses too).
 
     Outputs: `artifact_bucket_name`, `artifact_bucket_arn`, `model_package_group_names`,
     `model_package_group_arns` (name -> ARN), `repository_urls` and `repository_arns`
@@ -195,6 +254,18 @@ class ModelRegistry(pulumi.ComponentResource):
             }
         )
 
+    def _package_arn(self, group_name: str, version: int | str) -> pulumi.Output[str]:
+        ident = self._ident
+        return pulumi.Output.all(ident.partition, ident.region, ident.account_id).apply(
+            lambda v: model_package_arn(v[0], v[1], v[2], group_name, version)
+        )
+
+    def model_package_arn(self, family: str, version: int) -> pulumi.Output[str]:
+        """ARN of version `version` of model family `family`'s package group."""
+        if family not in {m.name for m in self._args.models}:
+            raise ValueError(f"unknown model family '{family}'")
+        return self._package_arn(self._deployment.name(family), version)
+
     def _consumer_bucket_statements(self, bucket_arn: pulumi.Output[str]) -> list[Statement]:
         statements: list[Statement] = []
         for model in self._args.models:
@@ -245,16 +316,7 @@ class ModelRegistry(pulumi.ComponentResource):
         )
         if model.consumer_accounts:
             principals = {"AWS": _account_roots(ident.partition, model.consumer_accounts)}
-            # Model package ARNs carry the group name in lower case.
-            packages = pulumi.Output.concat(
-                "arn:",
-                ident.partition,
-                ":sagemaker:",
-                ident.region,
-                ":",
-                ident.account_id,
-                f":model-package/{physical.lower()}/*",
-            )
+            packages = self._package_arn(physical, "*")
             aws.sagemaker.ModelPackageGroupPolicy(
                 f"{self._name}-{model.name}-policy",
                 model_package_group_name=group.model_package_group_name,
@@ -307,33 +369,7 @@ class ModelRegistry(pulumi.ComponentResource):
         aws.ecr.LifecyclePolicy(
             f"{self._name}-{image.name}-lifecycle",
             repository=repo.name,
-            policy=json.dumps(
-                {
-                    "rules": [
-                        {
-                            "rulePriority": 1,
-                            "description": "Expire untagged images after 7 days",
-                            "selection": {
-                                "tagStatus": "untagged",
-                                "countType": "sinceImagePushed",
-                                "countUnit": "days",
-                                "countNumber": 7,
-                            },
-                            "action": {"type": "expire"},
-                        },
-                        {
-                            "rulePriority": 2,
-                            "description": f"Keep the last {image.keep_last_images} images",
-                            "selection": {
-                                "tagStatus": "any",
-                                "countType": "imageCountMoreThan",
-                                "countNumber": image.keep_last_images,
-                            },
-                            "action": {"type": "expire"},
-                        },
-                    ]
-                }
-            ),
+            policy=json.dumps({"rules": lifecycle_rules(image)}),
             opts=in_repo,
         )
         if image.consumer_accounts:

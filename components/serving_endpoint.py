@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -25,6 +24,10 @@ _MAX_DEPLOYMENT_TIMEOUT = 14400
 _PROVISIONING_SECONDS = 3600
 
 _TRAFFIC_TYPES = {"allAtOnce": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
+
+# The provider appends a 26-character unique suffix to a name prefix; SageMaker allows 63.
+_MAX_NAME_PREFIX = 63 - 26
+_IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 @dataclass
@@ -73,10 +76,9 @@ class ServingEndpointArgs:
     Args:
         endpoint_name: Physical endpoint name. Deterministic (not auto-named) so alarms can
             be named after it before the endpoint exists.
-        model_family: Model family; its artifacts live under `models/<family>/`.
+        model_family: Model family; the role reads artifacts under `models/<family>/` only.
         repository_url: ECR repository URL of the serving image.
         repository_arn: ARN of that repository (the only one the endpoint may pull from).
-        image_tag: Tag (or `sha256:` digest) of the serving image.
         artifact_bucket_name: Bucket holding model artifacts and data capture.
         artifact_bucket_arn: ARN of that bucket.
         kms_key_arn: Key encrypting the endpoint's volumes, captured data and logs.
@@ -84,7 +86,11 @@ class ServingEndpointArgs:
         subnet_ids: Private subnets of the endpoint (real-time only).
         rollback_alarm_names: CloudWatch alarms that roll a deployment back when they fire.
         log_retention_days: Retention of the endpoint's log group.
-        model_package_arn: Serve this model package version instead of the artifact.
+        model_package_arn: The model version to serve: a model package version ARN (the
+            package names its image and artifact). Or, instead:
+        model_data_url: An artifact URI that is never overwritten (a new version is a new
+            URI), served with
+        image_digest: the `sha256:` digest of the serving image in `repository_url`.
         instance_type: Real-time instance type; None for serverless.
         min_instances: Autoscaling floor (and initial instance count).
         max_instances: Autoscaling ceiling.
@@ -99,7 +105,6 @@ class ServingEndpointArgs:
     model_family: str
     repository_url: pulumi.Input[str]
     repository_arn: pulumi.Input[str]
-    image_tag: str
     artifact_bucket_name: pulumi.Input[str]
     artifact_bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
@@ -108,6 +113,8 @@ class ServingEndpointArgs:
     rollback_alarm_names: Sequence[str]
     log_retention_days: int
     model_package_arn: pulumi.Input[str] | None = None
+    model_data_url: str | None = None
+    image_digest: str | None = None
     instance_type: str | None = None
     min_instances: int = 1
     max_instances: int = 1
@@ -120,21 +127,49 @@ class ServingEndpointArgs:
     def __post_init__(self) -> None:
         if (self.instance_type is None) == (self.serverless is None):
             raise ValueError("set exactly one of instance_type and serverless")
+        # Only an immutable version: a mutable tag or path would change under the endpoint
+        # without Pulumi seeing a change (and without a blue/green rollout).
+        package = self.model_package_arn is not None
+        artifact = (self.model_data_url is not None, self.image_digest is not None)
+        if artifact not in ((False, False), (True, True)) or package == all(artifact):
+            raise ValueError(
+                "set exactly one model version: model_package_arn, or model_data_url "
+                "with image_digest"
+            )
+        if self.image_digest is not None and not _IMAGE_DIGEST.match(self.image_digest):
+            raise ValueError(f"image_digest must be sha256:<64 hex>, got '{self.image_digest}'")
 
     @property
     def is_serverless(self) -> bool:
         return self.serverless is not None
 
 
-def _content_name(base: str, settings: Any) -> str:
-    """`<base>-<hash of settings>`, at most 63 characters (the SageMaker name limit)."""
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{base[:54]}-{digest}"
+def image_uri(repository_url: str, digest: str) -> str:
+    """`<repository>@sha256:...`: the one image a digest names (tags are never used)."""
+    if not _IMAGE_DIGEST.match(digest):
+        raise ValueError(f"an image is referenced by its sha256 digest, got '{digest}'")
+    return f"{repository_url}@{digest}"
 
 
-def image_uri(repository_url: str, tag: str) -> str:
-    """Image reference from a repository URL and a tag or `sha256:` digest."""
-    return f"{repository_url}@{tag}" if tag.startswith("sha256:") else f"{repository_url}:{tag}"
+def _rollback_alarms_statement(ident: Any, alarm_names: Sequence[str]) -> Statement:
+    """SageMaker reads the rollback alarms' state, as the endpoint's role, during an update."""
+    return {
+        "Sid": "DescribeRollbackAlarms",
+        "Effect": "Allow",
+        "Action": "cloudwatch:DescribeAlarms",
+        "Resource": [
+            pulumi.Output.concat(
+                "arn:",
+                ident.partition,
+                ":cloudwatch:",
+                ident.region,
+                ":",
+                ident.account_id,
+                f":alarm:{alarm}",
+            )
+            for alarm in alarm_names
+        ],
+    }
 
 
 class ServingEndpoint(pulumi.ComponentResource):
@@ -148,10 +183,32 @@ class ServingEndpoint(pulumi.ComponentResource):
     deployment policy and auto-rollback alarms, and for real-time endpoints an autoscaling
     target with a target-tracking policy on invocations per instance.
 
-    Model and endpoint configuration are immutable in SageMaker: both are named after a
-    hash of their content, so a change creates the new one first, the endpoint is updated
-    to it (blue/green), and only then is the old one deleted. A fixed name would force a
-    delete-before-create and take the endpoint's configuration away mid-update.
+    The model is always an immutable version: a model package version ARN, or an artifact
+    URI that is never overwritten plus an image digest. Retraining therefore produces a new
+    ARN/URI, Pulumi sees the change, and the blue/green rollout runs.
+
+    Rollback scheme. Model and endpoint configuration are immutable in SageMaker, so any
+    change replaces them, and both get a new provider-assigned unique name on every
+    replacement (the configuration `<endpoint>-<unique suffix>` from a name prefix, the
+    model an auto-name). Both are `retain_on_delete`: Pulumi drops a replaced one from its
+    state but never deletes it in AWS. Why: when a rollback alarm fires during the
+    blue/green update, SageMaker puts the endpoint back on the previous configuration and
+    model; had Pulumi deleted them after the update (or at the next `pulumi up`, which
+    deletes what a failed update left pending), the endpoint would run on a configuration
+    and model that no longer exist and could neither scale out nor replace an instance.
+    Unique names matter for the same reason: re-pinning a previous version creates a new
+    model and configuration instead of colliding with the retained ones. Retained models
+    and configurations are metadata only (no charge); prune ones no endpoint uses after a
+    successful update. After a rollback, `pulumi refresh` shows the configuration the
+    endpoint actually serves; fix or re-pin the version and run `pulumi up` again.
+
+    Autoscaling and instance-type changes. SageMaker refuses an UpdateEndpoint that changes
+    the instance type of a variant registered with Application Auto Scaling. The variant
+    name stays fixed (the scalable target names it), the target's `resource_id` depends on
+    the endpoint configuration, and the configuration is replaced delete-before-replace
+    (a no-op in AWS, since it is retained): Pulumi then removes the scaling policy and
+    deregisters the target before the endpoint update, and registers them again after it.
+    Scaling is suspended by SageMaker during an update anyway, so nothing is lost.
 
     Serverless endpoints support neither VPC configuration, network isolation, data capture
     nor deployment guardrails, so those are left out for them (the schema rejects data
@@ -217,7 +274,7 @@ class ServingEndpoint(pulumi.ComponentResource):
         self.endpoint_name = endpoint.name
         self.endpoint_arn = endpoint.arn
         if not args.is_serverless:
-            self._autoscaling(endpoint)
+            self._autoscaling(endpoint, config)
 
         self.register_outputs(
             {
@@ -280,6 +337,7 @@ class ServingEndpoint(pulumi.ComponentResource):
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
             },
+            _rollback_alarms_statement(ident, args.rollback_alarm_names),
             {
                 "Sid": "PublishEndpointMetrics",
                 "Effect": "Allow",
@@ -314,18 +372,16 @@ class ServingEndpoint(pulumi.ComponentResource):
     def _model(self, role: ServiceRole, ident: Any) -> aws.sagemaker.Model:
         args = self._args
         name, deployment = self._name, self._deployment
-        image = pulumi.Output.from_input(args.repository_url).apply(
-            lambda url: image_uri(url, args.image_tag)
-        )
         container: dict[str, Any]
         if args.model_package_arn is not None:
             container = {"model_package_name": args.model_package_arn}
         else:
+            digest = str(args.image_digest)
             container = {
-                "image": image,
-                "model_data_url": pulumi.Output.concat(
-                    "s3://", args.artifact_bucket_name, f"/models/{args.model_family}/model.tar.gz"
+                "image": pulumi.Output.from_input(args.repository_url).apply(
+                    lambda url: image_uri(url, digest)
                 ),
+                "model_data_url": args.model_data_url,
             }
         vpc_config: dict[str, Any] | None = None
         if not args.is_serverless:
@@ -350,23 +406,21 @@ class ServingEndpoint(pulumi.ComponentResource):
             )
             vpc_config = {"subnets": args.subnet_ids, "security_group_ids": [group.id]}
 
-        settings = pulumi.Output.all(
-            container=container,
-            role=role.arn,
-            vpc=vpc_config or {},
-            isolation=not args.is_serverless,
-        )
         return aws.sagemaker.Model(
             f"{name}-model",
-            name=settings.apply(lambda s: _content_name(f"{args.endpoint_name}-model", s)),
+            # No fixed name: every replacement gets a new unique one (see the class doc).
             execution_role_arn=role.arn,
             primary_container=container,
             vpc_config=vpc_config,
             enable_network_isolation=not args.is_serverless,
             tags=deployment.tagged(model=args.model_family),
             # CreateModel checks that the role may pull the image and read the artifacts.
+            # Create the new model first; keep the old one in AWS for a rollback.
             opts=pulumi.ResourceOptions(
-                parent=self, delete_before_replace=False, depends_on=role.ready
+                parent=self,
+                delete_before_replace=False,
+                retain_on_delete=True,
+                depends_on=role.ready,
             ),
         )
 
@@ -406,16 +460,19 @@ class ServingEndpoint(pulumi.ComponentResource):
         # endpoint configuration that also names a volume key for them.
         local_storage = args.instance_type and not supports_volume_kms(args.instance_type)
         kms_key_arn = None if local_storage else args.kms_key_arn
-        settings = pulumi.Output.all(variant=variant, capture=data_capture or {}, kms=kms_key_arn)
         return aws.sagemaker.EndpointConfiguration(
             f"{self._name}-config",
-            name=settings.apply(lambda s: _content_name(f"{args.endpoint_name}-config", s)),
+            name_prefix=f"{args.endpoint_name[: _MAX_NAME_PREFIX - 1]}-",
             production_variants=[variant],
             kms_key_arn=kms_key_arn,
             data_capture_config=data_capture,
             tags=self._deployment.tagged(),
-            # Create the new configuration before the endpoint moves off the old one.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+            # Retained: the "delete" of a replaced configuration never reaches AWS, so the
+            # endpoint (or a rollback) always has one. Delete-before-replace makes Pulumi
+            # deregister the autoscaling target before the endpoint update (class doc).
+            opts=pulumi.ResourceOptions(
+                parent=self, delete_before_replace=True, retain_on_delete=True
+            ),
         )
 
     def _endpoint(
@@ -457,14 +514,20 @@ class ServingEndpoint(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, *role.ready]),
         )
 
-    def _autoscaling(self, endpoint: aws.sagemaker.Endpoint) -> None:
+    def _autoscaling(
+        self,
+        endpoint: aws.sagemaker.Endpoint,
+        config: aws.sagemaker.EndpointConfiguration,
+    ) -> None:
         args = self._args
         target = aws.appautoscaling.Target(
             f"{self._name}-scaling",
             service_namespace="sagemaker",
             scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-            resource_id=pulumi.Output.concat(
-                "endpoint/", endpoint.name, "/variant/", args.variant_name
+            # Same variant across updates; the dependency on the configuration is what
+            # deregisters the target around a configuration change (class doc).
+            resource_id=pulumi.Output.all(endpoint.name, config.name).apply(
+                lambda names: f"endpoint/{names[0]}/variant/{args.variant_name}"
             ),
             min_capacity=args.min_instances,
             max_capacity=args.max_instances,

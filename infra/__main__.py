@@ -58,7 +58,7 @@ serving = {
         artifact_bucket_arn=registry.artifact_bucket_arn,
         repository_urls=registry.repository_urls,
         repository_arns=registry.repository_arns,
-        model_package_group_arns=registry.model_package_group_arns,
+        model_package_arn=registry.model_package_arn,
     ).items()
 }
 monitoring = Monitoring(
@@ -97,6 +97,8 @@ if training is not None:
     pulumi.export(outputs.EKS_CLUSTER_NAME, training.cluster_name)
     pulumi.export(outputs.EKS_NODE_GROUP_NAMES, training.node_group_names)
 pulumi.export(outputs.ENDPOINT_NAMES, [endpoint.endpoint_name for endpoint in serving.values()])
+# Declared endpoints that wait for a model version (see README "First model").
+pulumi.export(outputs.PENDING_ENDPOINTS, [e.name for _, e in config.serving.pending()])
 pulumi.export(outputs.ALERT_TOPIC_ARN, monitoring.topic_arn)
 pulumi.export(outputs.ALARM_NAMES, monitoring.alarm_names)
 pulumi.export(outputs.DASHBOARD_NAME, monitoring.dashboard_name)

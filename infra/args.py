@@ -6,7 +6,7 @@ so a component stays usable outside this program.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import pulumi
@@ -111,26 +111,28 @@ def serving_endpoints(
     artifact_bucket_arn: pulumi.Input[str],
     repository_urls: Mapping[str, pulumi.Input[str]],
     repository_arns: Mapping[str, pulumi.Input[str]],
-    model_package_group_arns: Mapping[str, pulumi.Input[str]],
+    model_package_arn: Callable[[str, int], pulumi.Input[str]],
 ) -> dict[str, ServingEndpointArgs]:
-    """ServingEndpoint args per configured endpoint, keyed by the endpoint's config name."""
+    """ServingEndpoint args per deployed endpoint, keyed by the endpoint's config name.
+
+    Only endpoints pinned to a model version are deployed; the others are declared and
+    wait for a version (`ServingConfig.pending_notes`). `model_package_arn(family, version)`
+    is the registry's ARN of a package version (`ModelRegistry.model_package_arn`).
+    """
     result: dict[str, ServingEndpointArgs] = {}
-    for ep in config.serving.endpoints:
+    for ep in config.serving.deployed():
         physical = endpoint_name(deployment, ep.name)
         package_arn = None
         if ep.model_package_version is not None:
-            version = ep.model_package_version
-            package_arn = pulumi.Output.from_input(model_package_group_arns[ep.model]).apply(
-                lambda arn, v=version: (
-                    f"{arn.replace(':model-package-group/', ':model-package/')}/{v}"
-                )
-            )
+            package_arn = model_package_arn(ep.model, ep.model_package_version)
         result[ep.name] = ServingEndpointArgs(
             endpoint_name=physical,
             model_family=ep.model,
             repository_url=repository_urls[ep.image],
             repository_arn=repository_arns[ep.image],
-            image_tag=ep.image_tag,
+            model_package_arn=package_arn,
+            model_data_url=ep.model_data_url,
+            image_digest=ep.image_digest,
             artifact_bucket_name=artifact_bucket_name,
             artifact_bucket_arn=artifact_bucket_arn,
             kms_key_arn=kms_key_arn,
@@ -138,7 +140,6 @@ def serving_endpoints(
             subnet_ids=subnet_ids,
             rollback_alarm_names=endpoint_alarm_names(physical).all(),
             log_retention_days=filled(config.monitoring.log_retention_days),
-            model_package_arn=package_arn,
             instance_type=ep.instance_type,
             min_instances=ep.min_instances,
             max_instances=ep.max_instances,
@@ -170,10 +171,13 @@ def monitoring(
     cluster_name: pulumi.Input[str] | None = None,
     cluster_nodes: Sequence[pulumi.Resource] = (),
 ) -> MonitoringArgs:
-    """Monitoring args; `endpoints` maps config names to the built ServingEndpoints."""
+    """Monitoring args; `endpoints` maps config names to the built ServingEndpoints.
+
+    An endpoint that is declared but not deployed has nothing to alarm on or monitor yet.
+    """
     mon = config.monitoring
     watched = []
-    for ep in config.serving.endpoints:
+    for ep in config.serving.deployed():
         built = endpoints[ep.name]
         watched.append(
             MonitoredEndpointArgs(
@@ -236,6 +240,8 @@ def feature_store(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> Fea
 
 def registry(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> ModelRegistryArgs:
     reg = config.registry
+    # A consumer that may deploy a family's versions may also pull the image they run on.
+    pullers = reg.image_consumers(config.serving.families_by_image())
     mlflow = None
     if reg.mlflow.enabled:
         mlflow = MlflowArgs(
@@ -255,8 +261,9 @@ def registry(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> ModelReg
         images=[
             ServingImageArgs(
                 name=i.name,
-                keep_last_images=i.keep_last_images,
-                consumer_accounts=i.consumer_accounts,
+                scratch_tag_prefixes=i.scratch_tag_prefixes,
+                keep_scratch_images=i.keep_scratch_images,
+                consumer_accounts=pullers[i.name],
             )
             for i in reg.images
         ],

@@ -129,6 +129,8 @@ class Plan:
             "summary": self.summary(),
             "policy": self.policy,
             "cost": self.cost,
+            # Endpoints declared in the stack file but not deployed until a version is pinned.
+            "pending": self.config.serving.pending_notes(),
         }
 
 

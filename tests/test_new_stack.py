@@ -8,6 +8,7 @@ import pytest
 
 from infra.cli import main
 from infra.config import load_stack_file
+from infra.config.schema import SCHEMA_VERSION
 from infra.plan import build_plan
 
 
@@ -20,7 +21,7 @@ def test_new_stack_from_each_environment_validates(tmp_path: Path, source: str) 
     assert lines[0] == "# yaml-language-server: $schema=stack.schema.json"
     assert f"--from {source}" in lines[1]
     assert sum(line.startswith("#") for line in lines) >= 4
-    assert text.count("mlops-platform:schemaVersion: 1") == 1
+    assert text.count(f"mlops-platform:schemaVersion: {SCHEMA_VERSION}") == 1
     assert text.count("# yaml-language-server") == 1
     config = load_stack_file(path)
     assert config.environment == source

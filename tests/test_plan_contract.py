@@ -21,7 +21,7 @@ def test_prod_json_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["plan", "prod", "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert set(doc) == {"project", "stack", "environment", "resources", "outputs", "summary",
-                        "policy", "cost"}  # fmt: skip
+                        "policy", "cost", "pending"}  # fmt: skip
     assert (doc["project"], doc["stack"], doc["environment"]) == ("mlops-platform", "prod", "prod")
     urns = {r["urn"] for r in doc["resources"]}
     for resource in doc["resources"]:

@@ -131,6 +131,8 @@ def render(plan: Plan, document: dict[str, Any], console: Console, quiet: bool =
                 finding["message"],
             )
         console.print(table)
+    for note in document["pending"]:
+        console.print(note["message"], markup=False, highlight=False)
     cost = document["cost"]
     console.print(
         f"[bold]{plan.stack}[/bold] ({plan.environment}, {plan.config.region}): "

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from .base import AwsAccountId, ConfigModel, ResourceName, check_unique_names, rule_error
 
@@ -16,6 +16,10 @@ MAINTENANCE_WINDOW_PATTERN = re.compile(
 MLFLOW_VERSION_PATTERN = re.compile(r"^\d+\.\d+(\.\d+)?$")
 # Resource policies are limited in size; a long list of consumers belongs in an organization.
 MAX_CONSUMER_ACCOUNTS = 20
+# ECR lifecycle rules accept up to 4 tag prefixes per selection.
+MAX_SCRATCH_TAG_PREFIXES = 4
+DEFAULT_SCRATCH_TAG_PREFIXES = ("ci-", "pr-", "dev-")
+ScratchTagPrefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")]
 
 
 def _unique_accounts(accounts: list[str]) -> list[str]:
@@ -49,16 +53,30 @@ class ModelFamily(ConfigModel):
 
 
 class ServingImage(ConfigModel):
-    """An ECR repository for a serving image (immutable tags, scan on push, KMS)."""
+    """An ECR repository for a serving image (immutable tags, scan on push, KMS).
+
+    Release images (any tag not starting with a scratch prefix) never expire: a model
+    version may run on them for years. Untagged images and scratch-tagged images expire.
+    """
 
     name: ResourceName = Field(description="Repository name (under the stack's namespace).")
-    keep_last_images: int = Field(
-        default=30, ge=1, le=1000, description="Tagged images kept; older ones expire (1-1000)."
+    scratch_tag_prefixes: list[ScratchTagPrefix] = Field(
+        default_factory=lambda: list(DEFAULT_SCRATCH_TAG_PREFIXES),
+        min_length=1,
+        max_length=MAX_SCRATCH_TAG_PREFIXES,
+        description="Tag prefixes of throw-away builds (CI, pull requests); only these expire.",
+    )
+    keep_scratch_images: int = Field(
+        default=30,
+        ge=1,
+        le=1000,
+        description="Scratch-tagged images kept; older ones expire (1-1000).",
     )
     consumer_accounts: list[AwsAccountId] = Field(
         default_factory=list,
         max_length=MAX_CONSUMER_ACCOUNTS,
-        description="AWS accounts allowed to pull the image (cross-account serving).",
+        description="AWS accounts allowed to pull the image; each must read a model family "
+        "served from it. Consumers of those families get pull access without being listed.",
     )
 
     @field_validator("consumer_accounts")
@@ -111,3 +129,32 @@ class RegistryConfig(ConfigModel):
         check_unique_names(self.models, "models")
         check_unique_names(self.images, "images")
         return self
+
+    def image_consumers(self, families_by_image: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Image -> accounts that may pull it: the consumers of every family served from
+        it (`families_by_image`, from the stack's endpoints) plus those the image lists."""
+        readers = {m.name: m.consumer_accounts for m in self.models}
+        result: dict[str, list[str]] = {}
+        for image in self.images:
+            accounts = set(image.consumer_accounts)
+            for family in families_by_image.get(image.name, []):
+                accounts.update(readers.get(family, []))
+            result[image.name] = sorted(accounts)
+        return result
+
+    def check_image_sharing(self, families_by_image: dict[str, list[str]]) -> None:
+        """An image shared with an account that reads no family served from it is a mistake:
+        that account can pull the image but deploy nothing with it."""
+        readers = {m.name: set(m.consumer_accounts) for m in self.models}
+        for i, image in enumerate(self.images):
+            families = families_by_image.get(image.name, [])
+            allowed = set().union(*(readers.get(f, set()) for f in families))
+            for j, account in enumerate(image.consumer_accounts):
+                if account not in allowed:
+                    served = ", ".join(families) or "none: no endpoint uses this image"
+                    raise rule_error(
+                        f"registry.images[{i}].consumerAccounts[{j}]",
+                        f"account {account} reads no model family served from image "
+                        f"'{image.name}' (families: {served}); add it to that family's "
+                        "consumerAccounts or remove it here",
+                    )

@@ -27,7 +27,7 @@ from .registry import RegistryConfig
 from .serving import ServingConfig
 from .training import TrainingConfig, check_training_for_environment
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Regions where every service the platform uses (EKS, SageMaker endpoints, Feature Store,
 # managed MLflow) is offered, and that the catalog's price table covers.
@@ -168,6 +168,8 @@ class PlatformConfig(ConfigModel):
                     f"{self.environment} real-time endpoints need at least {minimum} instances "
                     f"(got {endpoint.min_instances})",
                 )
+        # Consumers of a family can pull the image it is served from; no one else can.
+        self.registry.check_image_sharing(self.serving.families_by_image())
         alerts = self.monitoring
         if env.alert_recipient_required and not (
             alerts.alert_emails or alerts.alert_https_endpoints

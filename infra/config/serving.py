@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic.alias_generators import to_camel
 
 from .base import ConfigModel, ResourceName, check_unique_names, rule_error
 from .catalog_checks import check_instance_type
@@ -17,9 +19,17 @@ SERVERLESS_MAX_CONCURRENCY = 200
 # Longest baking (waits between traffic shifts + final termination wait) a rollout may have.
 MAX_ROLLOUT_BAKING_SECONDS = 10800
 
-ImageTag = Annotated[
-    str, StringConstraints(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[0-9a-f]{64})$")
-]
+
+# An image is referenced by digest only: a tag can be pushed again, a digest names one image.
+ImageDigest = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
+# `s3://<bucket>/models/<family>/<version>/<file>.tar.gz`; the family is checked per endpoint.
+MODEL_DATA_URL = re.compile(
+    r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/models/(?P<family>[^/]+)/"
+    r"(?P<version>[^/]+)/(?:[^/]+/)*[^/]+\.tar\.gz$"
+)
+# Path segments that name "whatever is newest": overwritten in place, so never a version.
+MUTABLE_VERSION_NAMES = frozenset({"latest", "current", "live", "stable", "prod", "production"})
+FIRST_MODEL_HINT = 'see README "First model"'
 
 
 class Serverless(ConfigModel):
@@ -116,12 +126,20 @@ class Endpoint(ConfigModel):
     name: ResourceName = Field(description="Endpoint name.")
     model: ResourceName = Field(description="Model family from registry.models.")
     image: ResourceName = Field(description="Serving image from registry.images.")
-    image_tag: ImageTag = Field(default="latest", description="Image tag or sha256 digest.")
     model_package_version: int | None = Field(
         default=None,
         ge=1,
-        description="Serve this approved version of the model family's package group "
-        "instead of models/<model>/model.tar.gz in the artifact bucket.",
+        description="Serve this Approved version of the model family's package group. "
+        "Without it (or modelDataUrl + imageDigest) the endpoint is declared, not deployed.",
+    )
+    model_data_url: str | None = Field(
+        default=None,
+        description="Instead of a package version: the model artifact, "
+        "s3://<artifact bucket>/models/<model>/<version>/model.tar.gz (never overwritten).",
+    )
+    image_digest: ImageDigest | None = Field(
+        default=None,
+        description="With modelDataUrl: digest (sha256:...) of the serving image to run.",
     )
     instance_type: str | None = Field(default=None, description="Real-time instance type.")
     min_instances: int = Field(default=1, ge=1, le=100, description="Minimum instances.")
@@ -162,6 +180,51 @@ class Endpoint(ConfigModel):
         if not 0 <= percent <= 100:
             raise ValueError(f"a percentage of requests must be 0-100 (got {percent})")
         return percent
+
+    @field_validator("model_data_url")
+    @classmethod
+    def _versioned_artifact(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        match = MODEL_DATA_URL.match(url)
+        if match is None:
+            raise ValueError(
+                f"'{url}' is not s3://<artifact bucket>/models/<model>/<version>/<file>.tar.gz"
+            )
+        if match["version"].lower() in MUTABLE_VERSION_NAMES:
+            raise ValueError(
+                f"'{match['version']}' is not a version: retraining would overwrite it in place; "
+                "give each artifact its own path (e.g. a date or training job name)"
+            )
+        return url
+
+    @model_validator(mode="after")
+    def _one_immutable_model_version(self) -> Endpoint:
+        if self.model_package_version is not None:
+            for key in ("model_data_url", "image_digest"):
+                if getattr(self, key) is not None:
+                    raise rule_error(
+                        to_camel(key),
+                        "set either modelPackageVersion (the package names its image and "
+                        "artifact) or modelDataUrl with imageDigest, not both",
+                    )
+        elif (self.model_data_url is None) != (self.image_digest is None):
+            missing = "imageDigest" if self.image_digest is None else "modelDataUrl"
+            raise rule_error(missing, "modelDataUrl and imageDigest go together; set both")
+        if self.model_data_url is not None:
+            family = MODEL_DATA_URL.match(self.model_data_url)["family"]  # type: ignore[index]
+            if family != self.model:
+                raise rule_error(
+                    "modelDataUrl",
+                    f"the artifact is under models/{family}/ but the endpoint serves model "
+                    f"'{self.model}' (its role may read models/{self.model}/ only)",
+                )
+        return self
+
+    @property
+    def is_deployed(self) -> bool:
+        """Pinned to an immutable model version; otherwise declared but not deployed."""
+        return self.model_package_version is not None or self.model_data_url is not None
 
     @model_validator(mode="after")
     def _real_time_xor_serverless(self) -> Endpoint:
@@ -211,3 +274,32 @@ class ServingConfig(ConfigModel):
     def _unique_names(self) -> ServingConfig:
         check_unique_names(self.endpoints, "endpoints")
         return self
+
+    def deployed(self) -> list[Endpoint]:
+        """Endpoints pinned to a model version: the ones the program creates."""
+        return [e for e in self.endpoints if e.is_deployed]
+
+    def pending(self) -> list[tuple[int, Endpoint]]:
+        """(index, endpoint) of endpoints declared but not deployed (no version pinned)."""
+        return [(i, e) for i, e in enumerate(self.endpoints) if not e.is_deployed]
+
+    def pending_notes(self) -> list[dict[str, str]]:
+        """One entry per pending endpoint: its name, the key to set and a plain sentence."""
+        return [
+            {
+                "endpoint": e.name,
+                "key": f"serving.endpoints[{i}].modelPackageVersion",
+                "message": f"endpoint {e.name}: declared, not deployed — pin "
+                f"serving.endpoints[{i}].modelPackageVersion ({FIRST_MODEL_HINT})",
+            }
+            for i, e in self.pending()
+        ]
+
+    def families_by_image(self) -> dict[str, list[str]]:
+        """Image -> model families the stack's endpoints serve from it (declared or not)."""
+        families: dict[str, list[str]] = {}
+        for endpoint in self.endpoints:
+            served = families.setdefault(endpoint.image, [])
+            if endpoint.model not in served:
+                served.append(endpoint.model)
+        return families

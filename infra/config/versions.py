@@ -17,6 +17,13 @@ SCHEMA_CHANGES: tuple[tuple[int, str], ...] = (
         "first versioned schema: aws:region plus mlops-platform:environment, tags, network, "
         "featureStore, training, registry, serving, monitoring, ciAccess",
     ),
+    (
+        2,
+        "serving.endpoints[].imageTag removed (no 'latest' default): pin modelPackageVersion, "
+        "or modelDataUrl with imageDigest; an endpoint without either is declared, not "
+        "deployed. registry.images[].keepLastImages renamed keepScratchImages (only "
+        "scratchTagPrefixes tags and untagged images expire)",
+    ),
 )
 
 

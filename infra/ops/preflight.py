@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from components import catalog
+from components import Deployment, catalog
+from components.model_registry import model_package_arn
 
 from ..config import PlatformConfig
+from ..config.serving import Endpoint
 from .aws import Aws, AwsError, describe_error, error_code, is_fatal
 from .instances import EC2_GPU_QUOTAS, gpu_class, vcpus
-from .naming import stack_bucket_names
+from .naming import stack_bucket_name, stack_bucket_names
 from .report import Report, Status
 from .service_linked_roles import check_service_linked_roles
 
@@ -309,6 +312,118 @@ def _check_bucket_names(aws: Aws, report: Report, stack: str, account: str) -> N
             report.add(label, Status.PASS, "exists in this account (deployed before)")
 
 
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+@dataclass
+class _Pin:
+    """Where a pinned endpoint's model must come from for its role to read it."""
+
+    endpoint: Endpoint
+    repository: str  # <account>.dkr.ecr.<region>.amazonaws.com/<stack repo>/<image>
+    artifacts: str  # s3://<artifact bucket>/models/<family>/
+
+
+def _package_problem(package: dict[str, Any], pin: _Pin) -> str | None:
+    status = package.get("ModelApprovalStatus", "PendingManualApproval")
+    if status != "Approved":
+        return (
+            f"is {status}, not Approved: approve it with aws sagemaker update-model-package "
+            f"--model-package-arn {package.get('ModelPackageArn')} "
+            "--model-approval-status Approved"
+        )
+    for container in package.get("InferenceSpecification", {}).get("Containers", []):
+        image = container.get("Image", "")
+        if not image.startswith((pin.repository + "@", pin.repository + ":")):
+            return (
+                f"runs image {image}, not one from {pin.repository}: the endpoint's role may "
+                f"pull only its image '{pin.endpoint.image}'"
+            )
+        data = container.get("ModelDataUrl")
+        if data and not data.startswith(pin.artifacts):
+            return f"its artifact {data} is outside {pin.artifacts}, which the endpoint reads"
+    return None
+
+
+def _check_model_package(aws: Aws, report: Report, pin: _Pin, arn: str) -> None:
+    endpoint = pin.endpoint
+    label = f"model {endpoint.model} v{endpoint.model_package_version} ({endpoint.name})"
+    try:
+        package = aws.client("sagemaker").describe_model_package(ModelPackageName=arn)
+    except ClientError as exc:
+        _reraise_fatal(exc, aws)
+        missing = error_code(exc) in ("ValidationException", "ResourceNotFound")
+        detail = (
+            f'{arn} does not exist: register it (README "First model") or pin another version'
+            if missing
+            else f"cannot describe {arn}: {describe_error(exc)}"
+        )
+        report.add(label, Status.FAIL, detail)
+        return
+    except BotoCoreError as exc:
+        _reraise_fatal(exc, aws)
+        report.add(label, Status.FAIL, f"cannot describe {arn}: {describe_error(exc)}")
+        return
+    problem = _package_problem(package, pin)
+    if problem:
+        report.add(label, Status.FAIL, problem)
+    else:
+        report.add(label, Status.PASS, f"{arn} is Approved")
+
+
+def _check_artifact(aws: Aws, report: Report, pin: _Pin, bucket: str) -> None:
+    endpoint = pin.endpoint
+    url, digest = str(endpoint.model_data_url), str(endpoint.image_digest)
+    label = f"model artifact ({endpoint.name})"
+    if not url.startswith(pin.artifacts):
+        report.add(label, Status.FAIL, f"{url} is not under {pin.artifacts}, which it may read")
+        return
+    repository = pin.repository.split("/", 1)[1]
+    try:
+        aws.client("s3").head_object(Bucket=bucket, Key=url.removeprefix(f"s3://{bucket}/"))
+        aws.client("ecr").describe_images(
+            repositoryName=repository, imageIds=[{"imageDigest": digest}]
+        )
+    except (BotoCoreError, ClientError) as exc:
+        _reraise_fatal(exc, aws)
+        report.add(label, Status.FAIL, f"{url} with {digest}: {describe_error(exc)}")
+        return
+    report.add(label, Status.PASS, f"{url} and {pin.repository}@{digest} exist")
+
+
+def _check_model_versions(
+    aws: Aws, report: Report, stack: str, config: PlatformConfig, account: str
+) -> None:
+    """Every pinned version exists and may be served; a pending endpoint is said so."""
+    deployment = Deployment(stack=stack, environment=config.environment, region=config.region)
+    bucket = stack_bucket_name(stack, "artifacts", account)
+    registry = f"{account}.dkr.ecr.{config.region}.amazonaws.com/{deployment.name()}"
+    for _, endpoint in config.serving.pending():
+        report.add(
+            f"model of endpoint {endpoint.name}",
+            Status.SKIP,
+            "declared, not deployed: no modelPackageVersion pinned yet",
+        )
+    for endpoint in config.serving.deployed():
+        pin = _Pin(
+            endpoint, f"{registry}/{endpoint.image}", f"s3://{bucket}/models/{endpoint.model}/"
+        )
+        if endpoint.model_package_version is None:
+            _check_artifact(aws, report, pin, bucket)
+            continue
+        arn = model_package_arn(
+            _partition(config.region),
+            config.region,
+            account,
+            deployment.name(endpoint.model),
+            endpoint.model_package_version,
+        )
+        _check_model_package(aws, report, pin, arn)
+
+
 def run_preflight(
     aws: Aws,
     stack: str,
@@ -325,6 +440,7 @@ def run_preflight(
     _check_eks_version(aws, report, config)
     _check_bucket_names(aws, report, stack, account)
     check_service_linked_roles(aws, report, config.training.enabled)
+    _check_model_versions(aws, report, stack, config, account)
     return report
 
 

@@ -165,25 +165,58 @@ def test_repositories_scan_on_push_immutable_and_kms(any_shipped_plan: Plan) -> 
         )
 
 
-def test_lifecycle_keeps_the_last_n_images(any_shipped_plan: Plan) -> None:
+def _expires(rules: list[dict[str, Any]], tags: list[str] | None) -> bool:
+    """Whether any lifecycle rule may select an image with these tags (None: untagged).
+
+    ECR's matching: `untagged` selects images without tags, `any` every image, `tagged`
+    with a prefix list an image having a tag that starts with one of the prefixes.
+    """
+    for rule in rules:
+        selection = rule["selection"]
+        status = selection["tagStatus"]
+        if status == "any" or (status == "untagged" and not tags):
+            return True
+        if status == "tagged" and tags:
+            prefixes = selection.get("tagPrefixList", [])
+            patterns = selection.get("tagPatternList", [])
+            if not prefixes and not patterns:
+                return True
+            if any(t.startswith(p) for t in tags for p in prefixes):
+                return True
+            if any(p == "*" for p in patterns):
+                return True
+    return False
+
+
+def test_lifecycle_never_expires_a_release_image(any_shipped_plan: Plan) -> None:
     plan = any_shipped_plan
     for image in plan.config.registry.images:
         repo = _named(plan, REPOSITORY, f"model-registry-{image.name}")
         [lifecycle] = [r for r in children_of(plan, repo["urn"]) if r["type"] == LIFECYCLE]
         rules = json.loads(lifecycle["inputs"]["policy"])["rules"]
+        # No rule counts images across all tags: it would expire a deployed version's image.
+        assert all(r["selection"]["tagStatus"] != "any" for r in rules)
+        assert not _expires(rules, ["1.4.2"])
+        assert not _expires(rules, ["2024-11-02-abc123", "release"])
+        assert _expires(rules, None)
+        for prefix in image.scratch_tag_prefixes:
+            assert _expires(rules, [f"{prefix}1234"])
         keep = [r for r in rules if r["selection"]["countType"] == "imageCountMoreThan"]
-        assert [r["selection"]["countNumber"] for r in keep] == [image.keep_last_images]
-        assert keep[0]["selection"]["tagStatus"] == "any"
-        # ECR requires the "any" rule to have the lowest priority (highest number).
-        assert keep[0]["rulePriority"] == max(r["rulePriority"] for r in rules)
+        assert [r["selection"]["countNumber"] for r in keep] == [image.keep_scratch_images]
+        assert keep[0]["selection"]["tagPrefixList"] == image.scratch_tag_prefixes
         assert all(r["action"] == {"type": "expire"} for r in rules)
 
 
 def test_image_consumers_may_pull_and_nothing_else(shipped_plan: Callable[[str], Plan]) -> None:
     plan = shipped_plan("prod")
     policies = of_type(plan, REPOSITORY_POLICY)
-    shared = [i for i in plan.config.registry.images if i.consumer_accounts]
+    pullers = plan.config.registry.image_consumers(plan.config.serving.families_by_image())
+    shared = [i for i in plan.config.registry.images if pullers[i.name]]
     assert len(policies) == len(shared) >= 1
+    # Every consumer of a family may pull the image that family is served from.
+    for endpoint in plan.config.serving.endpoints:
+        family = next(m for m in plan.config.registry.models if m.name == endpoint.model)
+        assert set(family.consumer_accounts) <= set(pullers[endpoint.image])
     for image in shared:
         repo = _named(plan, REPOSITORY, f"model-registry-{image.name}")
         [policy] = [r for r in children_of(plan, repo["urn"]) if r["type"] == REPOSITORY_POLICY]
@@ -194,7 +227,7 @@ def test_image_consumers_may_pull_and_nothing_else(shipped_plan: Callable[[str],
             "ecr:BatchCheckLayerAvailability",
         }
         assert statement["Principal"]["AWS"] == [
-            f"arn:aws:iam::{a}:root" for a in image.consumer_accounts
+            f"arn:aws:iam::{a}:root" for a in pullers[image.name]
         ]
 
 
@@ -293,12 +326,13 @@ def test_component_exposes_names_arns_and_urls() -> None:
                 ModelRegistryArgs(
                     kms_key_arn=KEY_ARN,
                     models=[ModelFamilyArgs("scorer", consumer_accounts=["111122223333"])],
-                    images=[ServingImageArgs("scorer-serving", keep_last_images=5)],
+                    images=[ServingImageArgs("scorer-serving", keep_scratch_images=5)],
                     mlflow=mlflow,
                 ),
                 deployment,
             )
             return {
+                "package_arn": registry.model_package_arn("scorer", 7),
                 "artifact_bucket_name": registry.artifact_bucket_name,
                 "artifact_bucket_arn": registry.artifact_bucket_arn,
                 "model_package_group_names": registry.model_package_group_names,
@@ -314,6 +348,9 @@ def test_component_exposes_names_arns_and_urls() -> None:
     assert out["artifact_bucket_name"] == f"mlops-unit-artifacts-{MOCK_ACCOUNT_ID}"
     assert out["artifact_bucket_arn"] == f"arn:aws:s3:::mlops-unit-artifacts-{MOCK_ACCOUNT_ID}"
     assert out["model_package_group_names"] == ["mlops-unit-scorer"]
+    assert out["package_arn"] == (
+        f"arn:aws:sagemaker:eu-west-1:{MOCK_ACCOUNT_ID}:model-package/mlops-unit-scorer/7"
+    )
     assert out["model_package_group_arns"]["scorer"].endswith(
         ":model-package-group/mlops-unit-scorer"
     )

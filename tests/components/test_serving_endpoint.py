@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from components import Deployment, ServingEndpoint, ServingEndpointArgs
 from components.monitoring import endpoint_alarm_names
 from components.serving_endpoint import RolloutArgs, ServerlessArgs, image_uri
+from infra.cli import main
+from infra.config.loader import read_stack_file, stack_file_path
 from infra.mocks import PlatformMocks
-from infra.plan import Plan, RecordingMonitor, record_resources
+from infra.plan import Plan, RecordingMonitor, build_plan, record_resources
 from tests.helpers import of_type, policy_json
 
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
@@ -27,7 +31,8 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
 class _OptionRecorder(RecordingMonitor):
-    """Also keeps the delete-before-replace option, which the plan document leaves out."""
+    """Also keeps the delete-before-replace option and the per-property dependencies, which
+    the plan document leaves out (the engine decides replacements from them)."""
 
     def RegisterResource(self, request: Any) -> Any:
         count = len(self.registrations)
@@ -37,6 +42,9 @@ class _OptionRecorder(RecordingMonitor):
             self.registrations[-1]["deleteBeforeReplaceDefined"] = bool(
                 request.deleteBeforeReplaceDefined
             )
+            self.registrations[-1]["propertyDependencies"] = {
+                key: set(deps.urns) for key, deps in request.propertyDependencies.items()
+            }
         return response
 
 
@@ -49,6 +57,9 @@ def run_component(build: Callable[[], None]) -> list[dict[str, Any]]:
 
 DEPLOYMENT = Deployment(stack="unit", environment="prod", region="eu-west-1", tags={"a": "b"})
 REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlops-unit-serving"
+DIGEST = "sha256:" + "ab" * 32
+ARTIFACT = "s3://mlops-unit-artifacts/models/fraud-detector/2026-11-30-0412/model.tar.gz"
+PACKAGE = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/mlops-unit-fraud-detector/7"
 
 
 def real_time_args(**overrides: Any) -> ServingEndpointArgs:
@@ -57,7 +68,8 @@ def real_time_args(**overrides: Any) -> ServingEndpointArgs:
         "model_family": "fraud-detector",
         "repository_url": REPO,
         "repository_arn": "arn:aws:ecr:eu-west-1:123456789012:repository/mlops-unit-serving",
-        "image_tag": "1.4.2",
+        "model_data_url": ARTIFACT,
+        "image_digest": DIGEST,
         "artifact_bucket_name": "mlops-unit-artifacts",
         "artifact_bucket_arn": "arn:aws:s3:::mlops-unit-artifacts",
         "kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/k",
@@ -105,8 +117,8 @@ def child_of_type(plan: Plan, endpoint: dict[str, Any], type_token: str) -> list
 # -- the shipped stacks ------------------------------------------------------------------------
 
 
-def test_every_configured_endpoint_has_its_own_component(any_shipped_plan: Plan) -> None:
-    configured = [e.name for e in any_shipped_plan.config.serving.endpoints]
+def test_every_deployed_endpoint_has_its_own_component(any_shipped_plan: Plan) -> None:
+    configured = [e.name for e in any_shipped_plan.config.serving.deployed()]
     components = [
         r for r in any_shipped_plan.resources if r["type"] == "mlops:serving:ServingEndpoint"
     ]
@@ -120,14 +132,82 @@ def test_every_configured_endpoint_has_its_own_component(any_shipped_plan: Plan)
 
 def test_prod_lists_model_config_endpoint_and_scaling_per_endpoint(shipped_plan: Any) -> None:
     plan = shipped_plan("prod")
+    assert plan.document()["pending"] == []
     endpoints = endpoints_of(plan)
     assert len(endpoints) == 3
+    alarm_names = {r["inputs"]["name"] for r in of_type(plan, ALARM)}
     for endpoint in endpoints:
         for type_token in (MODEL, CONFIG, TARGET, POLICY):
             assert len(child_of_type(plan, endpoint, type_token)) == 1, (
                 endpoint["name"],
                 type_token,
             )
+        assert set(endpoint_alarm_names(endpoint["inputs"]["name"]).all()) <= alarm_names
+
+
+def test_dev_declares_its_endpoint_without_deploying_it(
+    shipped_plan: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = shipped_plan("dev")
+    serving_types = {ENDPOINT, CONFIG, MODEL, TARGET, POLICY, "mlops:serving:ServingEndpoint"}
+    assert [r for r in plan.resources if r["type"] in serving_types] == []
+    # Nothing watches it yet: no endpoint alarms, no data-quality monitors.
+    assert [
+        a for a in of_type(plan, ALARM) if a["inputs"].get("namespace") == "AWS/SageMaker"
+    ] == []
+    assert not [
+        r for r in plan.resources if "monitoring" in r["type"].lower() and "sagemaker" in r["type"]
+    ]
+    assert plan.outputs["endpointNames"] == []
+    assert plan.outputs["pendingEndpoints"] == ["fraud"]
+    assert plan.document()["pending"] == [
+        {
+            "endpoint": "fraud",
+            "key": "serving.endpoints[0].modelPackageVersion",
+            "message": "endpoint fraud: declared, not deployed — pin "
+            'serving.endpoints[0].modelPackageVersion (see README "First model")',
+        }
+    ]
+    assert main(["plan", "dev", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "endpoint fraud: declared, not deployed — pin serving.endpoints[0].modelPackageVersion "
+        '(see README "First model")'
+    ) in out.splitlines()
+
+
+def _dev_pinned(tmp_path: Path, **pin: Any) -> Plan:
+    """The shipped dev stack with its endpoint pinned to a version."""
+    _, entries = read_stack_file(stack_file_path("dev"))
+    entries["mlops-platform:serving"]["endpoints"][0].update(pin)
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump({"config": entries}), encoding="utf-8")
+    return build_plan("dev", path)
+
+
+def test_dev_with_a_pinned_version_creates_its_endpoint(tmp_path: Path) -> None:
+    plan = _dev_pinned(tmp_path, modelPackageVersion=1)
+    assert plan.document()["pending"] == []
+    (endpoint,) = endpoints_of(plan)
+    assert endpoint["inputs"]["name"] == "mlops-dev-fraud"
+    (model,) = of_type(plan, MODEL)
+    assert model["inputs"]["primaryContainer"] == {
+        "modelPackageName": "arn:aws:sagemaker:eu-west-1:123456789012:"
+        "model-package/mlops-dev-fraud-detector/1"
+    }
+    assert len(of_type(plan, CONFIG)) == 1
+    assert len(of_type(plan, ALARM)) >= 3
+    assert plan.outputs["pendingEndpoints"] == []
+
+
+def test_an_artifact_and_image_digest_pin_serves_exactly_those(tmp_path: Path) -> None:
+    url = "s3://mlops-dev-artifacts-123456789012/models/fraud-detector/2026-11-30/model.tar.gz"
+    plan = _dev_pinned(tmp_path, modelDataUrl=url, imageDigest=DIGEST)
+    (model,) = of_type(plan, MODEL)
+    assert model["inputs"]["primaryContainer"] == {
+        "image": f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlops-dev/fraud-serving@{DIGEST}",
+        "modelDataUrl": url,
+    }
 
 
 def test_prod_models_are_isolated_in_private_subnets(shipped_plan: Any) -> None:
@@ -141,13 +221,11 @@ def test_prod_models_are_isolated_in_private_subnets(shipped_plan: Any) -> None:
         assert inputs["enableNetworkIsolation"] is True
         assert inputs["vpcConfig"]["subnets"] == private
         assert len(inputs["vpcConfig"]["securityGroupIds"]) == 1
-        container = inputs["primaryContainer"]
-        assert container["image"] == (
-            f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlops-prod/{config.image}:latest"
-        )
-        assert container["modelDataUrl"] == (
-            f"s3://mlops-prod-artifacts-123456789012/models/{config.model}/model.tar.gz"
-        )
+        # The pinned, immutable package version: never a tag or a fixed artifact path.
+        assert inputs["primaryContainer"] == {
+            "modelPackageName": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/"
+            f"mlops-prod-{config.model}/{config.model_package_version}"
+        }
 
 
 def test_prod_endpoint_configs_encrypt_and_capture_requests_and_responses(
@@ -173,9 +251,10 @@ def test_prod_endpoint_configs_encrypt_and_capture_requests_and_responses(
         assert variant["instanceType"] == config.instance_type
         assert variant["initialInstanceCount"] == config.min_instances
         assert "serverlessConfig" not in variant
-        # Content-addressed name: a new name whenever the settings change.
-        assert inputs["name"].startswith(f"mlops-prod-{config.name}-config-")
-        assert len(inputs["name"]) <= 63
+        # A new unique name on every replacement (the provider appends 26 characters).
+        assert "name" not in inputs
+        assert inputs["namePrefix"] == f"mlops-prod-{config.name}-"
+        assert len(inputs["namePrefix"]) + 26 <= 63
 
 
 def test_prod_endpoints_shift_traffic_as_configured_and_roll_back_on_their_alarms(
@@ -204,9 +283,10 @@ def test_prod_endpoints_shift_traffic_as_configured_and_roll_back_on_their_alarm
         # The rollback alarms are exactly the alarms Monitoring creates for this endpoint.
         assert set(names) <= alarm_names
         assert set(names) == set(endpoint_alarm_names(f"mlops-prod-{config.name}").all())
-        assert endpoint["inputs"]["endpointConfigName"].startswith(
-            f"mlops-prod-{config.name}-config-"
+        config_resource = next(
+            r for r in of_type(plan, CONFIG) if r["name"] == f"endpoint-{config.name}-config"
         )
+        assert config_resource["urn"] in endpoint["dependsOn"]
 
 
 def test_prod_scaling_tracks_invocations_per_instance_between_min_and_max(
@@ -234,8 +314,8 @@ def test_prod_scaling_tracks_invocations_per_instance_between_min_and_max(
         assert tracking["targetValue"] == config.target_invocations_per_instance
 
 
-def test_dev_serves_serverless_without_autoscaling(shipped_plan: Any) -> None:
-    plan = shipped_plan("dev")
+def test_dev_serves_serverless_without_autoscaling(tmp_path: Path) -> None:
+    plan = _dev_pinned(tmp_path, modelPackageVersion=3)
     (endpoint,) = endpoints_of(plan)
     (config,) = of_type(plan, CONFIG)
     (variant,) = config["inputs"]["productionVariants"]
@@ -290,8 +370,8 @@ def test_execution_role_is_least_privilege(any_shipped_plan: Plan) -> None:
         for r in of_type(plan, "aws:iam/rolePolicy:RolePolicy")
         if r["name"].startswith("endpoint-")
     ]
-    assert len(policies) == len(plan.config.serving.endpoints)
-    for config in plan.config.serving.endpoints:
+    assert len(policies) == len(plan.config.serving.deployed())
+    for config in plan.config.serving.deployed():
         resource = next(p for p in policies if p["name"] == f"endpoint-{config.name}-role-policy")
         statements = policy_json(resource)["Statement"]
         for statement in statements:
@@ -316,6 +396,13 @@ def test_execution_role_is_least_privilege(any_shipped_plan: Plan) -> None:
                     or "Condition" in statement
                 ), statement
         by_sid = {s["Sid"]: s for s in statements}
+        # SageMaker reads exactly this endpoint's rollback alarms during an update.
+        physical = f"mlops-{plan.stack}-{config.name}"
+        assert by_sid["DescribeRollbackAlarms"]["Action"] == "cloudwatch:DescribeAlarms"
+        assert by_sid["DescribeRollbackAlarms"]["Resource"] == [
+            f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{name}"
+            for name in endpoint_alarm_names(physical).all()
+        ]
         bucket = "arn:aws:s3:::mlops-" + plan.stack + "-artifacts-123456789012"
         assert by_sid["ReadOwnModelArtifacts"]["Resource"] == f"{bucket}/models/{config.model}/*"
         assert by_sid["PullOwnServingImage"]["Resource"] == (
@@ -346,44 +433,90 @@ def test_endpoint_security_groups_admit_nothing(shipped_plan: Any) -> None:
 # -- the component on its own ---------------------------------------------------------------
 
 
-def test_configs_are_created_before_the_old_ones_are_deleted() -> None:
+def test_model_and_config_survive_replacement_for_a_rollback() -> None:
     resources = build(real_time_args())
-    for type_token in (CONFIG, MODEL):
-        resource = one(resources, type_token)
-        assert resource["deleteBeforeReplaceDefined"] is True
-        assert resource["deleteBeforeReplace"] is False
+    model, config = one(resources, MODEL), one(resources, CONFIG)
+    # Never deleted by Pulumi: an auto-rollback returns the endpoint to the previous ones.
+    assert model["retainOnDelete"] is True
+    assert config["retainOnDelete"] is True
+    # The new model exists before the configuration that names it.
+    assert model["deleteBeforeReplaceDefined"] is True
+    assert model["deleteBeforeReplace"] is False
+    # No fixed names: re-pinning an earlier version must not collide with a retained one.
+    assert "name" not in model["inputs"]
+    assert "name" not in config["inputs"]
+    assert config["inputs"]["namePrefix"] == "mlops-unit-fraud-"
 
 
-def test_config_name_changes_with_its_content_and_only_then() -> None:
-    def names(args: ServingEndpointArgs) -> tuple[str, str]:
-        resources = build(args)
-        return one(resources, CONFIG)["inputs"]["name"], one(resources, MODEL)["inputs"]["name"]
+def test_long_endpoint_names_leave_room_for_the_unique_suffix() -> None:
+    name = "mlops-a-very-long-stack-name-and-endpoint-name-xyz"
+    config = one(build(real_time_args(endpoint_name=name)), CONFIG)
+    assert len(config["inputs"]["namePrefix"]) + 26 <= 63
+    assert config["inputs"]["namePrefix"].endswith("-")
 
-    base_config, base_model = names(real_time_args())
-    assert names(real_time_args()) == (base_config, base_model)
-    more, same_model = names(real_time_args(min_instances=3, max_instances=6))
-    assert more != base_config
-    assert same_model == base_model
-    capture_config, _ = names(real_time_args(data_capture_percent=50))
-    assert capture_config not in (base_config, more)
-    new_image_config, new_model = names(real_time_args(image_tag="1.5.0"))
-    assert new_model != base_model
-    assert new_image_config != base_config  # it names the new model
-    # Scaling limits live on the autoscaling target, not in the immutable config.
-    wider, _ = names(real_time_args(max_instances=9))
-    assert wider == base_config
+
+def test_scaling_target_is_deregistered_around_a_configuration_change() -> None:
+    # SageMaker refuses to change the instance type of a variant registered for scaling.
+    # The target's resourceId depends on the (delete-before-replace) configuration, so the
+    # engine removes policy and target before the endpoint update and registers them after.
+    resources = build(real_time_args())
+    config, endpoint, target = (
+        one(resources, CONFIG),
+        one(resources, ENDPOINT),
+        one(resources, TARGET),
+    )
+    assert config["deleteBeforeReplaceDefined"] is True
+    assert config["deleteBeforeReplace"] is True
+    assert target["propertyDependencies"]["resourceId"] >= {config["urn"], endpoint["urn"]}
+    policy = one(resources, POLICY)
+    assert target["urn"] in policy["propertyDependencies"]["resourceId"]
+    # The variant keeps its name across instance types: the target names it.
+    bigger = build(real_time_args(instance_type="ml.c6i.4xlarge"))
+    assert one(bigger, TARGET)["inputs"]["resourceId"] == target["inputs"]["resourceId"]
+    assert target["inputs"]["resourceId"] == "endpoint/mlops-unit-fraud/variant/AllTraffic"
+    (variant,) = one(bigger, CONFIG)["inputs"]["productionVariants"]
+    assert (variant["variantName"], variant["instanceType"]) == ("AllTraffic", "ml.c6i.4xlarge")
+
+
+def test_a_new_version_changes_the_model() -> None:
+    def container(args: ServingEndpointArgs) -> dict[str, Any]:
+        return one(build(args), MODEL)["inputs"]["primaryContainer"]
+
+    first = container(real_time_args())
+    retrained = ARTIFACT.replace("2026-11-30-0412", "2026-12-03-0930")
+    assert container(real_time_args(model_data_url=retrained)) != first
+    assert container(real_time_args(image_digest="sha256:" + "cd" * 32)) != first
+    assert container(real_time_args()) == first
 
 
 def test_model_package_replaces_the_artifact() -> None:
-    package = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/mlops-unit-fraud-detector/7"
-    model = one(build(real_time_args(model_package_arn=package)), MODEL)
-    assert model["inputs"]["primaryContainer"] == {"modelPackageName": package}
+    args = real_time_args(model_package_arn=PACKAGE, model_data_url=None, image_digest=None)
+    model = one(build(args), MODEL)
+    assert model["inputs"]["primaryContainer"] == {"modelPackageName": PACKAGE}
 
 
-def test_image_digest_is_referenced_by_digest() -> None:
-    digest = "sha256:" + "a" * 64
-    assert image_uri(REPO, digest) == f"{REPO}@{digest}"
-    assert image_uri(REPO, "1.4.2") == f"{REPO}:1.4.2"
+def test_image_is_referenced_by_digest_only() -> None:
+    assert image_uri(REPO, DIGEST) == f"{REPO}@{DIGEST}"
+    with pytest.raises(ValueError, match="sha256 digest"):
+        image_uri(REPO, "1.4.2")
+    with pytest.raises(ValueError, match="sha256 digest"):
+        image_uri(REPO, "latest")
+
+
+@pytest.mark.parametrize(
+    "version",
+    [
+        {"model_data_url": None, "image_digest": None},
+        {"image_digest": None},
+        {"model_data_url": None},
+        {"model_package_arn": PACKAGE},
+        {"image_digest": "latest"},
+    ],
+    ids=["none", "artifact-without-image", "image-without-artifact", "both", "tag"],
+)
+def test_args_need_exactly_one_immutable_version(version: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"model version|sha256"):
+        real_time_args(**version)
 
 
 def test_instances_with_local_nvme_get_no_kms_key() -> None:

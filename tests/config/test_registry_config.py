@@ -61,15 +61,40 @@ BAD_REGISTRIES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "keep zero images",
-        {"images": [{"name": "srv", "keepLastImages": 0}]},
-        "registry.images[0].keepLastImages",
+        {"images": [{"name": "srv", "keepScratchImages": 0}]},
+        "registry.images[0].keepScratchImages",
         "greater than or equal to 1",
     ),
     (
         "keep too many images",
-        {"images": [{"name": "srv", "keepLastImages": 5000}]},
-        "registry.images[0].keepLastImages",
+        {"images": [{"name": "srv", "keepScratchImages": 5000}]},
+        "registry.images[0].keepScratchImages",
         "less than or equal to 1000",
+    ),
+    (
+        "the count over all tags is gone: it expired deployed images",
+        {"images": [{"name": "srv", "keepLastImages": 30}]},
+        "registry.images[0].keepLastImages",
+        "unknown key",
+    ),
+    (
+        "no scratch prefix would make every tag a scratch tag",
+        {"images": [{"name": "srv", "scratchTagPrefixes": []}]},
+        "registry.images[0].scratchTagPrefixes",
+        "at least 1 item",
+    ),
+    (
+        "scratch prefix with a character tags cannot have",
+        {"images": [{"name": "srv", "scratchTagPrefixes": ["ci/"]}]},
+        "registry.images[0].scratchTagPrefixes[0]",
+        "String should match pattern",
+    ),
+    (
+        "image shared with an account that reads no family",
+        {"images": [{"name": "srv", "consumerAccounts": ["111122223333"]}]},
+        "registry.images[0].consumerAccounts[0]",
+        "account 111122223333 reads no model family served from image 'srv' "
+        "(families: none: no endpoint uses this image)",
     ),
     (
         "unknown MLflow size",
@@ -133,7 +158,7 @@ def test_good_registry_validates(tmp_path: Path) -> None:
             _stack(
                 {
                     "models": [{"name": "fraud", "consumerAccounts": ["111122223333"]}],
-                    "images": [{"name": "fraud-serving", "keepLastImages": 5}],
+                    "images": [{"name": "fraud-serving", "keepScratchImages": 5}],
                     "mlflow": {
                         "enabled": True,
                         "size": "Medium",
@@ -145,7 +170,8 @@ def test_good_registry_validates(tmp_path: Path) -> None:
         )
     )
     assert config.registry.models[0].consumer_accounts == ["111122223333"]
-    assert config.registry.images[0].keep_last_images == 5
+    assert config.registry.images[0].keep_scratch_images == 5
+    assert config.registry.images[0].scratch_tag_prefixes == ["ci-", "pr-", "dev-"]
     assert config.registry.mlflow.size == "Medium"
 
 
@@ -155,3 +181,55 @@ def test_cli_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "registry.images[1].name: duplicate name 'a-b'" in err
+
+
+def _served(registry: dict[str, Any]) -> dict[str, Any]:
+    """A stack whose endpoint serves family `fraud` from image `fraud-serving`."""
+    endpoint = {"name": "fraud", "model": "fraud", "image": "fraud-serving",
+                "serverless": {"memoryMb": 2048}}  # fmt: skip
+    return {**_stack(registry), "mlops-platform:serving": {"endpoints": [endpoint]}}
+
+
+def test_family_consumers_may_pull_the_image_it_is_served_from(tmp_path: Path) -> None:
+    config = load_stack_file(
+        write_stack(
+            tmp_path,
+            _served(
+                {
+                    "models": [
+                        {"name": "fraud", "consumerAccounts": ["111122223333", "444455556666"]},
+                        {"name": "churn", "consumerAccounts": ["777788889999"]},
+                    ],
+                    "images": [
+                        {"name": "fraud-serving", "consumerAccounts": ["444455556666"]},
+                        {"name": "churn-serving"},
+                    ],
+                }
+            ),
+        )
+    )
+    pullers = config.registry.image_consumers(config.serving.families_by_image())
+    # Derived from the families the endpoints serve; churn-serving serves no family here.
+    assert pullers == {"fraud-serving": ["111122223333", "444455556666"], "churn-serving": []}
+
+
+def test_image_shared_beyond_its_families_readers_is_refused(tmp_path: Path) -> None:
+    registry = {
+        "models": [{"name": "fraud", "consumerAccounts": ["111122223333"]}],
+        "images": [{"name": "fraud-serving", "consumerAccounts": ["999988887777"]}],
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_stack_file(write_stack(tmp_path, _served(registry)))
+    assert caught.value.path == "registry.images[0].consumerAccounts[0]"
+    assert "account 999988887777 reads no model family served from image 'fraud-serving' " in (
+        str(caught.value)
+    )
+    assert "(families: fraud)" in str(caught.value)
+
+
+def test_endpoint_image_must_be_in_the_registry(tmp_path: Path) -> None:
+    stack = _served({"models": [{"name": "fraud"}], "images": [{"name": "other"}]})
+    with pytest.raises(ConfigError) as caught:
+        load_stack_file(write_stack(tmp_path, stack))
+    assert caught.value.path == "serving.endpoints[0].image"
+    assert "unknown image 'fraud-serving' (registry.images: other)" in str(caught.value)

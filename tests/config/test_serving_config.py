@@ -16,6 +16,9 @@ REGISTRY = {
     "models": [{"name": "fraud-detector"}, {"name": "churn-predictor"}],
     "images": [{"name": "fraud-serving"}],
 }
+BUCKET = "mlops-test-artifacts-123456789012"
+ARTIFACT = f"s3://{BUCKET}/models/fraud-detector/2026-11-30-train-0412/model.tar.gz"
+DIGEST = "sha256:" + "0123456789abcdef" * 4
 REAL_TIME = {
     "name": "fraud",
     "model": "fraud-detector",
@@ -220,10 +223,83 @@ BAD_CONFIGS = [
         id="typo-key",
     ),
     pytest.param(
-        stack([endpoint(REAL_TIME, imageTag="has space")]),
+        stack([endpoint(REAL_TIME, imageTag="latest")]),
         "serving.endpoints[0].imageTag",
+        "unknown key",
+        id="image-tags-are-gone",
+    ),
+    pytest.param(
+        stack([endpoint(REAL_TIME, modelDataUrl=ARTIFACT, imageDigest="sha256:abc")]),
+        "serving.endpoints[0].imageDigest",
         "should match pattern",
-        id="bad-image-tag",
+        id="short-digest",
+    ),
+    pytest.param(
+        stack([endpoint(REAL_TIME, modelDataUrl=ARTIFACT)]),
+        "serving.endpoints[0].imageDigest",
+        "modelDataUrl and imageDigest go together",
+        id="artifact-without-image",
+    ),
+    pytest.param(
+        stack([endpoint(REAL_TIME, imageDigest=DIGEST)]),
+        "serving.endpoints[0].modelDataUrl",
+        "modelDataUrl and imageDigest go together",
+        id="image-without-artifact",
+    ),
+    pytest.param(
+        stack([endpoint(REAL_TIME, modelPackageVersion=3, modelDataUrl=ARTIFACT)]),
+        "serving.endpoints[0].modelDataUrl",
+        "set either modelPackageVersion",
+        id="package-and-artifact",
+    ),
+    pytest.param(
+        stack([endpoint(REAL_TIME, modelPackageVersion=0)]),
+        "serving.endpoints[0].modelPackageVersion",
+        "greater than or equal to 1",
+        id="version-zero",
+    ),
+    pytest.param(
+        stack(
+            [
+                endpoint(
+                    REAL_TIME,
+                    modelDataUrl=f"s3://{BUCKET}/models/fraud-detector/model.tar.gz",
+                    imageDigest=DIGEST,
+                )
+            ]
+        ),
+        "serving.endpoints[0].modelDataUrl",
+        "is not s3://<artifact bucket>/models/<model>/<version>/<file>.tar.gz",
+        id="unversioned-artifact-path",
+    ),
+    pytest.param(
+        stack(
+            [
+                endpoint(
+                    REAL_TIME,
+                    modelDataUrl=f"s3://{BUCKET}/models/fraud-detector/latest/model.tar.gz",
+                    imageDigest=DIGEST,
+                )
+            ]
+        ),
+        "serving.endpoints[0].modelDataUrl",
+        "'latest' is not a version: retraining would overwrite it in place",
+        id="latest-artifact-path",
+    ),
+    pytest.param(
+        stack(
+            [
+                endpoint(
+                    REAL_TIME,
+                    modelDataUrl=f"s3://{BUCKET}/models/churn-predictor/v3/model.tar.gz",
+                    imageDigest=DIGEST,
+                )
+            ]
+        ),
+        "serving.endpoints[0].modelDataUrl",
+        "the artifact is under models/churn-predictor/ but the endpoint serves model "
+        "'fraud-detector'",
+        id="artifact-of-another-family",
     ),
     pytest.param(
         stack([REAL_TIME], monitoring={"alertEmails": ["oncall.example.com"]}),
@@ -308,6 +384,34 @@ def test_good_config_with_shorthand_rollout_and_defaults(tmp_path: Path) -> None
     assert serverless.is_serverless
     # Serverless endpoints are allowed in prod: the instance floor is for real-time ones.
     assert config.monitoring.log_retention_days == 365
+
+
+def test_endpoint_without_a_version_is_declared_not_deployed(tmp_path: Path) -> None:
+    pinned = endpoint(REAL_TIME, name="pinned", modelPackageVersion=4)
+    artifact = endpoint(REAL_TIME, name="artifact", modelDataUrl=ARTIFACT, imageDigest=DIGEST)
+    config = load_stack_file(write_stack(tmp_path, stack([REAL_TIME, pinned, artifact])))
+    assert [e.name for e in config.serving.deployed()] == ["pinned", "artifact"]
+    assert config.serving.pending_notes() == [
+        {
+            "endpoint": "fraud",
+            "key": "serving.endpoints[0].modelPackageVersion",
+            "message": "endpoint fraud: declared, not deployed — pin "
+            'serving.endpoints[0].modelPackageVersion (see README "First model")',
+        }
+    ]
+
+
+def test_shipped_stacks_pin_versions_except_dev() -> None:
+    from infra.config.loader import stack_file_path
+
+    dev = load_stack_file(stack_file_path("dev"))
+    # A fresh dev account has no model yet: its endpoint waits for one.
+    assert [e.is_deployed for e in dev.serving.endpoints] == [False]
+    for name in ("staging", "prod"):
+        config = load_stack_file(stack_file_path(name))
+        assert config.serving.endpoints
+        for e in config.serving.endpoints:
+            assert e.model_package_version is not None, (name, e.name)
 
 
 def test_shipped_stacks_have_the_serving_shape_of_their_environment() -> None:

@@ -1,14 +1,16 @@
 """`mlops-platform preflight STACK` against moto.
 
-moto answers STS, S3 and EKS but implements Service Quotas only for the `vpc` service,
-so the EC2 and SageMaker quota answers are stubbed with botocore's Stubber (each test
-says which). moto lacks EKS DescribeClusterVersions/DescribeAddonVersions, which lets the
+moto answers STS, S3, ECR, EKS and SageMaker model packages (create, approve, describe: no
+stub needed for the model-version checks), but implements Service Quotas only for the `vpc`
+service, so the EC2 and SageMaker quota answers are stubbed with botocore's Stubber (each
+test says which). moto lacks EKS DescribeClusterVersions/DescribeAddonVersions, which lets the
 tests see the plainly labelled fallback; the real API's answer is stubbed where shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -290,3 +292,97 @@ def test_bad_config_exits_2(tmp_path: Path, capsys: Any) -> None:
 def test_bad_account_flag_exits_2(capsys: Any) -> None:
     assert main(["preflight", "dev", "--account", "12"]) == 2
     assert "12-digit" in capsys.readouterr().err
+
+
+# -- pinned model versions (moto implements SageMaker model packages) --------------------------
+
+IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/mlops-dev/fraud-serving@sha256:" + "ab" * 32
+ARTIFACTS = f"s3://mlops-dev-artifacts-{ACCOUNT}/models/fraud/"
+
+
+def _pinned_stack(tmp_path: Path, **pin: Any) -> Path:
+    endpoint = {"name": "fraud", "model": "fraud", "image": "fraud-serving", "serverless": {}}
+    return stack_file(tmp_path, registry=REGISTRY, serving={"endpoints": [{**endpoint, **pin}]})
+
+
+def _register(status: str, image: str = IMAGE, group: str = "mlops-dev-fraud") -> str:
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    if group not in [
+        g["ModelPackageGroupName"]
+        for g in sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]
+    ]:
+        sagemaker.create_model_package_group(ModelPackageGroupName=group)
+    return sagemaker.create_model_package(
+        ModelPackageGroupName=group,
+        InferenceSpecification={
+            "Containers": [{"Image": image, "ModelDataUrl": f"{ARTIFACTS}v1/model.tar.gz"}],
+            "SupportedContentTypes": ["application/json"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+        ModelApprovalStatus=status,
+    )["ModelPackageArn"]
+
+
+def test_approved_pinned_version_passes(moto: None, tmp_path: Path, capsys: Any) -> None:
+    arn = _register("Approved")
+    assert arn.endswith(":model-package/mlops-dev-fraud/1")
+    main(["preflight", "dev", "--config", str(_pinned_stack(tmp_path, modelPackageVersion=1))])
+    row = _row(capsys.readouterr().out, "model fraud v1 (fraud)")
+    assert "pass" in row and f"{arn} is Approved" in row
+
+
+def test_pinned_version_not_approved_fails(moto: None, tmp_path: Path, capsys: Any) -> None:
+    _register("PendingManualApproval")
+    path = _pinned_stack(tmp_path, modelPackageVersion=1)
+    assert main(["preflight", "dev", "--config", str(path)]) == 1
+    row = _row(capsys.readouterr().out, "model fraud v1 (fraud)")
+    assert "FAIL" in row and "is PendingManualApproval, not Approved" in row
+    assert "--model-approval-status Approved" in row
+
+
+def test_pinned_version_that_does_not_exist_fails(moto: None, tmp_path: Path, capsys: Any) -> None:
+    _register("Approved")  # version 1 exists, 2 does not
+    path = _pinned_stack(tmp_path, modelPackageVersion=2)
+    assert main(["preflight", "dev", "--config", str(path)]) == 1
+    row = _row(capsys.readouterr().out, "model fraud v2 (fraud)")
+    assert "FAIL" in row and "model-package/mlops-dev-fraud/2 does not exist" in row
+
+
+def test_version_running_another_repositorys_image_fails(
+    moto: None, tmp_path: Path, capsys: Any
+) -> None:
+    _register("Approved", image=IMAGE.replace("fraud-serving", "other"))
+    path = _pinned_stack(tmp_path, modelPackageVersion=1)
+    assert main(["preflight", "dev", "--config", str(path)]) == 1
+    row = _row(capsys.readouterr().out, "model fraud v1 (fraud)")
+    assert "FAIL" in row and "may pull only its image 'fraud-serving'" in row
+
+
+def test_endpoint_without_a_version_is_reported_as_waiting(
+    moto: None, tmp_path: Path, capsys: Any
+) -> None:
+    main(["preflight", "dev", "--config", str(_pinned_stack(tmp_path))])
+    row = _row(capsys.readouterr().out, "model of endpoint fraud")
+    assert "skip" in row and "declared, not deployed" in row
+
+
+def test_pinned_artifact_and_digest_must_exist(moto: None, tmp_path: Path, capsys: Any) -> None:
+    digest = "sha256:" + "cd" * 32
+    url = f"{ARTIFACTS}2026-11-30/model.tar.gz"
+    path = _pinned_stack(tmp_path, modelDataUrl=url, imageDigest=digest)
+    assert main(["preflight", "dev", "--config", str(path)]) == 1
+    assert "FAIL" in _row(capsys.readouterr().out, "model artifact (fraud)")
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = f"mlops-dev-artifacts-{ACCOUNT}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=bucket, Key="models/fraud/2026-11-30/model.tar.gz", Body=b"x")
+    ecr = boto3.client("ecr", region_name=REGION)
+    ecr.create_repository(repositoryName="mlops-dev/fraud-serving")
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "m", "config": {}, "layers": []})
+    pushed = ecr.put_image(
+        repositoryName="mlops-dev/fraud-serving", imageManifest=manifest, imageTag="1.0.0"
+    )["image"]["imageId"]["imageDigest"]
+    path = _pinned_stack(tmp_path, modelDataUrl=url, imageDigest=pushed)
+    main(["preflight", "dev", "--config", str(path)])
+    row = _row(capsys.readouterr().out, "model artifact (fraud)")
+    assert "pass" in row and f"@{pushed} exist" in row
