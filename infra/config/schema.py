@@ -11,6 +11,7 @@ from .ci_access import CiAccessConfig
 from .feature_store import FeatureStoreConfig
 from .monitoring import DEFAULT_LOG_RETENTION_DAYS, MonitoringConfig
 from .network import NetworkConfig
+from .policy import PolicyConfig
 from .registry import RegistryConfig
 from .serving import ServingConfig
 from .training import TrainingConfig, check_training_for_environment
@@ -83,6 +84,10 @@ class PlatformConfig(ConfigModel):
     )
     ci_access: CiAccessConfig | None = Field(
         default=None, description="GitHub Actions OIDC access (omit to create none)."
+    )
+    policy: PolicyConfig = Field(
+        default_factory=PolicyConfig,
+        description="Policy findings the stack accepts (suppressions with written reasons).",
     )
 
     @field_validator("schema_version")
