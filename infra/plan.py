@@ -97,6 +97,10 @@ class Plan:
     resources: list[dict[str, Any]]
     outputs: dict[str, Any]
     policy: list[dict[str, Any]] = field(default_factory=list)
+    # Findings the stack file suppresses, each with the suppression's "reason".
+    suppressed: list[dict[str, Any]] = field(default_factory=list)
+    # One-line problems that do not stop the plan (a suppression that suppresses nothing).
+    warnings: list[str] = field(default_factory=list)
     cost: dict[str, Any] = field(default_factory=lambda: {"monthlyUsd": 0.0, "items": []})
 
     @property
@@ -128,6 +132,7 @@ class Plan:
             "outputs": self.outputs,
             "summary": self.summary(),
             "policy": self.policy,
+            "suppressed": self.suppressed,
             "cost": self.cost,
             # Endpoints declared in the stack file but not deployed until a version is pinned.
             "pending": self.config.serving.pending_notes(),
@@ -219,7 +224,6 @@ def build_plan(stack: str, config_path: Path | None = None) -> Plan:
     """Validate the stack file and run the program offline. Raises ConfigError."""
     from .config import stack_file_path
     from .costs import UnpricedError, estimate_cost
-    from .policy_check import evaluate_policies
 
     path = Path(config_path) if config_path else stack_file_path(stack)
     source, file_entries = read_stack_file(path)
@@ -231,10 +235,32 @@ def build_plan(stack: str, config_path: Path | None = None) -> Plan:
     # Registration order depends on when Outputs resolve; sort so plans diff cleanly.
     resources.sort(key=lambda r: r["urn"])
     plan = Plan(project=PROJECT, stack=stack, config=config, resources=resources, outputs=outputs)
-    plan.policy = evaluate_policies(plan)
+    apply_policy(plan, source)
     try:
         plan.cost = estimate_cost(plan)
     except UnpricedError as exc:
         # The schema refuses unpriced types; reaching this means a table lacks an entry.
         raise ConfigError(source, "", f"cannot estimate the plan's cost: {exc}") from None
     return plan
+
+
+def apply_policy(plan: Plan, source: str) -> None:
+    """Policy findings and suppressions into `plan`. A suppression naming no resource of the
+    plan is a config error (a typo or a renamed resource); one that matches a resource but
+    no finding (fixed since) is a warning."""
+    from .config import ConfigError
+    from .policy_check import check_policies
+
+    report = check_policies(plan)
+    for index, suppression in report.unmatched:
+        raise ConfigError(
+            source,
+            f"policy.suppressions[{index}].resource",
+            f"'{suppression.resource}' matches no resource of the plan",
+        )
+    plan.policy, plan.suppressed = report.findings, report.suppressed
+    plan.warnings = [
+        f"{source}: policy.suppressions[{index}]: suppresses nothing ('{s.rule}' reports no "
+        f"finding on '{s.resource}'); remove it"
+        for index, s in report.idle
+    ]

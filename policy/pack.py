@@ -1,18 +1,26 @@
-"""The pulumi-policy policies, built from the rules in `policy/rules.py`.
+"""The pulumi-policy policies, built from the rule registry (`policy/rules/`).
 
 `build_policies()` only creates policy objects; `policy/__main__.py` hands them to
 `PolicyPack`, which starts the analyzer's gRPC server and blocks, so tests import this module
 and never `__main__`.
 
-The environment a rule checks against (prod-only rules) comes from the policy config
-(`--policy-pack-config`, key `environment`) when given, else from the resource's
-`environment` tag, which the required-tags rule makes mandatory.
+The Pulumi CLI starts the pack with the stack's config in the `PULUMI_CONFIG` environment
+variable (a JSON object of `namespace:key` to value, objects as JSON text), as it does for a
+program. From it the pack reads:
+- `mlops-platform:policy` suppressions: a suppressed finding is not reported by its rule
+  but by the advisory `suppressed-findings` policy, with its reason;
+- `mlops-platform:environment`, the environment prod-only rules check against. The policy
+  config (`--policy-pack-config`, key `environment`) overrides it; without either, the
+  resources' `environment` tag (which the required-tags rule makes mandatory) decides.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import (
@@ -43,10 +51,17 @@ from .rules import (
     ResourceRule,
     Rule,
     StackRule,
+    Suppression,
+    apply_suppressions,
     environment_from_tags,
+    evaluate,
+    suppressions_from_config,
 )
+from .rules.suppressions import CONFIG_KEY, suppression_for
 
 PACK_NAME = "mlops-platform-policies"
+SUPPRESSED_POLICY = "suppressed-findings"
+ENVIRONMENT_KEY = "mlops-platform:environment"
 
 _UNKNOWN_SENTINELS = frozenset(
     {
@@ -116,9 +131,40 @@ def resource_from_policy_resource(resource: PolicyResource) -> Resource:
     )
 
 
-def _configured_environment(config: Mapping[str, Any]) -> str | None:
+@dataclass(frozen=True)
+class StackSettings:
+    """What the pack takes from the stack's config."""
+
+    environment: str | None = None
+    suppressions: tuple[Suppression, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> StackSettings:
+        """From stack config entries (`namespace:key` -> value or its JSON text)."""
+        environment = config.get(ENVIRONMENT_KEY)
+        if isinstance(environment, str) and environment.startswith('"'):
+            environment = json.loads(environment)
+        return cls(
+            environment=environment if isinstance(environment, str) and environment else None,
+            suppressions=tuple(suppressions_from_config(config.get(CONFIG_KEY))),
+        )
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> StackSettings:
+        """From `PULUMI_CONFIG`, which the Pulumi CLI sets for the analyzer process."""
+        try:
+            config = json.loads(environ.get("PULUMI_CONFIG") or "{}")
+        except ValueError:
+            config = {}
+        return cls.from_config(config if isinstance(config, dict) else {})
+
+    def suppressed(self, policy: str, urn: str) -> bool:
+        return suppression_for(self.suppressions, policy, urn) is not None
+
+
+def _configured_environment(config: Mapping[str, Any], settings: StackSettings) -> str | None:
     value = config.get("environment") if config else None
-    return value if isinstance(value, str) and value else None
+    return value if isinstance(value, str) and value else settings.environment
 
 
 def stack_environment(resources: list[Resource]) -> str | None:
@@ -132,51 +178,88 @@ def _enforcement(rule: Rule) -> EnforcementLevel:
 
 
 def resource_validation(
-    rule: ResourceRule,
+    rule: ResourceRule, settings: StackSettings
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if not rule.applies_to(args.resource_type):
+        if not rule.applies_to(args.resource_type) or settings.suppressed(rule.name, args.urn):
             return
         resource = resource_from_args(args)
-        environment = _configured_environment(args.get_config()) or environment_from_tags(resource)
-        for message in rule.evaluate(resource, environment):
+        environment = _configured_environment(args.get_config(), settings)
+        for message in rule.evaluate(resource, environment or environment_from_tags(resource)):
             report_violation(message, None)
 
     return validate
 
 
-def stack_validation(rule: StackRule) -> Callable[[StackValidationArgs, ReportViolation], None]:
+def stack_validation(
+    rule: StackRule, settings: StackSettings
+) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = [resource_from_policy_resource(r) for r in args.resources]
-        environment = _configured_environment(args.get_config()) or stack_environment(resources)
-        for urn, message in rule.evaluate(resources, environment):
-            report_violation(message, urn)
+        environment = _configured_environment(args.get_config(), settings)
+        for urn, message in rule.evaluate(resources, environment or stack_environment(resources)):
+            if not settings.suppressed(rule.name, urn):
+                report_violation(message, urn)
 
     return validate
 
 
-def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
-    """One pulumi-policy policy per rule, same name, description and level."""
-    policies: list[ResourceValidationPolicy | StackValidationPolicy] = []
-    for rule in RULES:
-        if isinstance(rule, StackRule):
-            policies.append(
-                StackValidationPolicy(
-                    name=rule.name,
-                    description=rule.description,
-                    validate=stack_validation(rule),
-                    enforcement_level=_enforcement(rule),
-                    config_schema=CONFIG_SCHEMA,
-                )
+def suppressed_findings(
+    settings: StackSettings, rules: Sequence[Rule] = RULES
+) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    """Report every suppressed finding once, with its reason, so a preview still shows it."""
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        if not settings.suppressions:
+            return
+        resources = [resource_from_policy_resource(r) for r in args.resources]
+        environment = _configured_environment(args.get_config(), settings)
+        findings = evaluate(resources, environment or stack_environment(resources), rules)
+        for finding in apply_suppressions(findings, settings.suppressions)[1]:
+            report_violation(
+                f"{finding.level} {finding.policy} suppressed: {finding.message} "
+                f"(reason: {finding.reason})",
+                finding.urn,
             )
-        else:
-            policies.append(
-                ResourceValidationPolicy(
-                    name=rule.name,
-                    description=rule.description,
-                    validate=resource_validation(rule),
-                    enforcement_level=_enforcement(rule),
-                    config_schema=CONFIG_SCHEMA,
-                )
-            )
+
+    return validate
+
+
+def _policy(
+    rule: Rule, settings: StackSettings
+) -> ResourceValidationPolicy | StackValidationPolicy:
+    if isinstance(rule, StackRule):
+        return StackValidationPolicy(
+            name=rule.name,
+            description=rule.description,
+            validate=stack_validation(rule, settings),
+            enforcement_level=_enforcement(rule),
+            config_schema=CONFIG_SCHEMA,
+        )
+    return ResourceValidationPolicy(
+        name=rule.name,
+        description=rule.description,
+        validate=resource_validation(rule, settings),
+        enforcement_level=_enforcement(rule),
+        config_schema=CONFIG_SCHEMA,
+    )
+
+
+def build_policies(
+    settings: StackSettings | None = None,
+) -> list[ResourceValidationPolicy | StackValidationPolicy]:
+    """One pulumi-policy policy per registered rule (same name, description and level),
+    then the advisory `suppressed-findings` policy. `settings`: default from the
+    environment the Pulumi CLI gives the pack (`StackSettings.from_environ`)."""
+    settings = StackSettings.from_environ() if settings is None else settings
+    policies = [_policy(rule, settings) for rule in RULES]
+    policies.append(
+        StackValidationPolicy(
+            name=SUPPRESSED_POLICY,
+            description="Findings the stack file suppresses, each with its written reason.",
+            validate=suppressed_findings(settings),
+            enforcement_level=EnforcementLevel.ADVISORY,
+            config_schema=CONFIG_SCHEMA,
+        )
+    )
     return policies

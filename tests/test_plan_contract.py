@@ -21,7 +21,7 @@ def test_prod_json_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["plan", "prod", "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert set(doc) == {"project", "stack", "environment", "resources", "outputs", "summary",
-                        "policy", "cost", "pending"}  # fmt: skip
+                        "policy", "suppressed", "cost", "pending"}  # fmt: skip
     assert (doc["project"], doc["stack"], doc["environment"]) == ("mlops-platform", "prod", "prod")
     urns = {r["urn"] for r in doc["resources"]}
     for resource in doc["resources"]:
@@ -38,6 +38,7 @@ def test_prod_json_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert len(doc["outputs"]["privateSubnetIds"]) >= 3
     assert isinstance(doc["cost"]["monthlyUsd"], int | float)
     assert isinstance(doc["policy"], list)
+    assert doc["suppressed"] == []
     # The human table is printed too.
     assert "prod (prod, eu-west-1)" in capsys.readouterr().out
 

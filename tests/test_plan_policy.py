@@ -27,17 +27,31 @@ def test_shipped_stack_plan_exits_zero(capsys: pytest.CaptureFixture[str]) -> No
     assert "0 mandatory / 0 advisory policy findings" in capsys.readouterr().out
 
 
-@pytest.fixture
-def full_access_stack(tmp_path: Path) -> Path:
-    """A fork's stack file attaching a *FullAccess policy to the deploy role."""
+REASON = "Fork-only deploy role; scoped policy lands with ticket 42."
+SUPPRESSION = {
+    "rule": "iam-no-full-access-managed-policies",
+    "resource": "ci-access-deploy-AmazonSageMakerFullAccess",
+    "reason": REASON,
+}
+
+
+def full_access_config(*suppressions: dict[str, str], base: dict | None = None) -> dict:
+    """A fork's stack config attaching a *FullAccess policy to the deploy role."""
     config = {
-        **BASE_STACK,
+        **(base or BASE_STACK),
         "mlops-platform:ciAccess": {
             "githubRepository": "acme/mlops-platform",
             "deployManagedPolicyArns": [FULL_ACCESS],
         },
     }
-    return write_stack(tmp_path, config)
+    if suppressions:
+        config["mlops-platform:policy"] = {"suppressions": list(suppressions)}
+    return config
+
+
+@pytest.fixture
+def full_access_stack(tmp_path: Path) -> Path:
+    return write_stack(tmp_path, full_access_config())
 
 
 def test_mandatory_violation_exits_one_naming_rule_and_resource(
@@ -115,3 +129,71 @@ def test_public_eks_endpoint_in_prod_exits_one(
     findings = [f for f in build_plan("prod", fork).policy if f["level"] == "mandatory"]
     assert [f["urn"].rsplit("::", 1)[-1] for f in findings] == ["training"]
     assert findings[0]["urn"].split("::")[-2].endswith("aws:eks/cluster:Cluster")
+
+
+def test_a_suppressed_mandatory_finding_passes_with_its_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_stack(tmp_path, full_access_config(SUPPRESSION))
+    out_json = tmp_path / "plan.json"
+    assert main(["plan", "fork", "--config", str(path), "--json", str(out_json), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "0 mandatory / 0 advisory policy findings (1 suppressed)" in captured.out
+    assert "mandatory (suppressed)" in captured.out and "ticket 42" in captured.out
+    assert captured.err == ""
+    document = json.loads(out_json.read_text(encoding="utf-8"))
+    assert document["policy"] == []
+    (suppressed,) = document["suppressed"]
+    assert suppressed["policy"] == "iam-no-full-access-managed-policies"
+    assert suppressed["level"] == "mandatory"
+    assert suppressed["urn"].endswith("::ci-access-deploy-AmazonSageMakerFullAccess")
+    assert suppressed["reason"] == REASON
+
+
+def test_a_suppression_covers_only_its_rule_and_resource(tmp_path: Path) -> None:
+    other_resource = {**SUPPRESSION, "resource": "ci-access-deploy"}
+    other_rule = {**SUPPRESSION, "rule": "iam-no-wildcard-admin"}
+    path = write_stack(tmp_path, full_access_config(other_resource, other_rule))
+    assert main(["plan", "fork", "--config", str(path), "--quiet"]) == 1
+    plan = build_plan("fork", path)
+    assert [f["policy"] for f in plan.policy] == ["iam-no-full-access-managed-policies"]
+    assert plan.suppressed == []
+    assert [w.split(": ", 2)[1] for w in plan.warnings] == [
+        "policy.suppressions[0]",
+        "policy.suppressions[1]",
+    ]
+    assert all("suppresses nothing" in w for w in plan.warnings)
+
+
+def test_a_suppression_naming_no_resource_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = {**SUPPRESSION, "resource": "ci-acess-deploy-AmazonSageMakerFullAccess"}
+    path = write_stack(tmp_path, full_access_config(typo))
+    assert main(["plan", "fork", "--config", str(path), "--quiet"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.endswith(
+        "policy.suppressions[0].resource: 'ci-acess-deploy-AmazonSageMakerFullAccess' matches no resource "
+        "of the plan"
+    )
+
+
+def test_a_short_reason_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_stack(tmp_path, full_access_config({**SUPPRESSION, "reason": "temporary"}))
+    assert main(["plan", "fork", "--config", str(path), "--quiet"]) == 2
+    assert "policy.suppressions[0].reason" in capsys.readouterr().err
+
+
+def test_prod_says_a_mandatory_finding_was_suppressed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    prod = yaml.safe_load(Path("stacks/Pulumi.prod.yaml").read_text(encoding="utf-8"))["config"]
+    path = write_stack(tmp_path, full_access_config(SUPPRESSION, base=prod))
+    assert main(["plan", "prod", "--config", str(path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "prod: 1 mandatory finding suppressed by the stack file" in " ".join(out.split())
+    assert "ticket 42" in out

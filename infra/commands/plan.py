@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     document = plan.document()
     if args.json_path is not None:
         text = json.dumps(document, indent=2, sort_keys=False)
@@ -119,25 +121,39 @@ def render(plan: Plan, document: dict[str, Any], console: Console, quiet: bool =
                 table.add_row(top["name"], top["type"], _settings(top), usd.get(top["urn"], ""))
             walk(top["urn"], 0, table)
             console.print(table)
-    if plan.policy:
-        table = Table(title="policy", title_justify="left")
-        for col in ("level", "policy", "resource", "message"):
-            table.add_column(col)
-        for finding in plan.policy:
-            table.add_row(
-                finding["level"],
-                finding["policy"],
-                finding["urn"].rsplit("::", 1)[-1],
-                finding["message"],
-            )
-        console.print(table)
+    render_policy(plan, console)
     for note in document["pending"]:
         console.print(note["message"], markup=False, highlight=False)
     cost = document["cost"]
+    suppressed = f" ({len(plan.suppressed)} suppressed)" if plan.suppressed else ""
     console.print(
         f"[bold]{plan.stack}[/bold] ({plan.environment}, {plan.config.region}): "
         f"{summary['total']} resources, {len(summary['byType'])} types, "
         f"{sum(1 for p in plan.policy if p['level'] == 'mandatory')} mandatory / "
-        f"{sum(1 for p in plan.policy if p['level'] == 'advisory')} advisory policy findings, "
-        f"est. {cost['monthlyUsd']:,.2f} USD/month"
+        f"{sum(1 for p in plan.policy if p['level'] == 'advisory')} advisory policy findings"
+        f"{suppressed}, est. {cost['monthlyUsd']:,.2f} USD/month"
     )
+
+
+def render_policy(plan: Plan, console: Console) -> None:
+    """The findings table (suppressed findings with their reasons), even with --quiet."""
+    if not (plan.policy or plan.suppressed):
+        return
+    table = Table(title="policy", title_justify="left")
+    for col in ("level", "policy", "resource", "message"):
+        table.add_column(col)
+    for finding in plan.policy:
+        resource = finding["urn"].rsplit("::", 1)[-1]
+        table.add_row(finding["level"], finding["policy"], resource, finding["message"])
+    for finding in plan.suppressed:
+        resource = finding["urn"].rsplit("::", 1)[-1]
+        message = f"{finding['message']} [bold]suppressed:[/bold] {finding['reason']}"
+        table.add_row(f"{finding['level']} (suppressed)", finding["policy"], resource, message)
+    console.print(table)
+    mandatory = sum(1 for f in plan.suppressed if f["level"] == "mandatory")
+    if mandatory and plan.environment == "prod":
+        console.print(
+            f"[bold]prod: {mandatory} mandatory finding{'s' if mandatory > 1 else ''} "
+            "suppressed by the stack file (mlops-platform:policy), each with the written "
+            "reason shown; prod accepts a mandatory finding only with a reason.[/bold]"
+        )

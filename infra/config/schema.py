@@ -23,6 +23,7 @@ from .environments import PROFILES, EnvironmentProfile
 from .feature_store import FeatureStoreConfig
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
+from .policy import PolicyConfig
 from .registry import RegistryConfig
 from .serving import ServingConfig
 from .training import TrainingConfig, check_training_for_environment
@@ -98,6 +99,10 @@ class PlatformConfig(ConfigModel):
         today = (info.context or {}).get("today") if isinstance(info.context, dict) else None
         with validation_scope(region, today):
             return handler(data)
+    policy: PolicyConfig = Field(
+        default_factory=PolicyConfig,
+        description="Policy findings the stack accepts (suppressions with written reasons).",
+    )
 
     @field_validator("schema_version")
     @classmethod

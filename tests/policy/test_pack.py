@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -34,8 +35,9 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from infra.plan import Plan
 from infra.policy_check import evaluate_policies
-from policy.pack import PACK_NAME, build_policies
+from policy.pack import PACK_NAME, SUPPRESSED_POLICY, StackSettings, build_policies
 from policy.rules import RULES, Resource, ResourceRule, StackRule, evaluate
+from policy.rules.eks import EKS_LOG_TYPES
 
 from .synth import KEY_ARN, PROD_TAGS, record
 
@@ -58,11 +60,13 @@ def _props(inputs: Any) -> Any:
 
 
 def run_pack(
-    resources: list[Resource], config: dict[str, Any] | None = None
+    resources: list[Resource],
+    config: dict[str, Any] | None = None,
+    settings: StackSettings | None = None,
 ) -> set[tuple[str, str, str]]:
     """(policy, urn, message) of every violation the pack's policies report."""
     reported: set[tuple[str, str, str]] = set()
-    policies = build_policies()
+    policies = build_policies(settings or StackSettings())
     for policy in policies:
         if not isinstance(policy, ResourceValidationPolicy):
             continue
@@ -104,8 +108,10 @@ def offline(resources: list[Resource], environment: str) -> set[tuple[str, str, 
 
 
 def test_one_pack_policy_per_rule_with_the_same_name_and_level() -> None:
-    policies = build_policies()
+    *policies, suppressed = build_policies(StackSettings())
     assert [p.name for p in policies] == [r.name for r in RULES]
+    assert suppressed.name == SUPPRESSED_POLICY
+    assert suppressed.enforcement_level == EnforcementLevel.ADVISORY
     for policy, rule in zip(policies, RULES, strict=True):
         expected = (
             EnforcementLevel.MANDATORY if rule.level == "mandatory" else EnforcementLevel.ADVISORY
@@ -239,7 +245,9 @@ def test_main_builds_the_pack_from_the_rules() -> None:
     )
     pack = json.loads(result.stdout.strip().splitlines()[-1])
     assert pack["name"] == PACK_NAME == "mlops-platform-policies"
-    assert pack["policies"] == [[r.name, r.level] for r in RULES]
+    assert pack["policies"] == [[r.name, r.level] for r in RULES] + [
+        [SUPPRESSED_POLICY, "advisory"]
+    ]
 
 
 def test_pack_project_files() -> None:
@@ -249,7 +257,7 @@ def test_pack_project_files() -> None:
     assert "pulumi-policy" in requirements
 
 
-@pytest.mark.parametrize("module", ["rules.py", "pack.py", "taggable_types.py"])
+@pytest.mark.parametrize("module", ["pack.py", "taggable_types.py", "__main__.py"])
 def test_pack_modules_need_only_the_policy_sdk(module: str) -> None:
     """The pack's virtualenv has pulumi and pulumi-policy only."""
     tree = ast.parse((POLICY_DIR / module).read_text(encoding="utf-8"))
@@ -262,11 +270,15 @@ def test_pack_modules_need_only_the_policy_sdk(module: str) -> None:
     assert imported <= {
         "__future__",
         "json",
+        "os",
         "re",
+        "sys",
+        "pathlib",
         "collections",
         "dataclasses",
         "typing",
         "pulumi_policy",
+        "policy",
     }
 
 
@@ -306,10 +318,140 @@ def test_bucket_settings_link_through_property_dependencies() -> None:
         [resources[0], resources[1]],
         {"bucket": [resources[0]]},
     )
-    (policy,) = [p for p in build_policies() if p.name == "s3-bucket-encryption"]
+    (policy,) = [p for p in build_policies(StackSettings()) if p.name == "s3-bucket-encryption"]
     reported: list[tuple[str, str]] = []
     policy.validate(
         StackValidationArgs([*resources, sse]),
         lambda message, urn=None: reported.append((urn, message)),
     )
     assert [urn for urn, _ in reported] == [other_urn]
+
+
+FULL_ACCESS_RULE = "iam-no-full-access-managed-policies"
+REASON = "Fork-only deploy role; scoped policy lands with ticket 42."
+FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+
+
+def two_attachments() -> None:
+    aws.iam.RolePolicyAttachment("accepted", role="r", policy_arn=FULL_ACCESS)
+    aws.iam.RolePolicyAttachment("unexpected", role="r", policy_arn=FULL_ACCESS)
+    aws.s3.Bucket("open-bucket", bucket="open", tags=PROD_TAGS)
+
+
+def stack_config(*suppressions: dict[str, str], environment: str = "prod") -> dict[str, str]:
+    """Stack config entries as the Pulumi CLI passes them to the pack (PULUMI_CONFIG)."""
+    return {
+        "mlops-platform:environment": environment,
+        "mlops-platform:policy": json.dumps({"suppressions": list(suppressions)}),
+        "aws:region": "eu-west-1",
+    }
+
+
+def test_pack_honours_the_stack_files_suppressions() -> None:
+    resources = record(two_attachments)
+    settings = StackSettings.from_config(
+        stack_config(
+            {
+                "rule": "iam-no-full-access-managed-policies",
+                "resource": "accepted",
+                "reason": REASON,
+            },
+            {"rule": "s3-tls-only", "resource": "open-bucket", "reason": REASON},
+        )
+    )
+    assert settings.environment == "prod"
+    assert len(settings.suppressions) == 2
+    reported = run_pack(resources, settings=settings)
+    by_policy = {(p, urn.rsplit("::", 1)[-1]) for p, urn, _ in reported}
+    assert ("iam-no-full-access-managed-policies", "unexpected") in by_policy
+    assert ("iam-no-full-access-managed-policies", "accepted") not in by_policy
+    assert ("s3-tls-only", "open-bucket") not in by_policy
+    assert ("s3-bucket-encryption", "open-bucket") in by_policy
+    # The suppressed findings are still shown, as advisory, with their reasons.
+    notes = sorted((urn.rsplit("::", 1)[-1], m) for p, urn, m in reported if p == SUPPRESSED_POLICY)
+    assert [name for name, _ in notes] == ["accepted", "open-bucket"]
+    assert all(REASON in message and "mandatory" in message for _, message in notes)
+    # Without suppressions the pack and the offline plan agree again.
+    assert {(p, u) for p, u, _ in run_pack(resources)} >= {
+        ("iam-no-full-access-managed-policies", r.urn) for r in resources if r.name == "accepted"
+    }
+
+
+def test_pack_takes_the_environment_from_the_stack_config() -> None:
+    def dev_tagged_public_cluster() -> None:
+        aws.eks.Cluster(
+            "cluster",
+            role_arn="arn:aws:iam::123456789012:role/c",
+            vpc_config={"subnet_ids": ["s"], "endpoint_public_access": True},
+            encryption_config={"resources": ["secrets"], "provider": {"key_arn": KEY_ARN}},
+            enabled_cluster_log_types=list(EKS_LOG_TYPES),
+            tags={**PROD_TAGS, "environment": "dev"},
+        )
+
+    resources = record(dev_tagged_public_cluster)
+    prod = StackSettings.from_environ({"PULUMI_CONFIG": json.dumps(stack_config())})
+    assert "eks-private-endpoint-prod" in {p for p, _, _ in run_pack(resources, settings=prod)}
+    # The policy config still wins over the stack's config.
+    overridden = run_pack(resources, {"environment": "dev"}, settings=prod)
+    assert "eks-private-endpoint-prod" not in {p for p, _, _ in overridden}
+    assert StackSettings.from_environ({}) == StackSettings()
+    assert StackSettings.from_environ({"PULUMI_CONFIG": "not json"}) == StackSettings()
+
+
+def _struct(value: dict[str, Any]) -> Any:
+    from google.protobuf import struct_pb2
+
+    struct = struct_pb2.Struct()
+    struct.update(value)
+    return struct
+
+
+def test_the_running_pack_reads_suppressions_from_the_cli_environment() -> None:
+    """Start the pack as the Pulumi CLI does (its own process, the stack's config in
+    PULUMI_CONFIG) and call it over gRPC the way the engine does."""
+    import grpc
+    from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+    suppression = {"rule": "iam-no-full-access-managed-policies", "resource": "accepted",
+                   "reason": REASON}  # fmt: skip
+    env = {**os.environ, "PULUMI_CONFIG": json.dumps(stack_config(suppression))}
+    pack = subprocess.Popen(
+        [sys.executable, "__main__.py"], cwd=POLICY_DIR, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        port = pack.stdout.readline().strip() if pack.stdout else ""
+        assert port.isdigit(), "the pack did not print its port"
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            analyzer = analyzer_pb2_grpc.AnalyzerStub(channel)
+            props = {"role": "r", "policyArn": FULL_ACCESS}
+            reported = {}
+            for name in ("accepted", "unexpected"):
+                urn = f"urn:pulumi:prod::mlops-platform::{ATTACHMENT}::{name}"
+                request = analyzer_pb2.AnalyzeRequest(
+                    type=ATTACHMENT, properties=_struct(props), urn=urn, name=name
+                )
+                response = analyzer.Analyze(request, timeout=60)
+                reported[name] = [d.policyName for d in response.diagnostics]
+            stack = analyzer.AnalyzeStack(
+                analyzer_pb2.AnalyzeStackRequest(
+                    resources=[
+                        analyzer_pb2.AnalyzerResource(
+                            type=ATTACHMENT,
+                            properties=_struct(props),
+                            urn=f"urn:pulumi:prod::mlops-platform::{ATTACHMENT}::accepted",
+                            name="accepted",
+                        )
+                    ]
+                ),
+                timeout=60,
+            )
+    finally:
+        pack.terminate()
+        pack.wait()
+    assert reported == {"accepted": [], "unexpected": ["iam-no-full-access-managed-policies"]}
+    (note,) = [d for d in stack.diagnostics if d.policyName == SUPPRESSED_POLICY]
+    assert REASON in note.message and note.urn.endswith("::accepted")
+    assert note.enforcementLevel == analyzer_pb2.ADVISORY
+
+
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
