@@ -36,6 +36,7 @@ class Deployment:
 
     @property
     def is_prod(self) -> bool:
+        """Whether the environment is prod."""
         return self.environment == "prod"
 
     def name(self, *parts: str) -> str:
