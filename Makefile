@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: plan test lint install clean bench
+.PHONY: plan test lint docs install clean bench
 
 $(BIN)/mlops-platform: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ plan: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mlops-platform docs --check
+
+# Regenerate the component reference in components/README.md from the code.
+docs: install
+	$(BIN)/mlops-platform docs
 
 test: lint
 	$(BIN)/pytest

@@ -488,7 +488,10 @@ class CiAccess(pulumi.ComponentResource):
     workflow cannot widen its own rights: changes to this component are applied by an
     administrator.
 
-    Outputs: `oidc_provider_arn`, `preview_role_arn`, `deploy_role_arn`.
+    Outputs:
+        oidc_provider_arn: The GitHub OIDC provider trusted by both roles.
+        preview_role_arn: Role for `pulumi preview` from pull requests.
+        deploy_role_arn: Role for `pulumi up` from the GitHub environment.
     """
 
     oidc_provider_arn: pulumi.Output[str]

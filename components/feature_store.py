@@ -21,7 +21,12 @@ MAX_FEATURE_GROUP_NAME = 64
 
 @dataclass
 class FeatureArgs:
-    """One feature definition: a name and a SageMaker type (String, Integral, Fractional)."""
+    """One feature definition: a name and a SageMaker type.
+
+    Args:
+        name: Feature name.
+        type: `String`, `Integral` or `Fractional`.
+    """
 
     name: str
     type: str
@@ -78,8 +83,13 @@ class FeatureStore(pulumi.ComponentResource):
     manage tables in exactly that database. Each feature group encrypts its online store
     and its offline objects with the stack's key.
 
-    Outputs: `bucket_name`, `bucket_arn`, `glue_database_name`, `feature_group_names`,
-    `feature_group_arns` (name -> ARN), `role_arn`.
+    Outputs:
+        bucket_name: Offline-store bucket name.
+        bucket_arn: Offline-store bucket ARN (a workload bucket of the training cluster).
+        glue_database_name: Glue database of the offline tables.
+        feature_group_names: Physical feature group names.
+        feature_group_arns: Group short name -> ARN.
+        role_arn: Role SageMaker uses to write the offline store.
     """
 
     bucket_name: pulumi.Output[str]

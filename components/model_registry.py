@@ -164,9 +164,15 @@ class ModelRegistry(pulumi.ComponentResource):
     `model_package_arn(family, version)` is the ARN of one version of a family (built by
     the module function of the same name, which preflight uses too).
 
-    Outputs: `artifact_bucket_name`, `artifact_bucket_arn`, `model_package_group_names`,
-    `model_package_group_arns` (name -> ARN), `repository_urls` and `repository_arns`
-    (image name -> value), `mlflow_tracking_server_arn` (None when disabled).
+    Outputs:
+        artifact_bucket_name: Artifact bucket name.
+        artifact_bucket_arn: Artifact bucket ARN.
+        model_package_group_names: Physical model package group names.
+        model_package_group_arns: Family name -> model package group ARN.
+        repository_urls: Image name -> ECR repository URL.
+        repository_arns: Image name -> ECR repository ARN.
+        mlflow_tracking_server_arn: Tracking server ARN; `None` (not an Output) when
+            `mlflow` is None.
     """
 
     artifact_bucket_name: pulumi.Output[str]

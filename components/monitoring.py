@@ -184,7 +184,10 @@ class Monitoring(pulumi.ComponentResource):
     run network-isolated in the private subnets and write KMS-encrypted reports to the
     artifact bucket.
 
-    Outputs: `topic_arn`, `alarm_names`, `dashboard_name`.
+    Outputs:
+        topic_arn: Alert topic ARN.
+        alarm_names: Names of all endpoint and cluster alarms.
+        dashboard_name: Dashboard name.
     """
 
     topic_arn: pulumi.Output[str]

@@ -16,7 +16,16 @@ from .logs import encrypted_log_group
 
 @dataclass
 class ExistingVpcArgs:
-    """An existing VPC to deploy into: nothing of its layout is created or changed."""
+    """An existing VPC to deploy into: nothing of its layout is created or changed.
+
+    Args:
+        vpc_id: The VPC; its CIDR (looked up) is what the endpoint security group admits.
+        private_subnet_ids: Subnets of the interface endpoints; returned as
+            `private_subnet_ids`.
+        public_subnet_ids: Returned as `public_subnet_ids`.
+        private_route_table_ids: Route tables the S3 gateway endpoint is added to; none, no
+            S3 endpoint.
+    """
 
     vpc_id: str
     private_subnet_ids: Sequence[str]
@@ -59,7 +68,11 @@ class Network(pulumi.ComponentResource):
     STS and CloudWatch behind a security group that admits HTTPS from the VPC only, and
     flow logs of all traffic to a KMS-encrypted log group.
 
-    Outputs: `vpc_id`, `private_subnet_ids`, `public_subnet_ids`, `endpoint_security_group_id`.
+    Outputs:
+        vpc_id: VPC id.
+        private_subnet_ids: Private subnet ids, one per AZ.
+        public_subnet_ids: Public subnet ids, one per AZ.
+        endpoint_security_group_id: Security group of the interface endpoints.
     """
 
     vpc_id: pulumi.Output[str]

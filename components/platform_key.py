@@ -21,7 +21,10 @@ class PlatformKey(pulumi.ComponentResource):
     Logs encrypt the stack's log groups, lets CloudWatch alarms publish to the encrypted SNS
     topic, and lets SageMaker, EKS and the storage services use it on the account's behalf.
 
-    Outputs: `key_id`, `arn`, `alias_name`.
+    Outputs:
+        key_id: Key id.
+        arn: Key ARN; pass it as `kms_key_arn` to the other components.
+        alias_name: `alias/mlops-<stack>-data`.
     """
 
     key_id: pulumi.Output[str]

@@ -39,7 +39,9 @@ class SecureBucket(pulumi.ComponentResource):
     request without TLS 1.2+, and a lifecycle that expires old versions and aborts stale
     multipart uploads. In prod the bucket is protected and retained and never force-destroyed.
 
-    Outputs: `bucket` (name), `arn`.
+    Outputs:
+        bucket: Bucket name.
+        arn: Bucket ARN.
     """
 
     bucket: pulumi.Output[str]

@@ -32,7 +32,12 @@ _IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 @dataclass
 class ServerlessArgs:
-    """Serverless inference capacity."""
+    """Serverless inference capacity.
+
+    Args:
+        memory_mb: Memory of the serverless variant (`memory_size_in_mb`).
+        max_concurrency: Maximum concurrent invocations.
+    """
 
     memory_mb: int
     max_concurrency: int
@@ -214,8 +219,16 @@ class ServingEndpoint(pulumi.ComponentResource):
     nor deployment guardrails, so those are left out for them (the schema rejects data
     capture and canary/linear rollouts on serverless endpoints).
 
-    Outputs: `endpoint_name`, `endpoint_arn`, `variant_name`, `model_name`,
-    `endpoint_config_name`, `role_arn`, `data_capture_uri` (None without capture).
+    Outputs:
+        endpoint_name: Endpoint name (an Output of the endpoint: depend on it to come after
+            the endpoint).
+        endpoint_arn: Endpoint ARN.
+        variant_name: Production variant name (a plain string).
+        model_name: Content-hashed model name.
+        endpoint_config_name: Content-hashed endpoint configuration name.
+        role_arn: Execution role ARN.
+        data_capture_uri: `s3://<bucket>/data-capture/<endpoint>`; `None` without capture
+            (or serverless).
     """
 
     endpoint_name: pulumi.Output[str]

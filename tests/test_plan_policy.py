@@ -173,8 +173,8 @@ def test_a_suppression_naming_no_resource_is_a_config_error(
     assert main(["plan", "fork", "--config", str(path), "--quiet"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.endswith(
-        "policy.suppressions[0].resource: 'ci-acess-deploy-AmazonSageMakerFullAccess' matches no resource "
-        "of the plan"
+        "policy.suppressions[0].resource: 'ci-acess-deploy-AmazonSageMakerFullAccess' matches "
+        "no resource of the plan"
     )
 
 

@@ -125,9 +125,17 @@ class TrainingCluster(pulumi.ComponentResource):
     `pulumi up` from a network that reaches the VPC. The identity running it gets
     cluster-admin at creation (EKS's creator access entry).
 
-    Outputs: `cluster_name`, `cluster_arn`, `endpoint`, `node_group_names`,
-    `team_role_arns` (team -> IAM role of its workloads); `node_groups` (the node group
-    resources, for what must wait until nodes run).
+    Outputs:
+        cluster_name: EKS cluster name.
+        cluster_arn: EKS cluster ARN.
+        endpoint: API server endpoint.
+        node_group_names: Managed node group names.
+        team_role_arns: Team -> IAM role of its workloads (a plain dict, not registered as
+            an output).
+        kubernetes_provider: Provider for further Kubernetes objects on this cluster (not an
+            Output).
+        node_groups: The node group resources, for what must wait until nodes run (not an
+            Output).
     """
 
     cluster_name: pulumi.Output[str]

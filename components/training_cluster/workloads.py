@@ -126,7 +126,22 @@ class TeamNamespace(pulumi.ComponentResource):
     Identity to an IAM role that reaches only the team's data prefixes and the model
     package groups.
 
-    Outputs: `namespace`, `service_account`, `role_arn`.
+    TrainingCluster creates one per `TeamArgs`; it can also be used on its own against any
+    EKS cluster and Kubernetes provider.
+
+    Args:
+        team: The team (quotas, service account, S3 prefixes).
+        cluster_name: EKS cluster of the pod identity association.
+        physical_cluster_name: Plain cluster name; prefix of the team's role name.
+        provider: Provider of the cluster the objects are applied to.
+        kms_key_arn: Key of the workload buckets (used through S3 only).
+        workload_bucket_arns: Buckets the team reads and writes under its prefixes.
+        model_package_group_arns: Model package groups the team may register versions in.
+
+    Outputs:
+        namespace: Namespace name.
+        service_account: Service account of the team's training pods.
+        role_arn: IAM role of the team's workloads.
     """
 
     namespace: pulumi.Output[str]
