@@ -197,3 +197,41 @@ def test_prod_says_a_mandatory_finding_was_suppressed(
     out = capsys.readouterr().out
     assert "prod: 1 mandatory finding suppressed by the stack file" in " ".join(out.split())
     assert "ticket 42" in out
+
+
+def test_a_real_time_gpu_endpoint_plans_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ml.g5.xlarge has local NVMe: the component sets no volume key and the rule agrees."""
+    config = {
+        **BASE_STACK,
+        "mlops-platform:registry": {
+            "models": [{"name": "fraud-detector"}],
+            "images": [{"name": "fraud-serving"}],
+        },
+        "mlops-platform:serving": {
+            "endpoints": [
+                {
+                    "name": "fraud-gpu",
+                    "model": "fraud-detector",
+                    "image": "fraud-serving",
+                    "modelPackageVersion": 1,
+                    "instanceType": "ml.g5.xlarge",
+                    "minInstances": 1,
+                    "maxInstances": 2,
+                }
+            ]
+        },
+    }
+    path = write_stack(tmp_path, config)
+    out = tmp_path / "plan.json"
+    assert main(["plan", "gpu", "--config", str(path), "--json", str(out)]) == 0
+    document = json.loads(out.read_text())
+    (endpoint_config,) = [
+        r
+        for r in document["resources"]
+        if r["type"] == "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+    ]
+    assert endpoint_config["inputs"]["productionVariants"][0]["instanceType"] == "ml.g5.xlarge"
+    assert "kmsKeyArn" not in endpoint_config["inputs"]
+    assert document["policy"] == []

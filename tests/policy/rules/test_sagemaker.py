@@ -21,12 +21,16 @@ CAPTURE = {
 }
 
 
-def endpoint_config(kms: bool = True, capture: dict | None = CAPTURE, tags=PROD_TAGS):
+def endpoint_config(
+    kms: bool = True, capture: dict | None = CAPTURE, tags=PROD_TAGS, instance_type: str = ""
+):
+    variant = {**VARIANT, "instance_type": instance_type} if instance_type else VARIANT
+
     def program() -> None:
         aws.sagemaker.EndpointConfiguration(
             "ec",
             kms_key_arn=KEY_ARN if kms else None,
-            production_variants=[VARIANT],
+            production_variants=[variant],
             data_capture_config=capture,
             tags=tags,
         )
@@ -65,6 +69,20 @@ def feature_group(online_kms: bool = True, offline_kms: bool = True):
 CASES = [
     Case("sagemaker-endpoint-encryption", "dev", endpoint_config()),
     Case("sagemaker-endpoint-encryption", "dev", endpoint_config(kms=False), "kmsKeyArn", "ec"),
+    # GPU hosting types with local NVMe: SageMaker rejects a volume key, so none is demanded...
+    Case(
+        "sagemaker-endpoint-encryption",
+        "dev",
+        endpoint_config(kms=False, instance_type="ml.g5.xlarge"),
+    ),
+    # ...and one that is set anyway would fail CreateEndpointConfig.
+    Case(
+        "sagemaker-endpoint-encryption",
+        "dev",
+        endpoint_config(instance_type="ml.g5.xlarge"),
+        "hardware-encrypted",
+        "ec",
+    ),
     Case("sagemaker-data-capture-prod", "prod", endpoint_config()),
     Case("sagemaker-data-capture-prod", "dev", endpoint_config(capture=None, tags=TAGS)),
     Case("sagemaker-data-capture-prod", "prod", endpoint_config(capture=None), "dataCapture"),
