@@ -150,7 +150,20 @@ class PlatformConfig(ConfigModel):
                 f"{self.environment} needs one NAT gateway per AZ ('perAz')",
             )
 
-        # Serving: endpoints name registry entries; prod real-time endpoints survive an AZ loss.
+        self._check_serving(env)
+        alerts = self.monitoring
+        if env.alert_recipient_required and not (
+            alerts.alert_emails or alerts.alert_https_endpoints
+        ):
+            raise rule_error(
+                "monitoring.alertEmails",
+                f"{self.environment} needs at least one alert recipient "
+                "(alertEmails or alertHttpsEndpoints)",
+            )
+        return self
+
+    def _check_serving(self, env: EnvironmentProfile) -> None:
+        """Endpoints name registry entries; real-time endpoints meet the instance minimum."""
         model_names = [m.name for m in self.registry.models]
         image_names = [i.name for i in self.registry.images]
         for i, endpoint in enumerate(self.serving.endpoints):
@@ -175,16 +188,6 @@ class PlatformConfig(ConfigModel):
                 )
         # Consumers of a family can pull the image it is served from; no one else can.
         self.registry.check_image_sharing(self.serving.families_by_image())
-        alerts = self.monitoring
-        if env.alert_recipient_required and not (
-            alerts.alert_emails or alerts.alert_https_endpoints
-        ):
-            raise rule_error(
-                "monitoring.alertEmails",
-                f"{self.environment} needs at least one alert recipient "
-                "(alertEmails or alertHttpsEndpoints)",
-            )
-        return self
 
     def is_secret(self, section: str) -> bool:
         """Whether Pulumi holds the config section (e.g. `monitoring`) as a secret."""
