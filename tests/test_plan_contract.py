@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from infra.cli import main
+from infra.config.base import SECRET_PLACEHOLDER
 from infra.plan import Plan, build_plan
 from tests.helpers import of_type
 
@@ -96,4 +97,4 @@ def test_secure_values_plan_offline_as_placeholders(tmp_path: Path) -> None:
     }
     plan = build_plan("fork", write_stack(tmp_path, config))
     (key,) = of_type(plan, "aws:kms/key:Key")
-    assert key["inputs"]["tags"]["billing-ref"] == "<secret>"
+    assert key["inputs"]["tags"]["billing-ref"] == SECRET_PLACEHOLDER

@@ -31,7 +31,7 @@ IamRoleArn = Annotated[
 
 # Stand-in for a `secure:` value read offline, where the stack's secrets provider cannot
 # decrypt it. Validators of fields that may hold secrets accept it as a valid value.
-SECRET_PLACEHOLDER = "<secret>"
+SECRET_PLACEHOLDER = "encrypted-secret"
 
 
 class ConfigModel(BaseModel):

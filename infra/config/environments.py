@@ -34,7 +34,6 @@ class EnvironmentProfile:
         alert_recipient_required: At least one alert e-mail or HTTPS endpoint.
         system_on_demand_min: Fewest nodes of an on-demand system node group (0: no rule).
         gpu_scale_from_zero: GPU node groups must have min 0.
-        world_open_api_allowed: A public EKS API may be open to 0.0.0.0/0.
     """
 
     nat_gateways: Literal["single", "perAz"]
@@ -49,7 +48,6 @@ class EnvironmentProfile:
     alert_recipient_required: bool
     system_on_demand_min: int
     gpu_scale_from_zero: bool
-    world_open_api_allowed: bool
 
 
 PROFILES: dict[str, EnvironmentProfile] = {
@@ -67,7 +65,6 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=False,
         system_on_demand_min=0,
         gpu_scale_from_zero=True,
-        world_open_api_allowed=True,
     ),
     # Prod-shaped (private API) but smaller and disposable.
     "staging": EnvironmentProfile(
@@ -83,7 +80,6 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=False,
         system_on_demand_min=0,
         gpu_scale_from_zero=False,
-        world_open_api_allowed=True,
     ),
     # Survives an AZ loss, never loses data to a `pulumi destroy`, and someone is paged.
     "prod": EnvironmentProfile(
@@ -99,6 +95,5 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=True,
         system_on_demand_min=2,
         gpu_scale_from_zero=False,
-        world_open_api_allowed=False,
     ),
 }

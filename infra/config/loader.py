@@ -11,15 +11,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from . import strict_yaml
 from .base import SECRET_PLACEHOLDER, split_rule_error
+from .provider_keys import known_provider_key
 from .schema import PlatformConfig
 
 PROJECT = "mlops-platform"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACKS_DIR = REPO_ROOT / "stacks"
 
-# libyaml's loader when PyYAML was built with it: several times faster on large stacks.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Top-level keys Pulumi itself writes into stack files.
 _STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
 # Config namespaces of the providers the program uses; their keys are theirs to check.
@@ -34,7 +34,14 @@ class ConfigError(Exception):
         self.path = path
         self.problem = problem
         where = f"{source}: {path}" if path else source
-        super().__init__(f"{where}: {problem}")
+        super().__init__(one_line(f"{where}: {problem}"))
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """`text` as one line of at most `limit` characters: whitespace and control characters
+    (from values quoted back to the user) never break the one-line contract."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def stack_file_path(stack: str) -> Path:
@@ -54,13 +61,15 @@ def read_stack_file(path: str | Path) -> tuple[str, dict[str, Any]]:
     path = Path(path)
     source = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(source, "", "file not found") from None
     except OSError as exc:
         raise ConfigError(source, "", f"cannot read file ({exc.strerror})") from None
     try:
-        document = yaml.load(text, Loader=_YAML_LOADER)
+        document = strict_yaml.load(strict_yaml.decode(data))
+    except strict_yaml.StackYamlError as exc:
+        raise ConfigError(source, "", str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -122,6 +131,10 @@ def config_from_mapping(
     for full_key, value in entries.items():
         namespace, _, key = str(full_key).rpartition(":")
         if namespace in ("", PROJECT):
+            if value is None:
+                raise ConfigError(
+                    source, str(full_key), "empty section: give it settings or remove the key"
+                )
             if full_key in secret_keys or has_secret(value):
                 secret_sections.add(key)
             raw[key] = without_secrets(value)
@@ -133,7 +146,9 @@ def config_from_mapping(
                 str(full_key),
                 f"unknown config namespace '{namespace}' (typo of {PROJECT}?)",
             )
-        # Other provider settings (aws:profile, kubernetes:*) belong to those providers.
+        elif known_provider_key(str(full_key)) is False:
+            # Pulumi ignores a provider key it does not know: a typo would go unnoticed.
+            raise ConfigError(source, str(full_key), f"unknown {namespace} provider setting")
     if "region" not in raw:
         raise ConfigError(source, "aws:region", "missing: every stack must set its AWS region")
     try:

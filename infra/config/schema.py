@@ -34,28 +34,52 @@ SCHEMA_VERSION = 2
 # managed MLflow) is offered, and that the catalog's price table covers.
 SUPPORTED_REGIONS = catalog.regions()
 
-TagText = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+# AWS tag rules: keys 1-128 and values 0-256 characters of letters, digits, white space
+# and `_ . : / = + - @`; at most 50 tags per resource.
+_TAG_CHARACTERS = r"^[\w\s.:/=+\-@]*$"
+TagText = Annotated[str, StringConstraints(max_length=256, pattern=_TAG_CHARACTERS)]
+TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=_TAG_CHARACTERS)]
+# Tags the program sets on resources itself (args.deployment, Deployment.tagged and the
+# components' extras); a stack file's extra tags may not override them.
+RESERVED_TAG_KEYS = frozenset(
+    {"environment", "owner", "cost-center", "project", "managed-by", "stack", "Name", "model"}
+)
+# 50 per resource, less the reserved ones the program sets.
+MAX_EXTRA_TAGS = 50 - len(RESERVED_TAG_KEYS)
 
 
 class Tags(ConfigModel):
     """Tags on every taggable resource. owner and costCenter are required for cost reports."""
 
-    owner: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+    owner: Annotated[
+        str, StringConstraints(min_length=1, max_length=256, pattern=_TAG_CHARACTERS)
+    ] = Field(
         description="Team or person accountable for the stack."
     )
-    cost_center: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+    cost_center: Annotated[
+        str, StringConstraints(min_length=1, max_length=256, pattern=_TAG_CHARACTERS)
+    ] = Field(
         description="Cost center the bill goes to."
     )
-    extra: dict[Annotated[str, StringConstraints(min_length=1, max_length=128)], TagText] = Field(
-        default_factory=dict, description="Further tags (keys must not start with 'aws:')."
+    extra: dict[TagKey, TagText] = Field(
+        default_factory=dict,
+        description="Further tags (keys must not start with 'aws:' nor name a tag the "
+        "platform sets).",
     )
 
     @field_validator("extra")
     @classmethod
     def _no_reserved_keys(cls, extra: dict[str, str]) -> dict[str, str]:
+        if len(extra) > MAX_EXTRA_TAGS:
+            raise ValueError(
+                f"{len(extra)} extra tags; at most {MAX_EXTRA_TAGS} (AWS allows 50 per "
+                f"resource and the platform sets {len(RESERVED_TAG_KEYS)})"
+            )
         for key in extra:
             if key.lower().startswith("aws:"):
                 raise rule_error(key, "tag keys starting with 'aws:' are reserved by AWS")
+            if key in RESERVED_TAG_KEYS or key.lower() in RESERVED_TAG_KEYS:
+                raise rule_error(key, "the platform sets this tag itself; choose another key")
         return extra
 
 

@@ -262,14 +262,14 @@ def check_training_for_environment(
             f"has no effect on a private API endpoint ({environment} defaults to private; "
             "set endpointPublicAccess: true or remove the CIDRs)",
         )
-    if not env.world_open_api_allowed:
-        for index, cidr in enumerate(training.public_access_cidrs):
-            if cidr.prefixlen == 0:
-                raise rule_error(
-                    f"training.publicAccessCidrs[{index}]",
-                    f"{cidr} opens the {environment} API endpoint to the internet; "
-                    "name your ranges",
-                )
+    # In no environment may the cluster API be open to the whole internet.
+    for index, cidr in enumerate(training.public_access_cidrs):
+        if cidr.prefixlen == 0:
+            raise rule_error(
+                f"training.publicAccessCidrs[{index}]",
+                f"{cidr} opens the {environment} API endpoint to the internet; "
+                "name your ranges",
+            )
     if not training.enabled:
         return
     minimum = env.system_on_demand_min
