@@ -265,7 +265,17 @@ class _Arns:
 
 def _identity_statements(arns: _Arns) -> list[Statement]:
     """The stack's buckets, roles and policies (by name prefix) and the OIDC provider."""
-    prefix, iam = arns.prefix, arns.iam
+    return [
+        *_bucket_statements(arns),
+        *_stack_role_statements(arns),
+        *_pass_role_statements(arns),
+        *_oidc_provider_statements(arns),
+    ]
+
+
+def _bucket_statements(arns: _Arns) -> list[Statement]:
+    """Everything on the stack's buckets (named with its prefix) and their objects."""
+    prefix = arns.prefix
     return [
         {
             "Sid": "ManageStackBuckets",
@@ -276,6 +286,13 @@ def _identity_statements(arns: _Arns) -> list[Statement]:
                 arns.s3(f"{prefix}*/*"),
             ],
         },
+    ]
+
+
+def _stack_role_statements(arns: _Arns) -> list[Statement]:
+    """Create, change and delete the stack's roles, policies and instance profiles."""
+    prefix, iam = arns.prefix, arns.iam
+    return [
         {
             "Sid": "ManageStackRolesAndPolicies",
             "Effect": "Allow",
@@ -309,6 +326,13 @@ def _identity_statements(arns: _Arns) -> list[Statement]:
                 iam(f"instance-profile/{prefix}*"),
             ],
         },
+    ]
+
+
+def _pass_role_statements(arns: _Arns) -> list[Statement]:
+    """Hand the stack's roles to the platform's services, and create their linked roles."""
+    prefix, iam = arns.prefix, arns.iam
+    return [
         {
             "Sid": "PassStackRolesToPlatformServices",
             "Effect": "Allow",
@@ -323,6 +347,12 @@ def _identity_statements(arns: _Arns) -> list[Statement]:
             "Resource": iam("role/aws-service-role/*"),
             "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLES)}},
         },
+    ]
+
+
+def _oidc_provider_statements(arns: _Arns) -> list[Statement]:
+    """Manage the account's GitHub OIDC provider (CiAccess may create it)."""
+    return [
         {
             "Sid": "ManageGithubOidcProvider",
             "Effect": "Allow",
@@ -334,14 +364,19 @@ def _identity_statements(arns: _Arns) -> list[Statement]:
                 "iam:UpdateOpenIDConnectProviderThumbprint",
                 "iam:AddClientIDToOpenIDConnectProvider",
             ],
-            "Resource": iam(f"oidc-provider/{GITHUB_OIDC_HOST}"),
+            "Resource": arns.iam(f"oidc-provider/{GITHUB_OIDC_HOST}"),
         },
     ]
 
 
 def _regional_statements(arns: _Arns) -> list[Statement]:
     """Keys, network and nodes, and the platform's regional services, in this region."""
-    regional, in_region = arns.regional, arns.in_region
+    return [*_key_statements(arns), *_network_statements(arns), *_service_statements(arns)]
+
+
+def _key_statements(arns: _Arns) -> list[Statement]:
+    """Create and use KMS keys in this region (key ARNs are random: scoped by region)."""
+    in_region = arns.in_region
     return [
         {
             "Sid": "ManageKeys",
@@ -367,6 +402,13 @@ def _regional_statements(arns: _Arns) -> list[Statement]:
             "Resource": "*",
             "Condition": in_region,
         },
+    ]
+
+
+def _network_statements(arns: _Arns) -> list[Statement]:
+    """The VPC, its endpoints and the cluster's nodes, in this region."""
+    in_region = arns.in_region
+    return [
         {
             "Sid": "ManageNetworkAndNodes",
             "Effect": "Allow",
@@ -391,6 +433,13 @@ def _regional_statements(arns: _Arns) -> list[Statement]:
             "Resource": "*",
             "Condition": in_region,
         },
+    ]
+
+
+def _service_statements(arns: _Arns) -> list[Statement]:
+    """The platform's regional services, in this account and region."""
+    regional, in_region = arns.regional, arns.in_region
+    return [
         {
             "Sid": "ManagePlatformServices",
             "Effect": "Allow",
@@ -508,27 +557,7 @@ class CiAccess(pulumi.ComponentResource):
         super().__init__("mlops:ci:CiAccess", name, None, opts)
         ident = aws_identity()
 
-        if args.create_oidc_provider:
-            # One provider per account and URL; it outlives any one stack using it.
-            provider = aws.iam.OpenIdConnectProvider(
-                f"{name}-github",
-                url=GITHUB_OIDC_URL,
-                client_id_lists=[STS_AUDIENCE],
-                tags=deployment.tagged(GITHUB_OIDC_HOST),
-                opts=deployment.stateful(self),
-            )
-            provider_arn: pulumi.Output[str] = provider.arn
-        elif args.oidc_provider_arn is not None:
-            provider_arn = pulumi.Output.from_input(args.oidc_provider_arn)
-        else:
-            provider_arn = pulumi.Output.concat(
-                "arn:",
-                ident.partition,
-                ":iam::",
-                ident.account_id,
-                ":oidc-provider/",
-                GITHUB_OIDC_HOST,
-            )
+        provider_arn = self._oidc_provider_arn(name, args, deployment, ident)
 
         preview_subjects, deploy_subjects = github_subjects(args)
         preview_name = deployment.name("ci-preview")
@@ -569,4 +598,29 @@ class CiAccess(pulumi.ComponentResource):
                 "preview_role_arn": self.preview_role_arn,
                 "deploy_role_arn": self.deploy_role_arn,
             }
+        )
+
+    def _oidc_provider_arn(
+        self, name: str, args: CiAccessArgs, deployment: Deployment, ident: AwsIdentity
+    ) -> pulumi.Output[str]:
+        """The GitHub OIDC provider's ARN: created here, given, or the account's by URL."""
+        if args.create_oidc_provider:
+            # One provider per account and URL; it outlives any one stack using it.
+            provider = aws.iam.OpenIdConnectProvider(
+                f"{name}-github",
+                url=GITHUB_OIDC_URL,
+                client_id_lists=[STS_AUDIENCE],
+                tags=deployment.tagged(GITHUB_OIDC_HOST),
+                opts=deployment.stateful(self),
+            )
+            return provider.arn
+        if args.oidc_provider_arn is not None:
+            return pulumi.Output.from_input(args.oidc_provider_arn)
+        return pulumi.Output.concat(
+            "arn:",
+            ident.partition,
+            ":iam::",
+            ident.account_id,
+            ":oidc-provider/",
+            GITHUB_OIDC_HOST,
         )

@@ -74,6 +74,57 @@ class FeatureStoreArgs:
     noncurrent_version_days: int = 90
 
 
+def _check_group_names(groups: Sequence[FeatureGroupArgs], deployment: Deployment) -> None:
+    """Raise if a group's physical name is longer than SageMaker accepts."""
+    for group in groups:
+        physical = deployment.name(group.name)
+        if len(physical) > MAX_FEATURE_GROUP_NAME:
+            raise ValueError(
+                f"feature group name '{physical}' is longer than "
+                f"{MAX_FEATURE_GROUP_NAME} characters; shorten the stack or group name"
+            )
+
+
+def _database_name(deployment: Deployment) -> str:
+    """The Glue database name: Athena and Spark want lower-case names with underscores."""
+    return re.sub(r"[^a-z0-9_]", "_", deployment.name("features").lower())
+
+
+def _online_store(
+    group: FeatureGroupArgs, kms_key_arn: pulumi.Input[str]
+) -> aws.sagemaker.FeatureGroupOnlineStoreConfigArgsDict | None:
+    """The KMS-encrypted online store of a group, with its TTL; None without one."""
+    if not group.online_store:
+        return None
+    online: aws.sagemaker.FeatureGroupOnlineStoreConfigArgsDict = {
+        "enable_online_store": True,
+        "security_config": {"kms_key_id": kms_key_arn},
+    }
+    if group.ttl_days is not None:
+        online["ttl_duration"] = {"unit": "Days", "value": group.ttl_days}
+    return online
+
+
+def _offline_store(
+    group: FeatureGroupArgs,
+    kms_key_arn: pulumi.Input[str],
+    offline_uri: pulumi.Output[str],
+    database_name: pulumi.Output[str],
+) -> aws.sagemaker.FeatureGroupOfflineStoreConfigArgsDict | None:
+    """The offline store of a group in the stack bucket and Glue database; None without one."""
+    if not group.offline_store:
+        return None
+    return {
+        "s3_storage_config": {"s3_uri": offline_uri, "kms_key_id": kms_key_arn},
+        "data_catalog_config": {
+            "catalog": "AwsDataCatalog",
+            "database": database_name,
+            "table_name": group.name.replace("-", "_"),
+        },
+        "table_format": group.table_format,
+    }
+
+
 class FeatureStore(pulumi.ComponentResource):
     """SageMaker Feature Store for one stack.
 
@@ -107,49 +158,24 @@ class FeatureStore(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # SageMaker refuses longer names; fail before anything is registered.
-        for group in args.feature_groups:
-            physical = deployment.name(group.name)
-            if len(physical) > MAX_FEATURE_GROUP_NAME:
-                raise ValueError(
-                    f"feature group name '{physical}' is longer than "
-                    f"{MAX_FEATURE_GROUP_NAME} characters; shorten the stack or group name"
-                )
+        _check_group_names(args.feature_groups, deployment)
         super().__init__("mlops:data:FeatureStore", name, None, opts)
+        self._name = name
+        self._deployment = deployment
         ident = aws_identity()
 
-        bucket = SecureBucket(
-            f"{name}-offline",
-            SecureBucketArgs(
-                bucket_name=ident.account_id.apply(
-                    lambda account: deployment.bucket_name("features", account)
-                ),
-                kms_key_arn=args.kms_key_arn,
-                noncurrent_version_days=args.noncurrent_version_days,
-            ),
-            deployment,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        bucket = self._offline_bucket(ident, args)
         offline_uri = pulumi.Output.concat("s3://", bucket.bucket, "/", OFFLINE_PREFIX)
-
-        # Athena and Spark want lower-case names with underscores.
-        database_name = re.sub(r"[^a-z0-9_]", "_", deployment.name("features").lower())
-        database = aws.glue.CatalogDatabase(
-            f"{name}-catalog",
-            name=database_name,
-            description=f"Offline feature store tables of stack {deployment.stack}",
-            location_uri=offline_uri,
-            tags=deployment.tagged(database_name),
-            opts=deployment.stateful(self),
-        )
-
-        role_name = deployment.name("feature-store")
+        database = self._catalog_database(offline_uri)
         role = service_role(
             f"{name}-role",
             deployment,
-            role_name=role_name,
+            role_name=deployment.name("feature-store"),
             services=["sagemaker.amazonaws.com"],
             parent=self,
-            statements=self._role_statements(ident, bucket.arn, args.kms_key_arn, database_name),
+            statements=self._role_statements(
+                ident, bucket.arn, args.kms_key_arn, _database_name(deployment)
+            ),
             description="SageMaker Feature Store writes offline records and Glue tables",
         )
 
@@ -179,6 +205,35 @@ class FeatureStore(pulumi.ComponentResource):
                 "feature_group_arns": self.feature_group_arns,
                 "role_arn": self.role_arn,
             }
+        )
+
+    def _offline_bucket(self, ident: AwsIdentity, args: FeatureStoreArgs) -> SecureBucket:
+        """The KMS-encrypted bucket holding the offline store (name carries the account)."""
+        d = self._deployment
+        return SecureBucket(
+            f"{self._name}-offline",
+            SecureBucketArgs(
+                bucket_name=ident.account_id.apply(
+                    lambda account: d.bucket_name("features", account)
+                ),
+                kms_key_arn=args.kms_key_arn,
+                noncurrent_version_days=args.noncurrent_version_days,
+            ),
+            d,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _catalog_database(self, offline_uri: pulumi.Output[str]) -> aws.glue.CatalogDatabase:
+        """The Glue database the offline tables are registered in (kept on deletion)."""
+        d = self._deployment
+        database_name = _database_name(d)
+        return aws.glue.CatalogDatabase(
+            f"{self._name}-catalog",
+            name=database_name,
+            description=f"Offline feature store tables of stack {d.stack}",
+            location_uri=offline_uri,
+            tags=d.tagged(database_name),
+            opts=d.stateful(self),
         )
 
     @staticmethod
@@ -246,25 +301,6 @@ class FeatureStore(pulumi.ComponentResource):
         offline_uri: pulumi.Output[str],
         database_name: pulumi.Output[str],
     ) -> aws.sagemaker.FeatureGroup:
-        online: dict[str, object] | None = None
-        if group.online_store:
-            online = {
-                "enable_online_store": True,
-                "security_config": {"kms_key_id": args.kms_key_arn},
-            }
-            if group.ttl_days is not None:
-                online["ttl_duration"] = {"unit": "Days", "value": group.ttl_days}
-        offline: dict[str, object] | None = None
-        if group.offline_store:
-            offline = {
-                "s3_storage_config": {"s3_uri": offline_uri, "kms_key_id": args.kms_key_arn},
-                "data_catalog_config": {
-                    "catalog": "AwsDataCatalog",
-                    "database": database_name,
-                    "table_name": group.name.replace("-", "_"),
-                },
-                "table_format": group.table_format,
-            }
         physical = deployment.name(group.name)
         return aws.sagemaker.FeatureGroup(
             f"{name}-{group.name}",
@@ -275,8 +311,10 @@ class FeatureStore(pulumi.ComponentResource):
             feature_definitions=[
                 {"feature_name": f.name, "feature_type": f.type} for f in group.features
             ],
-            online_store_config=online,
-            offline_store_config=offline,
+            online_store_config=_online_store(group, args.kms_key_arn),
+            offline_store_config=_offline_store(
+                group, args.kms_key_arn, offline_uri, database_name
+            ),
             role_arn=role.arn,
             tags=deployment.tagged(physical),
             # SageMaker checks the role's permissions when the group is created.

@@ -191,51 +191,17 @@ class ModelRegistry(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # SageMaker limits model package group names to 63 characters.
-        for model in args.models:
-            physical = deployment.name(model.name)
-            if len(physical) > MAX_MODEL_PACKAGE_GROUP_NAME:
-                raise ValueError(
-                    f"model package group name '{physical}' is longer than "
-                    f"{MAX_MODEL_PACKAGE_GROUP_NAME} characters; shorten the stack or model name"
-                )
+        _check_group_names(args.models, deployment)
         super().__init__("mlops:registry:ModelRegistry", name, None, opts)
         self._name = name
         self._deployment = deployment
         self._args = args
-        ident = aws_identity()
-        self._ident = ident
+        self._ident = aws_identity()
 
-        bucket_name = ident.account_id.apply(
-            lambda account: deployment.bucket_name("artifacts", account)
-        )
-        bucket_arn = pulumi.Output.concat("arn:", ident.partition, ":s3:::", bucket_name)
-        bucket = SecureBucket(
-            f"{name}-artifacts",
-            SecureBucketArgs(
-                bucket_name=bucket_name,
-                kms_key_arn=args.kms_key_arn,
-                noncurrent_version_days=args.noncurrent_version_days,
-                extra_policy_statements=self._consumer_bucket_statements(bucket_arn),
-            ),
-            deployment,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
+        bucket = self._artifact_bucket()
         self._consumer_key_grants(bucket.arn)
-
-        group_names: list[pulumi.Output[str]] = []
-        group_arns: dict[str, pulumi.Output[str]] = {}
-        for model in args.models:
-            group = self._model_package_group(model)
-            group_names.append(group.model_package_group_name)
-            group_arns[model.name] = group.arn
-
-        urls: dict[str, pulumi.Output[str]] = {}
-        repo_arns: dict[str, pulumi.Output[str]] = {}
-        for image in args.images:
-            repo = self._repository(image)
-            urls[image.name] = repo.repository_url
-            repo_arns[image.name] = repo.arn
+        group_names, group_arns = self._model_package_groups()
+        urls, repo_arns = self._repositories()
 
         self.mlflow_tracking_server_arn = None
         if args.mlflow is not None:
@@ -259,6 +225,49 @@ class ModelRegistry(pulumi.ComponentResource):
                 "mlflow_tracking_server_arn": self.mlflow_tracking_server_arn,
             }
         )
+
+    def _artifact_bucket(self) -> SecureBucket:
+        """The artifact bucket, its policy letting consumer accounts read their families."""
+        d, ident, args = self._deployment, self._ident, self._args
+        bucket_name = ident.account_id.apply(lambda account: d.bucket_name("artifacts", account))
+        # The ARN is spelled out (not read from the bucket): the consumer statements of the
+        # bucket's policy are arguments of the bucket itself.
+        bucket_arn = pulumi.Output.concat("arn:", ident.partition, ":s3:::", bucket_name)
+        return SecureBucket(
+            f"{self._name}-artifacts",
+            SecureBucketArgs(
+                bucket_name=bucket_name,
+                kms_key_arn=args.kms_key_arn,
+                noncurrent_version_days=args.noncurrent_version_days,
+                extra_policy_statements=self._consumer_bucket_statements(bucket_arn),
+            ),
+            d,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _model_package_groups(
+        self,
+    ) -> tuple[list[pulumi.Output[str]], dict[str, pulumi.Output[str]]]:
+        """One package group per model family: (physical names, family -> group ARN)."""
+        names: list[pulumi.Output[str]] = []
+        arns: dict[str, pulumi.Output[str]] = {}
+        for model in self._args.models:
+            group = self._model_package_group(model)
+            names.append(group.model_package_group_name)
+            arns[model.name] = group.arn
+        return names, arns
+
+    def _repositories(
+        self,
+    ) -> tuple[dict[str, pulumi.Output[str]], dict[str, pulumi.Output[str]]]:
+        """One ECR repository per serving image: (image -> URL, image -> ARN)."""
+        urls: dict[str, pulumi.Output[str]] = {}
+        arns: dict[str, pulumi.Output[str]] = {}
+        for image in self._args.images:
+            repo = self._repository(image)
+            urls[image.name] = repo.repository_url
+            arns[image.name] = repo.arn
+        return urls, arns
 
     def _package_arn(self, group_name: str, version: int | str) -> pulumi.Output[str]:
         ident = self._ident
@@ -408,8 +417,37 @@ class ModelRegistry(pulumi.ComponentResource):
         bucket_name: pulumi.Output[str],
         bucket_arn: pulumi.Output[str],
     ) -> aws.sagemaker.MlflowTrackingServer:
-        d, ident, name = self._deployment, self._ident, self._name
-        statements: list[Statement] = [
+        d, name = self._deployment, self._name
+        statements = self._mlflow_store_statements(bucket_arn)
+        if mlflow.automatic_model_registration:
+            statements += self._mlflow_registration_statements()
+        role = service_role(
+            f"{name}-mlflow-role",
+            d,
+            role_name=d.name("mlflow"),
+            services=["sagemaker.amazonaws.com"],
+            parent=self,
+            statements=statements,
+            description="SageMaker managed MLflow: artifact store and model registration",
+        )
+        server_name = d.name("mlflow")
+        return aws.sagemaker.MlflowTrackingServer(
+            f"{name}-mlflow",
+            tracking_server_name=server_name,
+            artifact_store_uri=pulumi.Output.concat("s3://", bucket_name, f"/{MLFLOW_PREFIX}"),
+            role_arn=role.arn,
+            tracking_server_size=mlflow.size,
+            mlflow_version=mlflow.version,
+            automatic_model_registration=mlflow.automatic_model_registration,
+            weekly_maintenance_window_start=mlflow.weekly_maintenance_window_start,
+            tags=d.tagged(server_name),
+            # The server validates access to its artifact store when it starts.
+            opts=d.stateful(self, depends_on=role.ready),
+        )
+
+    def _mlflow_store_statements(self, bucket_arn: pulumi.Output[str]) -> list[Statement]:
+        """MLflow's access to its artifact store: its prefix of the bucket and the stack key."""
+        return [
             {
                 "Sid": "ArtifactStoreObjects",
                 "Effect": "Allow",
@@ -436,52 +474,43 @@ class ModelRegistry(pulumi.ComponentResource):
                 "Resource": self._args.kms_key_arn,
             },
         ]
-        if mlflow.automatic_model_registration:
-            sagemaker_arn = pulumi.Output.concat(
-                "arn:", ident.partition, ":sagemaker:", ident.region, ":", ident.account_id, ":"
-            )
-            prefix = d.name().lower()
-            statements.append(
-                {
-                    "Sid": "RegisterModelsInStackGroups",
-                    "Effect": "Allow",
-                    "Action": [
-                        "sagemaker:AddTags",
-                        "sagemaker:CreateModelPackageGroup",
-                        "sagemaker:DescribeModelPackageGroup",
-                        "sagemaker:CreateModelPackage",
-                        "sagemaker:DescribeModelPackage",
-                        "sagemaker:UpdateModelPackage",
-                    ],
-                    "Resource": [
-                        pulumi.Output.concat(sagemaker_arn, f"model-package-group/{prefix}-*"),
-                        pulumi.Output.concat(sagemaker_arn, f"model-package/{prefix}-*/*"),
-                    ],
-                }
-            )
-        role = service_role(
-            f"{name}-mlflow-role",
-            d,
-            role_name=d.name("mlflow"),
-            services=["sagemaker.amazonaws.com"],
-            parent=self,
-            statements=statements,
-            description="SageMaker managed MLflow: artifact store and model registration",
+
+    def _mlflow_registration_statements(self) -> list[Statement]:
+        """Automatic registration: package groups and versions named after this stack only."""
+        ident = self._ident
+        sagemaker_arn = pulumi.Output.concat(
+            "arn:", ident.partition, ":sagemaker:", ident.region, ":", ident.account_id, ":"
         )
-        server_name = d.name("mlflow")
-        return aws.sagemaker.MlflowTrackingServer(
-            f"{name}-mlflow",
-            tracking_server_name=server_name,
-            artifact_store_uri=pulumi.Output.concat("s3://", bucket_name, f"/{MLFLOW_PREFIX}"),
-            role_arn=role.arn,
-            tracking_server_size=mlflow.size,
-            mlflow_version=mlflow.version,
-            automatic_model_registration=mlflow.automatic_model_registration,
-            weekly_maintenance_window_start=mlflow.weekly_maintenance_window_start,
-            tags=d.tagged(server_name),
-            # The server validates access to its artifact store when it starts.
-            opts=d.stateful(self, depends_on=role.ready),
-        )
+        prefix = self._deployment.name().lower()
+        return [
+            {
+                "Sid": "RegisterModelsInStackGroups",
+                "Effect": "Allow",
+                "Action": [
+                    "sagemaker:AddTags",
+                    "sagemaker:CreateModelPackageGroup",
+                    "sagemaker:DescribeModelPackageGroup",
+                    "sagemaker:CreateModelPackage",
+                    "sagemaker:DescribeModelPackage",
+                    "sagemaker:UpdateModelPackage",
+                ],
+                "Resource": [
+                    pulumi.Output.concat(sagemaker_arn, f"model-package-group/{prefix}-*"),
+                    pulumi.Output.concat(sagemaker_arn, f"model-package/{prefix}-*/*"),
+                ],
+            }
+        ]
+
+
+def _check_group_names(models: Sequence[ModelFamilyArgs], deployment: Deployment) -> None:
+    """Raise if a family's physical group name is longer than SageMaker accepts."""
+    for model in models:
+        physical = deployment.name(model.name)
+        if len(physical) > MAX_MODEL_PACKAGE_GROUP_NAME:
+            raise ValueError(
+                f"model package group name '{physical}' is longer than "
+                f"{MAX_MODEL_PACKAGE_GROUP_NAME} characters; shorten the stack or model name"
+            )
 
 
 def _as_dict(values: dict[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:

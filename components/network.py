@@ -58,6 +58,35 @@ class NetworkArgs:
     existing_vpc: ExistingVpcArgs | None = None
 
 
+@dataclass(frozen=True)
+class _VpcLayout:
+    """What the endpoints, flow logs and outputs need of the VPC, created or existing."""
+
+    vpc_id: pulumi.Output[str]
+    cidr_block: pulumi.Output[str]
+    private_subnet_ids: list[pulumi.Output[str]]
+    public_subnet_ids: list[pulumi.Output[str]]
+    private_route_table_ids: list[pulumi.Output[str]]
+
+
+def _existing_layout(existing: ExistingVpcArgs) -> _VpcLayout:
+    """The layout of an existing VPC; only its CIDR is looked up."""
+    return _VpcLayout(
+        vpc_id=pulumi.Output.from_input(existing.vpc_id),
+        cidr_block=aws.ec2.get_vpc_output(id=existing.vpc_id).cidr_block,
+        private_subnet_ids=[pulumi.Output.from_input(i) for i in existing.private_subnet_ids],
+        public_subnet_ids=[pulumi.Output.from_input(i) for i in existing.public_subnet_ids],
+        private_route_table_ids=[
+            pulumi.Output.from_input(i) for i in existing.private_route_table_ids
+        ],
+    )
+
+
+def _zone(zones: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
+    """The index-th available AZ name (a function, so each subnet binds its own index)."""
+    return zones.apply(lambda names: names[index])
+
+
 class Network(pulumi.ComponentResource):
     """A private-by-default VPC.
 
@@ -90,69 +119,18 @@ class Network(pulumi.ComponentResource):
         super().__init__("mlops:network:Network", name, None, opts)
         self._name = name
         self._deployment = deployment
-        child = pulumi.ResourceOptions(parent=self)
 
         if args.existing_vpc is None:
-            vpc_id, vpc_cidr, private_ids, public_ids, route_table_ids = self._create_vpc(args)
+            layout = self._create_vpc(args)
         else:
-            existing = args.existing_vpc
-            vpc_id = pulumi.Output.from_input(existing.vpc_id)
-            vpc_cidr = aws.ec2.get_vpc_output(id=existing.vpc_id).cidr_block
-            private_ids = [pulumi.Output.from_input(i) for i in existing.private_subnet_ids]
-            public_ids = [pulumi.Output.from_input(i) for i in existing.public_subnet_ids]
-            route_table_ids = [
-                pulumi.Output.from_input(i) for i in existing.private_route_table_ids
-            ]
+            layout = _existing_layout(args.existing_vpc)
+        self._s3_endpoint(layout)
+        endpoint_sg = self._interface_endpoints(layout, args.interface_endpoints)
+        self._flow_logs(layout.vpc_id, args)
 
-        region = deployment.region
-        if route_table_ids:
-            aws.ec2.VpcEndpoint(
-                f"{name}-s3",
-                vpc_id=vpc_id,
-                service_name=f"com.amazonaws.{region}.s3",
-                vpc_endpoint_type="Gateway",
-                route_table_ids=route_table_ids,
-                tags=deployment.tagged(deployment.name("s3")),
-                opts=child,
-            )
-
-        endpoint_sg = aws.ec2.SecurityGroup(
-            f"{name}-endpoints",
-            name=deployment.name("vpc-endpoints"),
-            description="HTTPS from inside the VPC to AWS interface endpoints",
-            vpc_id=vpc_id,
-            tags=deployment.tagged(deployment.name("vpc-endpoints")),
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-https",
-            security_group_id=endpoint_sg.id,
-            description="HTTPS from the VPC",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=vpc_cidr,
-            tags=deployment.tagged(),
-            opts=pulumi.ResourceOptions(parent=endpoint_sg),
-        )
-        for service in args.interface_endpoints:
-            aws.ec2.VpcEndpoint(
-                f"{name}-{service.replace('.', '-')}",
-                vpc_id=vpc_id,
-                service_name=f"com.amazonaws.{region}.{service}",
-                vpc_endpoint_type="Interface",
-                private_dns_enabled=True,
-                subnet_ids=private_ids,
-                security_group_ids=[endpoint_sg.id],
-                tags=deployment.tagged(deployment.name(service.replace(".", "-"))),
-                opts=child,
-            )
-
-        self._flow_logs(vpc_id, args)
-
-        self.vpc_id = vpc_id
-        self.private_subnet_ids = pulumi.Output.all(*private_ids)
-        self.public_subnet_ids = pulumi.Output.all(*public_ids)
+        self.vpc_id = layout.vpc_id
+        self.private_subnet_ids = pulumi.Output.all(*layout.private_subnet_ids)
+        self.public_subnet_ids = pulumi.Output.all(*layout.public_subnet_ids)
         self.endpoint_security_group_id = endpoint_sg.id
         self.register_outputs(
             {
@@ -163,19 +141,84 @@ class Network(pulumi.ComponentResource):
             }
         )
 
-    def _create_vpc(self, args: NetworkArgs):  # type: ignore[no-untyped-def]
+    def _s3_endpoint(self, layout: _VpcLayout) -> None:
+        """The S3 gateway endpoint on the private route tables (none given, none created)."""
+        name, d = self._name, self._deployment
+        if not layout.private_route_table_ids:
+            return
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=layout.vpc_id,
+            service_name=f"com.amazonaws.{d.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=layout.private_route_table_ids,
+            tags=d.tagged(d.name("s3")),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _interface_endpoints(
+        self, layout: _VpcLayout, services: Sequence[str]
+    ) -> aws.ec2.SecurityGroup:
+        """Interface endpoints in the private subnets behind an HTTPS-from-the-VPC group."""
         name, d = self._name, self._deployment
         child = pulumi.ResourceOptions(parent=self)
-        az_count = len(args.private_subnet_cidrs)
-        zones = aws.get_availability_zones_output(state="available").names
+        endpoint_sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints",
+            name=d.name("vpc-endpoints"),
+            description="HTTPS from inside the VPC to AWS interface endpoints",
+            vpc_id=layout.vpc_id,
+            tags=d.tagged(d.name("vpc-endpoints")),
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https",
+            security_group_id=endpoint_sg.id,
+            description="HTTPS from the VPC",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=layout.cidr_block,
+            tags=d.tagged(),
+            opts=pulumi.ResourceOptions(parent=endpoint_sg),
+        )
+        for service in services:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}",
+                vpc_id=layout.vpc_id,
+                service_name=f"com.amazonaws.{d.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=layout.private_subnet_ids,
+                security_group_ids=[endpoint_sg.id],
+                tags=d.tagged(d.name(service.replace(".", "-"))),
+                opts=child,
+            )
+        return endpoint_sg
 
+    def _create_vpc(self, args: NetworkArgs) -> _VpcLayout:
+        """A new VPC: core, subnets over the AZs, NAT egress and private route tables."""
+        vpc, igw = self._vpc_core(args)
+        public_subnets, private_subnets = self._subnets(vpc, igw, args)
+        nats = self._nat_gateways(vpc, igw, public_subnets, args.nat_per_az)
+        route_tables = self._private_routes(vpc, private_subnets, nats)
+        return _VpcLayout(
+            vpc_id=vpc.id,
+            cidr_block=vpc.cidr_block,
+            private_subnet_ids=[s.id for s in private_subnets],
+            public_subnet_ids=[s.id for s in public_subnets],
+            private_route_table_ids=[rt.id for rt in route_tables],
+        )
+
+    def _vpc_core(self, args: NetworkArgs) -> tuple[aws.ec2.Vpc, aws.ec2.InternetGateway]:
+        """The VPC, its locked-down default security group and its internet gateway."""
+        name, d = self._name, self._deployment
         vpc = aws.ec2.Vpc(
             name,
             cidr_block=args.cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
             tags=d.tagged(d.name("vpc")),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         in_vpc = pulumi.ResourceOptions(parent=vpc)
         # CIS AWS 5.4: the default security group allows nothing.
@@ -188,7 +231,15 @@ class Network(pulumi.ComponentResource):
         igw = aws.ec2.InternetGateway(
             f"{name}-igw", vpc_id=vpc.id, tags=d.tagged(d.name("igw")), opts=in_vpc
         )
+        return vpc, igw
 
+    def _subnets(
+        self, vpc: aws.ec2.Vpc, igw: aws.ec2.InternetGateway, args: NetworkArgs
+    ) -> tuple[list[aws.ec2.Subnet], list[aws.ec2.Subnet]]:
+        """A public and a private subnet per AZ; the public ones route to the internet gateway."""
+        name, d = self._name, self._deployment
+        in_vpc = pulumi.ResourceOptions(parent=vpc)
+        zones = aws.get_availability_zones_output(state="available").names
         public_rt = aws.ec2.RouteTable(
             f"{name}-public", vpc_id=vpc.id, tags=d.tagged(d.name("public")), opts=in_vpc
         )
@@ -199,11 +250,10 @@ class Network(pulumi.ComponentResource):
             gateway_id=igw.id,
             opts=pulumi.ResourceOptions(parent=public_rt),
         )
-
         public_subnets: list[aws.ec2.Subnet] = []
         private_subnets: list[aws.ec2.Subnet] = []
-        for i in range(az_count):
-            zone = zones.apply(lambda names, i=i: names[i])
+        for i in range(len(args.private_subnet_cidrs)):
+            zone = _zone(zones, i)
             public = aws.ec2.Subnet(
                 f"{name}-public-{i}",
                 vpc_id=vpc.id,
@@ -232,12 +282,24 @@ class Network(pulumi.ComponentResource):
             )
             public_subnets.append(public)
             private_subnets.append(private)
+        return public_subnets, private_subnets
 
-        nat_count = az_count if args.nat_per_az else 1
+    def _nat_gateways(
+        self,
+        vpc: aws.ec2.Vpc,
+        igw: aws.ec2.InternetGateway,
+        public_subnets: list[aws.ec2.Subnet],
+        per_az: bool,
+    ) -> list[aws.ec2.NatGateway]:
+        """One NAT gateway per AZ, or a single shared one in the first public subnet."""
+        name, d = self._name, self._deployment
         nats: list[aws.ec2.NatGateway] = []
-        for i in range(nat_count):
+        for i in range(len(public_subnets) if per_az else 1):
             eip = aws.ec2.Eip(
-                f"{name}-nat-{i}", domain="vpc", tags=d.tagged(d.name("nat", str(i))), opts=in_vpc
+                f"{name}-nat-{i}",
+                domain="vpc",
+                tags=d.tagged(d.name("nat", str(i))),
+                opts=pulumi.ResourceOptions(parent=vpc),
             )
             nats.append(
                 aws.ec2.NatGateway(
@@ -246,23 +308,34 @@ class Network(pulumi.ComponentResource):
                     subnet_id=public_subnets[i].id,
                     connectivity_type="public",
                     tags=d.tagged(d.name("nat", str(i))),
+                    # A public NAT gateway needs the VPC's internet gateway attached first.
                     opts=pulumi.ResourceOptions(parent=vpc, depends_on=[igw]),
                 )
             )
+        return nats
 
+    def _private_routes(
+        self,
+        vpc: aws.ec2.Vpc,
+        private_subnets: list[aws.ec2.Subnet],
+        nats: list[aws.ec2.NatGateway],
+    ) -> list[aws.ec2.RouteTable]:
+        """A route table per private subnet, its default route through its AZ's NAT gateway."""
+        name, d = self._name, self._deployment
         route_tables: list[aws.ec2.RouteTable] = []
         for i, private in enumerate(private_subnets):
             rt = aws.ec2.RouteTable(
                 f"{name}-private-{i}",
                 vpc_id=vpc.id,
                 tags=d.tagged(d.name("private", str(i))),
-                opts=in_vpc,
+                opts=pulumi.ResourceOptions(parent=vpc),
             )
             aws.ec2.Route(
                 f"{name}-private-{i}-default",
                 route_table_id=rt.id,
                 destination_cidr_block="0.0.0.0/0",
-                nat_gateway_id=nats[i if args.nat_per_az else 0].id,
+                # A single shared NAT gateway serves every AZ.
+                nat_gateway_id=nats[i if len(nats) > 1 else 0].id,
                 opts=pulumi.ResourceOptions(parent=rt),
             )
             aws.ec2.RouteTableAssociation(
@@ -272,14 +345,7 @@ class Network(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=private),
             )
             route_tables.append(rt)
-
-        return (
-            vpc.id,
-            vpc.cidr_block,
-            [s.id for s in private_subnets],
-            [s.id for s in public_subnets],
-            [rt.id for rt in route_tables],
-        )
+        return route_tables
 
     def _flow_logs(self, vpc_id: pulumi.Input[str], args: NetworkArgs) -> None:
         name, d = self._name, self._deployment

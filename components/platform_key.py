@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from .aws_context import AwsIdentity, aws_identity
 from .context import Deployment
-from .iam import policy_document
+from .iam import Statement, policy_document
 
 # Services that encrypt with the key on behalf of principals in the account. Restricting
 # delegated use to these through kms:ViaService keeps the key useless elsewhere.
@@ -70,76 +70,106 @@ def key_policy(ident: AwsIdentity) -> pulumi.Output[str]:
     Services act for the account through `kms:ViaService`, so no principal outside the
     account and no service outside the listed ones can use the key.
     """
-    account_root = pulumi.Output.concat(
-        "arn:", ident.partition, ":iam::", ident.account_id, ":root"
-    )
     return policy_document(
         [
-            {
-                "Sid": "AccountAdministersKeyThroughIam",
-                "Effect": "Allow",
-                "Principal": {"AWS": account_root},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "CloudWatchLogsEncryptsStackLogGroups",
-                "Effect": "Allow",
-                "Principal": {
-                    "Service": pulumi.Output.concat("logs.", ident.region, ".amazonaws.com")
-                },
-                "Action": [
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                "Resource": "*",
-                "Condition": {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
-                            "arn:",
-                            ident.partition,
-                            ":logs:",
-                            ident.region,
-                            ":",
-                            ident.account_id,
-                            ":log-group:*",
-                        )
-                    }
-                },
-            },
-            {
-                "Sid": "AlarmsPublishToEncryptedTopic",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
-            },
-            {
-                "Sid": "PlatformServicesUseKeyForAccount",
-                "Effect": "Allow",
-                "Principal": {"AWS": account_root},
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:CreateGrant",
-                    "kms:DescribeKey",
-                ],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"kms:CallerAccount": ident.account_id},
-                    "ForAnyValue:StringEquals": {
-                        "kms:ViaService": [
-                            pulumi.Output.concat(svc, ".", ident.region, ".amazonaws.com")
-                            for svc in VIA_SERVICES
-                        ]
-                    },
-                },
-            },
+            *_administration_statements(ident),
+            *_log_statements(ident),
+            *_alarm_statements(ident),
+            *_service_statements(ident),
         ]
     )
+
+
+def _account_root(ident: AwsIdentity) -> pulumi.Output[str]:
+    """The account's root principal: the key policy delegates to the account's IAM."""
+    return pulumi.Output.concat("arn:", ident.partition, ":iam::", ident.account_id, ":root")
+
+
+def _administration_statements(ident: AwsIdentity) -> list[Statement]:
+    """IAM administers the key, as for an AWS default key policy."""
+    account_root = _account_root(ident)
+    return [
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": account_root},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+    ]
+
+
+def _log_statements(ident: AwsIdentity) -> list[Statement]:
+    """CloudWatch Logs encrypts the account's log groups in this region."""
+    return [
+        {
+            "Sid": "CloudWatchLogsEncryptsStackLogGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": pulumi.Output.concat("logs.", ident.region, ".amazonaws.com")},
+            "Action": [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+                        "arn:",
+                        ident.partition,
+                        ":logs:",
+                        ident.region,
+                        ":",
+                        ident.account_id,
+                        ":log-group:*",
+                    )
+                }
+            },
+        },
+    ]
+
+
+def _alarm_statements(ident: AwsIdentity) -> list[Statement]:
+    """CloudWatch alarms of this account publish to the encrypted SNS topic."""
+    return [
+        {
+            "Sid": "AlarmsPublishToEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
+        },
+    ]
+
+
+def _service_statements(ident: AwsIdentity) -> list[Statement]:
+    """The platform's services use the key for principals of this account only."""
+    account_root = _account_root(ident)
+    return [
+        {
+            "Sid": "PlatformServicesUseKeyForAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": account_root},
+            "Action": [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:CreateGrant",
+                "kms:DescribeKey",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"kms:CallerAccount": ident.account_id},
+                "ForAnyValue:StringEquals": {
+                    "kms:ViaService": [
+                        pulumi.Output.concat(svc, ".", ident.region, ".amazonaws.com")
+                        for svc in VIA_SERVICES
+                    ]
+                },
+            },
+        },
+    ]

@@ -6,12 +6,20 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+from pulumi_aws.sagemaker import (
+    EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationArgsDict as _Routing,
+)
 
-from .aws_context import aws_identity
+# The provider's type name alone is longer than a line.
+from pulumi_aws.sagemaker import (
+    EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationCanarySizeArgsDict as _Step,  # noqa: E501
+)
+
+from .aws_context import AwsIdentity, aws_identity
 from .catalog import supports_volume_kms
 from .context import Deployment
 from .iam import ServiceRole, Statement, service_role, vpc_interface_statements
@@ -156,7 +164,7 @@ def image_uri(repository_url: str, digest: str) -> str:
     return f"{repository_url}@{digest}"
 
 
-def _rollback_alarms_statement(ident: Any, alarm_names: Sequence[str]) -> Statement:
+def _rollback_alarms_statement(ident: AwsIdentity, alarm_names: Sequence[str]) -> Statement:
     """SageMaker reads the rollback alarms' state, as the endpoint's role, during an update."""
     return {
         "Sid": "DescribeRollbackAlarms",
@@ -281,7 +289,7 @@ class ServingEndpoint(pulumi.ComponentResource):
 
         model = self._model(role, ident)
         self.model_name = model.name
-        config = self._endpoint_config(model, capture)
+        config = self._endpoint_config(model, self.data_capture_uri)
         self.endpoint_config_name = config.name
         endpoint = self._endpoint(config, log_group, role)
         self.endpoint_name = endpoint.name
@@ -302,66 +310,16 @@ class ServingEndpoint(pulumi.ComponentResource):
     # -- IAM ------------------------------------------------------------------------------
 
     def _role_statements(
-        self, ident: Any, log_group_arn: pulumi.Output[str], capture: bool
+        self, ident: AwsIdentity, log_group_arn: pulumi.Output[str], capture: bool
     ) -> list[Statement]:
+        """The execution role's statements, each concern scoped to this endpoint."""
         args = self._args
         bucket_arn = pulumi.Output.from_input(args.artifact_bucket_arn)
-        model_prefix = f"models/{args.model_family}/"
-        statements: list[Statement] = [
-            {
-                "Sid": "ReadOwnModelArtifacts",
-                "Effect": "Allow",
-                "Action": "s3:GetObject",
-                "Resource": pulumi.Output.concat(bucket_arn, "/", model_prefix, "*"),
-            },
-            {
-                "Sid": "ListOwnModelArtifacts",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": bucket_arn,
-                "Condition": {"StringLike": {"s3:prefix": [f"{model_prefix}*"]}},
-            },
-            {
-                "Sid": "PullOwnServingImage",
-                "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchCheckLayerAvailability",
-                ],
-                "Resource": args.repository_arn,
-            },
-            {
-                # Registry-wide by design: the token call has no resource to scope to.
-                "Sid": "EcrLogin",
-                "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*",
-            },
-            {
-                "Sid": "UsePlatformKey",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                "Resource": args.kms_key_arn,
-            },
-            {
-                "Sid": "WriteOwnLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
-            },
-            _rollback_alarms_statement(ident, args.rollback_alarm_names),
-            {
-                "Sid": "PublishEndpointMetrics",
-                "Effect": "Allow",
-                "Action": "cloudwatch:PutMetricData",
-                "Resource": "*",
-                "Condition": {
-                    "StringLike": {
-                        "cloudwatch:namespace": ["AWS/SageMaker", "/aws/sagemaker/Endpoints"]
-                    }
-                },
-            },
+        statements = [
+            *self._artifact_statements(bucket_arn),
+            *self._image_statements(),
+            *self._key_and_log_statements(log_group_arn),
+            *self._metric_statements(ident),
         ]
         if capture:
             statements.append(
@@ -380,12 +338,87 @@ class ServingEndpoint(pulumi.ComponentResource):
             )
         return statements
 
+    def _artifact_statements(self, bucket_arn: pulumi.Output[str]) -> list[Statement]:
+        """Read and list the artifacts of this endpoint's model family only."""
+        model_prefix = f"models/{self._args.model_family}/"
+        return [
+            {
+                "Sid": "ReadOwnModelArtifacts",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": pulumi.Output.concat(bucket_arn, "/", model_prefix, "*"),
+            },
+            {
+                "Sid": "ListOwnModelArtifacts",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": bucket_arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{model_prefix}*"]}},
+            },
+        ]
+
+    def _image_statements(self) -> list[Statement]:
+        """Pull the serving image from its repository."""
+        return [
+            {
+                "Sid": "PullOwnServingImage",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                ],
+                "Resource": self._args.repository_arn,
+            },
+            {
+                # Registry-wide by design: the token call has no resource to scope to.
+                "Sid": "EcrLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+        ]
+
+    def _key_and_log_statements(self, log_group_arn: pulumi.Output[str]) -> list[Statement]:
+        """Use the platform key and write to the endpoint's own log group."""
+        return [
+            {
+                "Sid": "UsePlatformKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                "Resource": self._args.kms_key_arn,
+            },
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
+            },
+        ]
+
+    def _metric_statements(self, ident: AwsIdentity) -> list[Statement]:
+        """Read the rollback alarms and publish SageMaker endpoint metrics."""
+        return [
+            _rollback_alarms_statement(ident, self._args.rollback_alarm_names),
+            {
+                "Sid": "PublishEndpointMetrics",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",
+                "Condition": {
+                    "StringLike": {
+                        "cloudwatch:namespace": ["AWS/SageMaker", "/aws/sagemaker/Endpoints"]
+                    }
+                },
+            },
+        ]
+
     # -- SageMaker ------------------------------------------------------------------------
 
-    def _model(self, role: ServiceRole, ident: Any) -> aws.sagemaker.Model:
+    def _model(self, role: ServiceRole, ident: AwsIdentity) -> aws.sagemaker.Model:
         args = self._args
         name, deployment = self._name, self._deployment
-        container: dict[str, Any]
+        container: aws.sagemaker.ModelPrimaryContainerArgsDict
         if args.model_package_arn is not None:
             container = {"model_package_name": args.model_package_arn}
         else:
@@ -396,7 +429,7 @@ class ServingEndpoint(pulumi.ComponentResource):
                 ),
                 "model_data_url": args.model_data_url,
             }
-        vpc_config: dict[str, Any] | None = None
+        vpc_config: aws.sagemaker.ModelVpcConfigArgsDict | None = None
         if not args.is_serverless:
             group = aws.ec2.SecurityGroup(
                 f"{name}-sg",
@@ -438,10 +471,10 @@ class ServingEndpoint(pulumi.ComponentResource):
         )
 
     def _endpoint_config(
-        self, model: aws.sagemaker.Model, capture: bool
+        self, model: aws.sagemaker.Model, capture_uri: pulumi.Output[str] | None
     ) -> aws.sagemaker.EndpointConfiguration:
         args = self._args
-        variant: dict[str, Any] = {
+        variant: aws.sagemaker.EndpointConfigurationProductionVariantArgsDict = {
             "variant_name": args.variant_name,
             "model_name": model.name,
         }
@@ -456,12 +489,12 @@ class ServingEndpoint(pulumi.ComponentResource):
             # new fleet at this count and the autoscaler scales it out again from there.
             variant["initial_instance_count"] = args.min_instances
             variant["initial_variant_weight"] = 1.0
-        data_capture: dict[str, Any] | None = None
-        if capture:
+        data_capture: aws.sagemaker.EndpointConfigurationDataCaptureConfigArgsDict | None = None
+        if capture_uri is not None:
             data_capture = {
                 "enable_capture": True,
                 "initial_sampling_percentage": args.data_capture_percent,
-                "destination_s3_uri": self.data_capture_uri,
+                "destination_s3_uri": capture_uri,
                 "kms_key_id": args.kms_key_arn,
                 "capture_options": [{"capture_mode": "Input"}, {"capture_mode": "Output"}],
                 "capture_content_type_header": {
@@ -495,14 +528,14 @@ class ServingEndpoint(pulumi.ComponentResource):
         role: ServiceRole,
     ) -> aws.sagemaker.Endpoint:
         args = self._args
-        deployment_config: dict[str, Any] | None = None
+        deployment_config: aws.sagemaker.EndpointDeploymentConfigArgsDict | None = None
         if not args.is_serverless:
             rollout = args.rollout
-            routing: dict[str, Any] = {
+            routing: _Routing = {
                 "type": _TRAFFIC_TYPES[rollout.strategy],
                 "wait_interval_in_seconds": rollout.wait_seconds,
             }
-            step = {"type": "CAPACITY_PERCENT", "value": rollout.step_percent}
+            step: _Step = {"type": "CAPACITY_PERCENT", "value": rollout.step_percent}
             if rollout.strategy == "canary":
                 routing["canary_size"] = step
             elif rollout.strategy == "linear":
