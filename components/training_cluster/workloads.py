@@ -9,7 +9,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..context import Deployment
-from ..iam import POD_IDENTITY_SERVICE, ServiceRole, service_role
+from ..iam import POD_IDENTITY_SERVICE, service_role
 from .args import TeamArgs
 from .identity import workload_statements
 from .node_groups import GPU_RESOURCE
@@ -182,28 +182,20 @@ class TeamNamespace(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=in_namespace,
         )
-        role = self._workload_role(
+        role_arn = self._workload_identity(
             name,
             team,
             deployment,
+            cluster_name=cluster_name,
             physical_cluster_name=physical_cluster_name,
             kms_key_arn=kms_key_arn,
             workload_bucket_arns=workload_bucket_arns,
             model_package_group_arns=model_package_group_arns,
         )
-        aws.eks.PodIdentityAssociation(
-            f"{name}-pod-identity",
-            cluster_name=cluster_name,
-            namespace=team.name,
-            service_account=team.service_account,
-            role_arn=role.arn,
-            tags=deployment.tagged(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=role.ready),
-        )
 
         self.namespace = namespace.metadata.name
         self.service_account = account.metadata.name
-        self.role_arn = role.arn
+        self.role_arn = role_arn
         self.register_outputs(
             {
                 "namespace": self.namespace,
@@ -240,18 +232,22 @@ class TeamNamespace(pulumi.ComponentResource):
                 opts=in_namespace,
             )
 
-    def _workload_role(
+    def _workload_identity(
         self,
         name: str,
         team: TeamArgs,
         deployment: Deployment,
         *,
+        cluster_name: pulumi.Input[str],
         physical_cluster_name: str,
         kms_key_arn: pulumi.Input[str],
         workload_bucket_arns: Sequence[pulumi.Input[str]],
         model_package_group_arns: Sequence[pulumi.Input[str]],
-    ) -> ServiceRole:
-        """The IAM role of the team's pods: its data prefixes and model registration only."""
+    ) -> pulumi.Output[str]:
+        """The IAM role of the team's pods, bound to its service account by Pod Identity.
+
+        The role reaches the team's data prefixes and model registration only.
+        """
         statements = workload_statements(
             bucket_arns=workload_bucket_arns,
             read_prefixes=list(team.s3_read_prefixes),
@@ -260,7 +256,7 @@ class TeamNamespace(pulumi.ComponentResource):
             kms_key_arn=kms_key_arn,
             region=deployment.region,
         )
-        return service_role(
+        role = service_role(
             f"{name}-role",
             deployment,
             role_name=f"{physical_cluster_name}-{team.name}",
@@ -269,3 +265,13 @@ class TeamNamespace(pulumi.ComponentResource):
             statements=statements,
             description=f"Training workloads of team {team.name}",
         )
+        aws.eks.PodIdentityAssociation(
+            f"{name}-pod-identity",
+            cluster_name=cluster_name,
+            namespace=team.name,
+            service_account=team.service_account,
+            role_arn=role.arn,
+            tags=deployment.tagged(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=role.ready),
+        )
+        return role.arn
