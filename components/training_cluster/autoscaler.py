@@ -24,19 +24,19 @@ NAMESPACE = "kube-system"
 _READ = ["watch", "list", "get"]
 
 # The upstream AWS auto-discovery manifest's permissions.
-CLUSTER_RULES = [
-    {"apiGroups": [""], "resources": ["events", "endpoints"], "verbs": ["create", "patch"]},
-    {"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]},
-    {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["update"]},
+CLUSTER_RULES: list[k8s.rbac.v1.PolicyRuleArgsDict] = [
+    {"api_groups": [""], "resources": ["events", "endpoints"], "verbs": ["create", "patch"]},
+    {"api_groups": [""], "resources": ["pods/eviction"], "verbs": ["create"]},
+    {"api_groups": [""], "resources": ["pods/status"], "verbs": ["update"]},
     {
-        "apiGroups": [""],
+        "api_groups": [""],
         "resources": ["endpoints"],
-        "resourceNames": [NAME],
+        "resource_names": [NAME],
         "verbs": ["get", "update"],
     },
-    {"apiGroups": [""], "resources": ["nodes"], "verbs": [*_READ, "update"]},
+    {"api_groups": [""], "resources": ["nodes"], "verbs": [*_READ, "update"]},
     {
-        "apiGroups": [""],
+        "api_groups": [""],
         "resources": [
             "namespaces",
             "pods",
@@ -47,15 +47,15 @@ CLUSTER_RULES = [
         ],
         "verbs": _READ,
     },
-    {"apiGroups": ["extensions"], "resources": ["replicasets", "daemonsets"], "verbs": _READ},
-    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ["watch", "list"]},
+    {"api_groups": ["extensions"], "resources": ["replicasets", "daemonsets"], "verbs": _READ},
+    {"api_groups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ["watch", "list"]},
     {
-        "apiGroups": ["apps"],
+        "api_groups": ["apps"],
         "resources": ["statefulsets", "replicasets", "daemonsets"],
         "verbs": _READ,
     },
     {
-        "apiGroups": ["storage.k8s.io"],
+        "api_groups": ["storage.k8s.io"],
         "resources": [
             "storageclasses",
             "csinodes",
@@ -65,21 +65,21 @@ CLUSTER_RULES = [
         ],
         "verbs": _READ,
     },
-    {"apiGroups": ["batch", "extensions"], "resources": ["jobs"], "verbs": [*_READ, "patch"]},
-    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+    {"api_groups": ["batch", "extensions"], "resources": ["jobs"], "verbs": [*_READ, "patch"]},
+    {"api_groups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
     {
-        "apiGroups": ["coordination.k8s.io"],
-        "resourceNames": [NAME],
+        "api_groups": ["coordination.k8s.io"],
+        "resource_names": [NAME],
         "resources": ["leases"],
         "verbs": ["get", "update"],
     },
 ]
-NAMESPACE_RULES = [
-    {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["create", "list", "watch"]},
+NAMESPACE_RULES: list[k8s.rbac.v1.PolicyRuleArgsDict] = [
+    {"api_groups": [""], "resources": ["configmaps"], "verbs": ["create", "list", "watch"]},
     {
-        "apiGroups": [""],
+        "api_groups": [""],
         "resources": ["configmaps"],
-        "resourceNames": ["cluster-autoscaler-status", "cluster-autoscaler-priority-expander"],
+        "resource_names": ["cluster-autoscaler-status", "cluster-autoscaler-priority-expander"],
         "verbs": ["delete", "get", "update", "watch"],
     },
 ]
@@ -106,19 +106,22 @@ def autoscaler_command(cluster_name: pulumi.Input[str]) -> list[pulumi.Input[str
     ]
 
 
-def cluster_autoscaler(
+LABELS = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/managed-by": "pulumi"}
+# Typed ArgsDicts (snake_case keys, sent to the API camelCase) so every field is checked.
+METADATA: k8s.meta.v1.ObjectMetaArgsDict = {"name": NAME, "namespace": NAMESPACE, "labels": LABELS}
+CLUSTER_METADATA: k8s.meta.v1.ObjectMetaArgsDict = {"name": NAME, "labels": LABELS}
+
+
+def _pod_identity(
     name: str,
     deployment: Deployment,
     *,
     cluster_name: pulumi.Input[str],
     physical_cluster_name: str,
     identity: AwsIdentity,
-    image: str,
-    provider: k8s.Provider,
     parent: pulumi.Resource,
-    depends_on: Sequence[pulumi.Resource],
-) -> k8s.apps.v1.Deployment:
-    """ServiceAccount, RBAC and Deployment of the autoscaler, and its pod identity."""
+) -> aws.eks.PodIdentityAssociation:
+    """The autoscaler's IAM role, bound to its service account through EKS Pod Identity."""
     role = service_role(
         f"{name}-role",
         deployment,
@@ -133,7 +136,7 @@ def cluster_autoscaler(
         ),
         description="Cluster autoscaler: resizes the training cluster's node groups",
     )
-    association = aws.eks.PodIdentityAssociation(
+    return aws.eks.PodIdentityAssociation(
         f"{name}-pod-identity",
         cluster_name=cluster_name,
         namespace=NAMESPACE,
@@ -143,80 +146,119 @@ def cluster_autoscaler(
         opts=pulumi.ResourceOptions(parent=parent, depends_on=role.ready),
     )
 
-    on_cluster = pulumi.ResourceOptions(parent=parent, provider=provider)
-    labels = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/managed-by": "pulumi"}
-    meta = {"name": NAME, "namespace": NAMESPACE, "labels": labels}
-    account = k8s.core.v1.ServiceAccount(f"{name}-sa", metadata=meta, opts=on_cluster)
-    cluster_role = k8s.rbac.v1.ClusterRole(
-        f"{name}-cluster-role",
-        metadata={"name": NAME, "labels": labels},
-        rules=CLUSTER_RULES,
-        opts=on_cluster,
-    )
-    namespace_role = k8s.rbac.v1.Role(
-        f"{name}-rbac-role", metadata=meta, rules=NAMESPACE_RULES, opts=on_cluster
-    )
-    subjects = [{"kind": "ServiceAccount", "name": NAME, "namespace": NAMESPACE}]
-    bindings = [
+
+def _access(name: str, on_cluster: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+    """ServiceAccount and the RBAC roles and bindings of the upstream manifest."""
+    subjects: list[k8s.rbac.v1.SubjectArgsDict] = [
+        {"kind": "ServiceAccount", "name": NAME, "namespace": NAMESPACE}
+    ]
+    return [
+        k8s.core.v1.ServiceAccount(f"{name}-sa", metadata=METADATA, opts=on_cluster),
+        k8s.rbac.v1.ClusterRole(
+            f"{name}-cluster-role",
+            metadata=CLUSTER_METADATA,
+            rules=CLUSTER_RULES,
+            opts=on_cluster,
+        ),
+        k8s.rbac.v1.Role(
+            f"{name}-rbac-role", metadata=METADATA, rules=NAMESPACE_RULES, opts=on_cluster
+        ),
         k8s.rbac.v1.ClusterRoleBinding(
             f"{name}-cluster-binding",
-            metadata={"name": NAME, "labels": labels},
-            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
+            metadata=CLUSTER_METADATA,
+            role_ref={
+                "api_group": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": NAME,
+            },
             subjects=subjects,
             opts=on_cluster,
         ),
         k8s.rbac.v1.RoleBinding(
             f"{name}-binding",
-            metadata=meta,
-            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": NAME},
+            metadata=METADATA,
+            role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "Role", "name": NAME},
             subjects=subjects,
             opts=on_cluster,
         ),
     ]
+
+
+def _pod_spec(
+    image: str, cluster_name: pulumi.Input[str], region: str
+) -> k8s.core.v1.PodSpecArgsDict:
+    """One non-root, read-only autoscaler container on the system nodes."""
+    return {
+        "service_account_name": NAME,
+        "priority_class_name": "system-cluster-critical",
+        "node_selector": {NODE_KIND_LABEL: "system"},
+        "security_context": {
+            "run_as_non_root": True,
+            "run_as_user": 65534,
+            "fs_group": 65534,
+            "seccomp_profile": {"type": "RuntimeDefault"},
+        },
+        "containers": [
+            {
+                "name": NAME,
+                "image": image,
+                "command": autoscaler_command(cluster_name),
+                "env": [{"name": "AWS_REGION", "value": region}],
+                "resources": {
+                    "requests": {"cpu": "100m", "memory": "600Mi"},
+                    "limits": {"memory": "600Mi"},
+                },
+                "security_context": {
+                    "allow_privilege_escalation": False,
+                    "read_only_root_filesystem": True,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+            }
+        ],
+    }
+
+
+def cluster_autoscaler(
+    name: str,
+    deployment: Deployment,
+    *,
+    cluster_name: pulumi.Input[str],
+    physical_cluster_name: str,
+    identity: AwsIdentity,
+    image: str,
+    provider: k8s.Provider,
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource],
+) -> k8s.apps.v1.Deployment:
+    """ServiceAccount, RBAC and Deployment of the autoscaler, and its pod identity."""
+    association = _pod_identity(
+        name,
+        deployment,
+        cluster_name=cluster_name,
+        physical_cluster_name=physical_cluster_name,
+        identity=identity,
+        parent=parent,
+    )
+    access = _access(name, pulumi.ResourceOptions(parent=parent, provider=provider))
+    spec: k8s.apps.v1.DeploymentSpecArgsDict = {
+        "replicas": 1,
+        "selector": {"match_labels": {"app.kubernetes.io/name": NAME}},
+        "template": {
+            "metadata": {
+                "labels": LABELS,
+                "annotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},
+            },
+            "spec": _pod_spec(image, cluster_name, deployment.region),
+        },
+    }
     return k8s.apps.v1.Deployment(
         name,
-        metadata=meta,
-        spec={
-            "replicas": 1,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": NAME}},
-            "template": {
-                "metadata": {
-                    "labels": labels,
-                    "annotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},
-                },
-                "spec": {
-                    "serviceAccountName": NAME,
-                    "priorityClassName": "system-cluster-critical",
-                    "nodeSelector": {NODE_KIND_LABEL: "system"},
-                    "securityContext": {
-                        "runAsNonRoot": True,
-                        "runAsUser": 65534,
-                        "fsGroup": 65534,
-                        "seccompProfile": {"type": "RuntimeDefault"},
-                    },
-                    "containers": [
-                        {
-                            "name": NAME,
-                            "image": image,
-                            "command": autoscaler_command(cluster_name),
-                            "env": [{"name": "AWS_REGION", "value": deployment.region}],
-                            "resources": {
-                                "requests": {"cpu": "100m", "memory": "600Mi"},
-                                "limits": {"memory": "600Mi"},
-                            },
-                            "securityContext": {
-                                "allowPrivilegeEscalation": False,
-                                "readOnlyRootFilesystem": True,
-                                "capabilities": {"drop": ["ALL"]},
-                            },
-                        }
-                    ],
-                },
-            },
-        },
+        metadata=METADATA,
+        spec=spec,
         opts=pulumi.ResourceOptions(
             parent=parent,
             provider=provider,
-            depends_on=[*depends_on, association, account, cluster_role, namespace_role, *bindings],
+            # Starts only once its credentials and permissions exist.
+            depends_on=[*depends_on, association, *access],
         ),
     )

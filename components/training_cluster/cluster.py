@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .. import catalog
-from ..aws_context import aws_identity
+from ..aws_context import AwsIdentity, aws_identity
 from ..context import Deployment
 from ..iam import service_role
 from ..logs import encrypted_log_group
@@ -94,6 +95,13 @@ def _autoscaler_image(kubernetes_version: str) -> str:
     return version.cluster_autoscaler_image
 
 
+def _certificate_data(authority: aws.eks.outputs.ClusterCertificateAuthority) -> str:
+    """The cluster's CA bundle; EKS always returns one for a created cluster."""
+    if authority.data is None:
+        raise ValueError("EKS returned no certificate authority data for the cluster")
+    return authority.data
+
+
 def _admin_slug(arn: str) -> str:
     account = arn.split(":")[4]
     role = arn.rsplit("/", 1)[-1]
@@ -158,8 +166,58 @@ class TrainingCluster(pulumi.ComponentResource):
         super().__init__("mlops:training:TrainingCluster", name, None, opts)
         physical = deployment.name("training")
         identity = aws_identity()
-        child = pulumi.ResourceOptions(parent=self)
 
+        cluster = self._control_plane(name, args, deployment, physical)
+        self._admin_access(name, args.admin_role_arns, deployment, cluster)
+        early = addons_before_nodes(
+            name, deployment, cluster=cluster, physical_cluster_name=physical, parent=self
+        )
+        groups = self._node_groups(
+            name, args, deployment, cluster, physical, identity, depends_on=list(early.values())
+        )
+        late = addons_after_nodes(
+            name,
+            deployment,
+            cluster=cluster,
+            physical_cluster_name=physical,
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
+            node_groups=groups,
+            pod_identity_agent=early["eks-pod-identity-agent"],
+        )
+        provider = self._kubernetes_provider(name, cluster, deployment.region)
+        self.team_role_arns = self._teams(name, args, deployment, cluster, physical, provider)
+        self._cluster_services(
+            name,
+            args,
+            deployment,
+            cluster,
+            physical,
+            identity,
+            provider,
+            ebs_csi_driver=late["aws-ebs-csi-driver"],
+            autoscaler_depends_on=[*groups, early["eks-pod-identity-agent"]],
+        )
+
+        self.kubernetes_provider = provider
+        self.node_groups = groups
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.endpoint = cluster.endpoint
+        self.node_group_names = pulumi.Output.all(*[g.node_group_name for g in groups])
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "endpoint": self.endpoint,
+                "node_group_names": self.node_group_names,
+            }
+        )
+
+    def _control_plane(
+        self, name: str, args: TrainingClusterArgs, deployment: Deployment, physical: str
+    ) -> aws.eks.Cluster:
+        """The EKS cluster, its IAM role and its control-plane log group."""
         # Created before the cluster so EKS writes into a log group with our key and
         # retention rather than creating an unencrypted one that never expires.
         log_group = encrypted_log_group(
@@ -180,7 +238,7 @@ class TrainingCluster(pulumi.ComponentResource):
             description="EKS control plane of the training cluster",
         )
         public = args.endpoint_public_access
-        cluster = aws.eks.Cluster(
+        return aws.eks.Cluster(
             name,
             name=physical,
             role_arn=cluster_role.arn,
@@ -200,7 +258,7 @@ class TrainingCluster(pulumi.ComponentResource):
                 "authentication_mode": "API",
                 "bootstrap_cluster_creator_admin_permissions": True,
             },
-            # The managed add-ons below replace the unmanaged defaults.
+            # The managed add-ons replace the unmanaged defaults.
             bootstrap_self_managed_addons=False,
             upgrade_policy={"support_type": args.support_type},
             deletion_protection=deployment.eks_deletion_protection,
@@ -208,7 +266,12 @@ class TrainingCluster(pulumi.ComponentResource):
             opts=deployment.stateful(self, depends_on=[log_group, *cluster_role.ready]),
         )
 
-        for arn in args.admin_role_arns:
+    @staticmethod
+    def _admin_access(
+        name: str, admin_role_arns: Sequence[str], deployment: Deployment, cluster: aws.eks.Cluster
+    ) -> None:
+        """An API-mode access entry with cluster-admin for each admin role."""
+        for arn in admin_role_arns:
             slug = _admin_slug(arn)
             entry = aws.eks.AccessEntry(
                 f"{name}-admin-{slug}",
@@ -227,6 +290,18 @@ class TrainingCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=entry, depends_on=[entry]),
             )
 
+    def _node_groups(
+        self,
+        name: str,
+        args: TrainingClusterArgs,
+        deployment: Deployment,
+        cluster: aws.eks.Cluster,
+        physical: str,
+        identity: AwsIdentity,
+        *,
+        depends_on: Sequence[pulumi.Resource],
+    ) -> list[aws.eks.NodeGroup]:
+        """The node role, the key grant for encrypted root volumes, and one group per spec."""
         node_role = service_role(
             f"{name}-node-role",
             deployment,
@@ -248,13 +323,9 @@ class TrainingCluster(pulumi.ComponentResource):
                 ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
             ),
             operations=list(VOLUME_KEY_OPERATIONS),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-
-        early = addons_before_nodes(
-            name, deployment, cluster=cluster, physical_cluster_name=physical, parent=self
-        )
-        groups = [
+        return [
             node_group(
                 f"{name}-{group.name}",
                 group,
@@ -266,28 +337,34 @@ class TrainingCluster(pulumi.ComponentResource):
                 subnet_ids=args.private_subnet_ids,
                 kms_key_arn=args.kms_key_arn,
                 parent=self,
-                depends_on=[*node_role.ready, volume_grant, *early.values()],
+                # Nodes start only once their role's policies, the volume key grant and the
+                # networking add-ons exist.
+                depends_on=[*node_role.ready, volume_grant, *depends_on],
             )
             for group in args.node_groups
         ]
-        late = addons_after_nodes(
-            name,
-            deployment,
-            cluster=cluster,
-            physical_cluster_name=physical,
-            kms_key_arn=args.kms_key_arn,
-            parent=self,
-            node_groups=groups,
-            pod_identity_agent=early["eks-pod-identity-agent"],
-        )
 
-        ca_data = cluster.certificate_authority.apply(lambda ca: ca.data)
-        provider = k8s.Provider(
+    def _kubernetes_provider(
+        self, name: str, cluster: aws.eks.Cluster, region: str
+    ) -> k8s.Provider:
+        """A Kubernetes provider for this cluster, authenticating with `aws eks get-token`."""
+        ca_data = cluster.certificate_authority.apply(_certificate_data)
+        return k8s.Provider(
             f"{name}-k8s",
-            kubeconfig=kubeconfig(cluster.name, cluster.endpoint, ca_data, deployment.region),
-            opts=child,
+            kubeconfig=kubeconfig(cluster.name, cluster.endpoint, ca_data, region),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def _teams(
+        self,
+        name: str,
+        args: TrainingClusterArgs,
+        deployment: Deployment,
+        cluster: aws.eks.Cluster,
+        physical: str,
+        provider: k8s.Provider,
+    ) -> dict[str, pulumi.Output[str]]:
+        """One TeamNamespace per team; returns each team's workload role ARN."""
         team_role_arns: dict[str, pulumi.Output[str]] = {}
         for team in args.teams:
             workspace = TeamNamespace(
@@ -300,16 +377,31 @@ class TrainingCluster(pulumi.ComponentResource):
                 kms_key_arn=args.kms_key_arn,
                 workload_bucket_arns=args.workload_bucket_arns,
                 model_package_group_arns=args.model_package_group_arns,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
             team_role_arns[team.name] = workspace.role_arn
+        return team_role_arns
 
+    def _cluster_services(
+        self,
+        name: str,
+        args: TrainingClusterArgs,
+        deployment: Deployment,
+        cluster: aws.eks.Cluster,
+        physical: str,
+        identity: AwsIdentity,
+        provider: k8s.Provider,
+        *,
+        ebs_csi_driver: pulumi.Resource,
+        autoscaler_depends_on: Sequence[pulumi.Resource],
+    ) -> None:
+        """The default storage class, the GPU device plugin and the cluster autoscaler."""
         encrypted_storage_class(
             f"{name}-gp3-encrypted",
             kms_key_arn=args.kms_key_arn,
             provider=provider,
             parent=self,
-            depends_on=[late["aws-ebs-csi-driver"]],
+            depends_on=[ebs_csi_driver],
         )
         if any(group.kind == "gpu" for group in args.node_groups):
             device_plugin_daemonset(
@@ -327,21 +419,5 @@ class TrainingCluster(pulumi.ComponentResource):
             image=args.autoscaler_image or _autoscaler_image(args.kubernetes_version),
             provider=provider,
             parent=self,
-            depends_on=[*groups, early["eks-pod-identity-agent"]],
-        )
-
-        self.kubernetes_provider = provider
-        self.node_groups = groups
-        self.team_role_arns = team_role_arns
-        self.cluster_name = cluster.name
-        self.cluster_arn = cluster.arn
-        self.endpoint = cluster.endpoint
-        self.node_group_names = pulumi.Output.all(*[g.node_group_name for g in groups])
-        self.register_outputs(
-            {
-                "cluster_name": self.cluster_name,
-                "cluster_arn": self.cluster_arn,
-                "endpoint": self.endpoint,
-                "node_group_names": self.node_group_names,
-            }
+            depends_on=autoscaler_depends_on,
         )

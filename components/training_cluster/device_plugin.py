@@ -28,41 +28,48 @@ def device_plugin_daemonset(
 ) -> k8s.apps.v1.DaemonSet:
     """A DaemonSet on GPU nodes only, tolerating their `nvidia.com/gpu` taint."""
     labels = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/managed-by": "pulumi"}
-    return k8s.apps.v1.DaemonSet(
-        resource_name,
-        metadata={"name": NAME, "namespace": "kube-system", "labels": labels},
-        spec={
-            "selector": {"matchLabels": {"app.kubernetes.io/name": NAME}},
-            "updateStrategy": {"type": "RollingUpdate"},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "priorityClassName": "system-node-critical",
-                    "nodeSelector": {NODE_KIND_LABEL: "gpu"},
-                    "tolerations": [
-                        {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
-                    ],
-                    "containers": [
-                        {
-                            "name": NAME,
-                            "image": image,
-                            "env": [{"name": "FAIL_ON_INIT_ERROR", "value": "false"}],
-                            "resources": {
-                                "requests": {"cpu": "50m", "memory": "64Mi"},
-                                "limits": {"memory": "128Mi"},
-                            },
-                            "securityContext": {
-                                "allowPrivilegeEscalation": False,
-                                "capabilities": {"drop": ["ALL"]},
-                            },
-                            "volumeMounts": [
-                                {"name": "device-plugin", "mountPath": DEVICE_PLUGIN_DIR}
-                            ],
-                        }
-                    ],
-                    "volumes": [{"name": "device-plugin", "hostPath": {"path": DEVICE_PLUGIN_DIR}}],
-                },
+    # Typed ArgsDicts (snake_case keys, sent to the API camelCase) so every field is checked.
+    metadata: k8s.meta.v1.ObjectMetaArgsDict = {
+        "name": NAME,
+        "namespace": "kube-system",
+        "labels": labels,
+    }
+    spec: k8s.apps.v1.DaemonSetSpecArgsDict = {
+        "selector": {"match_labels": {"app.kubernetes.io/name": NAME}},
+        "update_strategy": {"type": "RollingUpdate"},
+        "template": {
+            "metadata": {"labels": labels},
+            "spec": {
+                "priority_class_name": "system-node-critical",
+                "node_selector": {NODE_KIND_LABEL: "gpu"},
+                "tolerations": [
+                    {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+                ],
+                "containers": [
+                    {
+                        "name": NAME,
+                        "image": image,
+                        "env": [{"name": "FAIL_ON_INIT_ERROR", "value": "false"}],
+                        "resources": {
+                            "requests": {"cpu": "50m", "memory": "64Mi"},
+                            "limits": {"memory": "128Mi"},
+                        },
+                        "security_context": {
+                            "allow_privilege_escalation": False,
+                            "capabilities": {"drop": ["ALL"]},
+                        },
+                        "volume_mounts": [
+                            {"name": "device-plugin", "mount_path": DEVICE_PLUGIN_DIR}
+                        ],
+                    }
+                ],
+                "volumes": [{"name": "device-plugin", "host_path": {"path": DEVICE_PLUGIN_DIR}}],
             },
         },
+    }
+    return k8s.apps.v1.DaemonSet(
+        resource_name,
+        metadata=metadata,
+        spec=spec,
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=list(depends_on)),
     )

@@ -7,6 +7,7 @@ what each workload is granted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 
@@ -20,9 +21,115 @@ VPC_CNI_POLICIES = ("AmazonEKS_CNI_Policy",)
 EBS_CSI_POLICIES = ("service-role/AmazonEBSCSIDriverPolicy",)
 
 
-def _objects(bucket_arns: Sequence[pulumi.Input[str]], prefixes: Sequence[str]) -> list:
+# Read-only calls the autoscaler makes to pick a group; they support no resource-level
+# permissions.
+AUTOSCALER_DESCRIBE_ACTIONS = (
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeAutoScalingInstances",
+    "autoscaling:DescribeLaunchConfigurations",
+    "autoscaling:DescribeScalingActivities",
+    "autoscaling:DescribeTags",
+    "ec2:DescribeImages",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:GetInstanceTypesFromInstanceRequirements",
+)
+
+
+def _objects(
+    bucket_arns: Sequence[pulumi.Input[str]], prefixes: Sequence[str]
+) -> list[pulumi.Output[str]]:
     return [
         pulumi.Output.concat(arn, "/", prefix, "*") for arn in bucket_arns for prefix in prefixes
+    ]
+
+
+def _arn(
+    partition: pulumi.Input[str],
+    service: str,
+    region: str,
+    account_id: pulumi.Input[str],
+    resource: str,
+) -> pulumi.Output[str]:
+    """An ARN in this account and region (partition and account are known at deploy time)."""
+    return pulumi.Output.concat(
+        "arn:", partition, ":", service, ":", region, ":", account_id, ":", resource
+    )
+
+
+def _s3_statements(
+    *,
+    bucket_arns: Sequence[pulumi.Input[str]],
+    read_prefixes: Sequence[str],
+    write_prefixes: Sequence[str],
+    kms_key_arn: pulumi.Input[str],
+    region: str,
+) -> list[Statement]:
+    """List, read and write under the team's prefixes, and the bucket key through S3."""
+    readable = list(dict.fromkeys([*read_prefixes, *write_prefixes]))
+    listing: dict[str, Any] = {
+        "Sid": "ListWorkloadPrefixes",
+        "Effect": "Allow",
+        "Action": "s3:ListBucket",
+        "Resource": list(bucket_arns),
+    }
+    # An empty prefix means the whole bucket: no condition then.
+    if "" not in readable:
+        listing["Condition"] = {"StringLike": {"s3:prefix": [f"{p}*" for p in readable]}}
+    return [
+        listing,
+        {
+            "Sid": "ReadWorkloadData",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": _objects(bucket_arns, readable),
+        },
+        {
+            "Sid": "WriteTeamPrefixes",
+            "Effect": "Allow",
+            "Action": [
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            ],
+            "Resource": _objects(bucket_arns, write_prefixes),
+        },
+        {
+            "Sid": "UseBucketKeyThroughS3",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": kms_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+        },
+    ]
+
+
+def _package_versions(group_arn: str) -> str:
+    """Versions of a model package group: `...:model-package/<group>/*`."""
+    return group_arn.replace(":model-package-group/", ":model-package/", 1) + "/*"
+
+
+def _model_registry_statements(
+    model_package_group_arns: Sequence[pulumi.Input[str]],
+) -> list[Statement]:
+    """Read the model package groups and create (not approve) versions in them."""
+    packages = [
+        pulumi.Output.from_input(arn).apply(_package_versions) for arn in model_package_group_arns
+    ]
+    return [
+        {
+            "Sid": "ReadModelPackageGroups",
+            "Effect": "Allow",
+            "Action": "sagemaker:DescribeModelPackageGroup",
+            "Resource": list(model_package_group_arns),
+        },
+        {
+            "Sid": "RegisterModelVersions",
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeModelPackage", "sagemaker:CreateModelPackage"],
+            "Resource": packages,
+        },
     ]
 
 
@@ -43,63 +150,15 @@ def workload_statements(
     """
     statements: list[Statement] = []
     if bucket_arns:
-        readable = list(dict.fromkeys([*read_prefixes, *write_prefixes]))
-        listing: dict = {
-            "Sid": "ListWorkloadPrefixes",
-            "Effect": "Allow",
-            "Action": "s3:ListBucket",
-            "Resource": list(bucket_arns),
-        }
-        if "" not in readable:
-            listing["Condition"] = {"StringLike": {"s3:prefix": [f"{p}*" for p in readable]}}
-        statements += [
-            listing,
-            {
-                "Sid": "ReadWorkloadData",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-                "Resource": _objects(bucket_arns, readable),
-            },
-            {
-                "Sid": "WriteTeamPrefixes",
-                "Effect": "Allow",
-                "Action": [
-                    "s3:PutObject",
-                    "s3:DeleteObject",
-                    "s3:AbortMultipartUpload",
-                    "s3:ListMultipartUploadParts",
-                ],
-                "Resource": _objects(bucket_arns, write_prefixes),
-            },
-            {
-                "Sid": "UseBucketKeyThroughS3",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource": kms_key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
-            },
-        ]
+        statements += _s3_statements(
+            bucket_arns=bucket_arns,
+            read_prefixes=read_prefixes,
+            write_prefixes=write_prefixes,
+            kms_key_arn=kms_key_arn,
+            region=region,
+        )
     if model_package_group_arns:
-        packages = [
-            pulumi.Output.from_input(arn).apply(
-                lambda a: a.replace(":model-package-group/", ":model-package/", 1) + "/*"
-            )
-            for arn in model_package_group_arns
-        ]
-        statements += [
-            {
-                "Sid": "ReadModelPackageGroups",
-                "Effect": "Allow",
-                "Action": "sagemaker:DescribeModelPackageGroup",
-                "Resource": list(model_package_group_arns),
-            },
-            {
-                "Sid": "RegisterModelVersions",
-                "Effect": "Allow",
-                "Action": ["sagemaker:DescribeModelPackage", "sagemaker:CreateModelPackage"],
-                "Resource": packages,
-            },
-        ]
+        statements += _model_registry_statements(model_package_group_arns)
     return statements
 
 
@@ -124,14 +183,12 @@ def autoscaler_statements(
                 "autoscaling:SetDesiredCapacity",
                 "autoscaling:TerminateInstanceInAutoScalingGroup",
             ],
-            "Resource": pulumi.Output.concat(
-                "arn:",
+            "Resource": _arn(
                 partition,
-                ":autoscaling:",
+                "autoscaling",
                 region,
-                ":",
                 account_id,
-                ":autoScalingGroup:*:autoScalingGroupName/eks-*",
+                "autoScalingGroup:*:autoScalingGroupName/eks-*",
             ),
             "Condition": {
                 "StringEquals": {
@@ -140,37 +197,16 @@ def autoscaler_statements(
             },
         },
         {
-            # These read-only calls do not support resource-level permissions.
             "Sid": "DescribeScalingCandidates",
             "Effect": "Allow",
-            "Action": [
-                "autoscaling:DescribeAutoScalingGroups",
-                "autoscaling:DescribeAutoScalingInstances",
-                "autoscaling:DescribeLaunchConfigurations",
-                "autoscaling:DescribeScalingActivities",
-                "autoscaling:DescribeTags",
-                "ec2:DescribeImages",
-                "ec2:DescribeInstanceTypes",
-                "ec2:DescribeLaunchTemplateVersions",
-                "ec2:GetInstanceTypesFromInstanceRequirements",
-            ],
+            "Action": list(AUTOSCALER_DESCRIBE_ACTIONS),
             "Resource": "*",
         },
         {
             "Sid": "ReadThisClustersNodeGroups",
             "Effect": "Allow",
             "Action": "eks:DescribeNodegroup",
-            "Resource": pulumi.Output.concat(
-                "arn:",
-                partition,
-                ":eks:",
-                region,
-                ":",
-                account_id,
-                ":nodegroup/",
-                cluster_name,
-                "/*/*",
-            ),
+            "Resource": _arn(partition, "eks", region, account_id, f"nodegroup/{cluster_name}/*/*"),
         },
     ]
 

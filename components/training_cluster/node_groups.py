@@ -24,7 +24,7 @@ def node_labels(group: NodeGroupArgs) -> dict[str, str]:
     return {NODE_KIND_LABEL: group.kind, NODE_GROUP_LABEL: group.name}
 
 
-def node_taints(group: NodeGroupArgs) -> list[dict[str, str]]:
+def node_taints(group: NodeGroupArgs) -> list[aws.eks.NodeGroupTaintArgsDict]:
     """Taints of the group's nodes: GPU nodes repel every pod that does not tolerate GPUs."""
     if group.kind != "gpu":
         return []
@@ -117,6 +117,45 @@ def launch_template(
     )
 
 
+def _node_group_tags(
+    group: NodeGroupArgs, deployment: Deployment, physical_cluster_name: str
+) -> dict[str, str]:
+    """Tags of a node group: autoscaler discovery for this cluster and the node template."""
+    discovery = {
+        "k8s.io/cluster-autoscaler/enabled": "true",
+        f"k8s.io/cluster-autoscaler/{physical_cluster_name}": "owned",
+    }
+    return deployment.tagged(
+        deployment.name("training", group.name), **discovery, **autoscaler_template_tags(group)
+    )
+
+
+def _auto_scaling_group_name(resources: Sequence[aws.eks.outputs.NodeGroupResource]) -> str:
+    """The Auto Scaling group EKS creates for a managed node group (always exactly one)."""
+    groups = resources[0].autoscaling_groups
+    if not groups or groups[0].name is None:
+        raise ValueError("EKS reported no Auto Scaling group for the node group")
+    return groups[0].name
+
+
+def _tag_auto_scaling_group(
+    resource_name: str, group: NodeGroupArgs, nodes: aws.eks.NodeGroup
+) -> None:
+    """Copy the autoscaler template tags onto the group's Auto Scaling group.
+
+    Managed node group tags stay on the node group; the autoscaler reads its Auto Scaling
+    group, so the template tags are put there too.
+    """
+    asg_name = nodes.resources.apply(_auto_scaling_group_name)
+    for key, value in autoscaler_template_tags(group).items():
+        aws.autoscaling.Tag(
+            f"{resource_name}-asg-{_slug(key.removeprefix(CA_NODE_TEMPLATE + '/'))}",
+            autoscaling_group_name=asg_name,
+            tag={"key": key, "value": value, "propagate_at_launch": False},
+            opts=pulumi.ResourceOptions(parent=nodes),
+        )
+
+
 def node_group(
     resource_name: str,
     group: NodeGroupArgs,
@@ -140,13 +179,6 @@ def node_group(
         kms_key_arn=kms_key_arn,
         parent=parent,
     )
-    discovery = {
-        "k8s.io/cluster-autoscaler/enabled": "true",
-        f"k8s.io/cluster-autoscaler/{physical_cluster_name}": "owned",
-    }
-    tags = deployment.tagged(
-        deployment.name("training", group.name), **discovery, **autoscaler_template_tags(group)
-    )
     nodes = aws.eks.NodeGroup(
         resource_name,
         cluster_name=cluster_name,
@@ -167,7 +199,7 @@ def node_group(
         launch_template={"id": template.id, "version": template.latest_version.apply(str)},
         labels=node_labels(group),
         taints=node_taints(group) or None,
-        tags=tags,
+        tags=_node_group_tags(group, deployment, physical_cluster_name),
         opts=pulumi.ResourceOptions(
             parent=parent,
             depends_on=list(depends_on),
@@ -175,14 +207,5 @@ def node_group(
             ignore_changes=["scalingConfig.desiredSize"],
         ),
     )
-    # Managed node group tags stay on the node group; the autoscaler reads its Auto
-    # Scaling group, so the template tags are put there too.
-    asg_name = nodes.resources.apply(lambda r: r[0].autoscaling_groups[0].name)
-    for key, value in autoscaler_template_tags(group).items():
-        aws.autoscaling.Tag(
-            f"{resource_name}-asg-{_slug(key.removeprefix(CA_NODE_TEMPLATE + '/'))}",
-            autoscaling_group_name=asg_name,
-            tag={"key": key, "value": value, "propagate_at_launch": False},
-            opts=pulumi.ResourceOptions(parent=nodes),
-        )
+    _tag_auto_scaling_group(resource_name, group, nodes)
     return nodes

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -24,7 +23,7 @@ TEAM_LABEL = "mlops-platform/team"
 DEFAULT_REQUEST = {"cpu": "500m", "memory": "1Gi"}
 
 
-def container_defaults(team: TeamArgs) -> dict[str, Any]:
+def container_defaults(team: TeamArgs) -> k8s.core.v1.LimitRangeItemArgsDict:
     """The LimitRange item giving containers their default requests and memory limit.
 
     A container that requests memory but sets no limit gets the default limit, and the API
@@ -34,7 +33,7 @@ def container_defaults(team: TeamArgs) -> dict[str, Any]:
     """
     return {
         "type": "Container",
-        "defaultRequest": DEFAULT_REQUEST,
+        "default_request": DEFAULT_REQUEST,
         "default": {"memory": f"{team.memory_quota_gib}Gi"},
     }
 
@@ -67,27 +66,27 @@ def quota_hard(team: TeamArgs) -> dict[str, str]:
     }
 
 
-def network_policies() -> dict[str, dict]:
+def network_policies() -> dict[str, k8s.networking.v1.NetworkPolicySpecArgsDict]:
     """Specs of the team's NetworkPolicies, keyed by name.
 
     Everything is denied, then allowed back: DNS to CoreDNS, traffic between the team's
     own pods (distributed training), HTTPS out (S3, SageMaker, ECR and STS through the VPC
     endpoints and NAT), and the node-local pod identity agent.
     """
-    everything = {}
+    everything: k8s.meta.v1.LabelSelectorArgsDict = {}  # an empty selector selects every pod
     return {
-        "default-deny": {"podSelector": everything, "policyTypes": ["Ingress", "Egress"]},
+        "default-deny": {"pod_selector": everything, "policy_types": ["Ingress", "Egress"]},
         "allow-dns": {
-            "podSelector": everything,
-            "policyTypes": ["Egress"],
+            "pod_selector": everything,
+            "policy_types": ["Egress"],
             "egress": [
                 {
                     "to": [
                         {
-                            "namespaceSelector": {
-                                "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                            "namespace_selector": {
+                                "match_labels": {"kubernetes.io/metadata.name": "kube-system"}
                             },
-                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                            "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
                         }
                     ],
                     "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
@@ -95,21 +94,21 @@ def network_policies() -> dict[str, dict]:
             ],
         },
         "allow-same-namespace": {
-            "podSelector": everything,
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [{"podSelector": everything}]}],
-            "egress": [{"to": [{"podSelector": everything}]}],
+            "pod_selector": everything,
+            "policy_types": ["Ingress", "Egress"],
+            "ingress": [{"from_": [{"pod_selector": everything}]}],
+            "egress": [{"to": [{"pod_selector": everything}]}],
         },
         "allow-https-egress": {
-            "podSelector": everything,
-            "policyTypes": ["Egress"],
+            "pod_selector": everything,
+            "policy_types": ["Egress"],
             "egress": [
                 {
-                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+                    "to": [{"ip_block": {"cidr": "0.0.0.0/0"}}],
                     "ports": [{"protocol": "TCP", "port": 443}],
                 },
                 {
-                    "to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT_CIDR}}],
+                    "to": [{"ip_block": {"cidr": POD_IDENTITY_AGENT_CIDR}}],
                     "ports": [{"protocol": "TCP", "port": 80}],
                 },
             ],
@@ -164,21 +163,55 @@ class TeamNamespace(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:training:TeamNamespace", name, None, opts)
         labels = {TEAM_LABEL: team.name, "app.kubernetes.io/managed-by": "pulumi"}
-        on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
-
         namespace = k8s.core.v1.Namespace(
             f"{name}-ns",
-            metadata={
-                "name": team.name,
-                "labels": {**labels, **pod_security_labels(team)},
-            },
-            opts=on_cluster,
+            metadata={"name": team.name, "labels": {**labels, **pod_security_labels(team)}},
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
         )
-        in_namespace = pulumi.ResourceOptions(parent=namespace, provider=provider)
 
-        def meta(object_name: str) -> dict:
+        def meta(object_name: str) -> k8s.meta.v1.ObjectMetaArgsDict:
+            # Naming the namespace through its output orders every object after it.
             return {"name": object_name, "namespace": namespace.metadata.name, "labels": labels}
 
+        in_namespace = pulumi.ResourceOptions(parent=namespace, provider=provider)
+        self._guardrails(name, team, meta, in_namespace)
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata=meta(team.service_account),
+            # Pod Identity mounts its own token; training code needs no Kubernetes API token.
+            automount_service_account_token=False,
+            opts=in_namespace,
+        )
+        role_arn = self._workload_identity(
+            name,
+            team,
+            deployment,
+            cluster_name=cluster_name,
+            physical_cluster_name=physical_cluster_name,
+            kms_key_arn=kms_key_arn,
+            workload_bucket_arns=workload_bucket_arns,
+            model_package_group_arns=model_package_group_arns,
+        )
+
+        self.namespace = namespace.metadata.name
+        self.service_account = account.metadata.name
+        self.role_arn = role_arn
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "service_account": self.service_account,
+                "role_arn": self.role_arn,
+            }
+        )
+
+    @staticmethod
+    def _guardrails(
+        name: str,
+        team: TeamArgs,
+        meta: Callable[[str], k8s.meta.v1.ObjectMetaArgsDict],
+        in_namespace: pulumi.ResourceOptions,
+    ) -> None:
+        """The namespace's ResourceQuota, LimitRange and NetworkPolicies."""
         k8s.core.v1.ResourceQuota(
             f"{name}-quota",
             metadata=meta("team-quota"),
@@ -198,14 +231,23 @@ class TeamNamespace(pulumi.ComponentResource):
                 spec=spec,
                 opts=in_namespace,
             )
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-sa",
-            metadata=meta(team.service_account),
-            # Pod Identity mounts its own token; training code needs no Kubernetes API token.
-            automount_service_account_token=False,
-            opts=in_namespace,
-        )
 
+    def _workload_identity(
+        self,
+        name: str,
+        team: TeamArgs,
+        deployment: Deployment,
+        *,
+        cluster_name: pulumi.Input[str],
+        physical_cluster_name: str,
+        kms_key_arn: pulumi.Input[str],
+        workload_bucket_arns: Sequence[pulumi.Input[str]],
+        model_package_group_arns: Sequence[pulumi.Input[str]],
+    ) -> pulumi.Output[str]:
+        """The IAM role of the team's pods, bound to its service account by Pod Identity.
+
+        The role reaches the team's data prefixes and model registration only.
+        """
         statements = workload_statements(
             bucket_arns=workload_bucket_arns,
             read_prefixes=list(team.s3_read_prefixes),
@@ -232,14 +274,4 @@ class TeamNamespace(pulumi.ComponentResource):
             tags=deployment.tagged(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=role.ready),
         )
-
-        self.namespace = namespace.metadata.name
-        self.service_account = account.metadata.name
-        self.role_arn = role.arn
-        self.register_outputs(
-            {
-                "namespace": self.namespace,
-                "service_account": self.service_account,
-                "role_arn": self.role_arn,
-            }
-        )
+        return role.arn
