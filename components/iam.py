@@ -135,21 +135,40 @@ def _attachment_suffixes(policies: Sequence[str]) -> list[str]:
     return suffixes
 
 
+def _attachment_aliases(
+    resource_name: str,
+    suffix: str,
+    index: int,
+    indexed: bool,
+    moved_from: tuple[str, pulumi.Input[str]] | None,
+) -> list[pulumi.Alias]:
+    aliases = [pulumi.Alias(name=f"{resource_name}-managed-{index}")] if indexed else []
+    if moved_from is not None:
+        old_name, old_parent = moved_from
+        old_role = pulumi.create_urn(old_name, "aws:iam/role:Role", parent=old_parent)
+        aliases.append(pulumi.Alias(name=f"{old_name}-{suffix}", parent=old_role))
+        if indexed:
+            aliases.append(pulumi.Alias(name=f"{old_name}-managed-{index}", parent=old_role))
+    return aliases
+
+
 def _attachments(
-    resource_name: str, role: aws.iam.Role, policies: Sequence[str], indexed_aliases: bool
+    resource_name: str,
+    role: aws.iam.Role,
+    policies: Sequence[str],
+    indexed_aliases: bool,
+    moved_from: tuple[str, pulumi.Input[str]] | None = None,
 ) -> list[pulumi.Resource]:
     attachments: list[pulumi.Resource] = []
     suffixes = _attachment_suffixes(policies)
     for index, (policy, suffix) in enumerate(zip(policies, suffixes, strict=True)):
-        aliases = [pulumi.Alias(name=f"{resource_name}-managed-{index}")]
+        aliases = _attachment_aliases(resource_name, suffix, index, indexed_aliases, moved_from)
         attachments.append(
             aws.iam.RolePolicyAttachment(
                 f"{resource_name}-{suffix}",
                 role=role.name,
                 policy_arn=_policy_arn(policy),
-                opts=pulumi.ResourceOptions(
-                    parent=role, aliases=aliases if indexed_aliases else None
-                ),
+                opts=pulumi.ResourceOptions(parent=role, aliases=aliases or None),
             )
         )
     return attachments
@@ -212,6 +231,7 @@ def service_role(
     permissions_boundary: pulumi.Input[str] | None = None,
     max_session_seconds: int = 3600,
     indexed_attachment_aliases: bool = False,
+    moved_from: tuple[str, pulumi.Input[str]] | None = None,
 ) -> ServiceRole:
     """The one way the platform makes an IAM role: the role plus the resources granting it.
 
@@ -232,6 +252,8 @@ def service_role(
         indexed_attachment_aliases: The role's attachments were once named
             `<resource_name>-managed-<index>`; alias those names so deployed stacks keep
             their attachments rather than replacing them.
+        moved_from: (logical name, parent URN) the role had before moving to `parent`:
+            the role and its grants alias their old URNs, so a deployed stack sees a move.
     """
     pins_source = source_account is not None or source_arn is not None
     _check_role_inputs(role_name, description, services, trust_policy, pins_source)
@@ -248,9 +270,16 @@ def service_role(
         permissions_boundary=boundary,
         max_session_duration=max_session_seconds,
         tags=deployment.tagged(role_name),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            aliases=[pulumi.Alias(name=moved_from[0], parent=moved_from[1])]
+            if moved_from
+            else None,
+        ),
     )
-    grants = _attachments(resource_name, role, managed_policies, indexed_attachment_aliases)
+    grants = _attachments(
+        resource_name, role, managed_policies, indexed_attachment_aliases, moved_from
+    )
     if statements:
         grants.append(_inline_policy(resource_name, role, statements))
     return ServiceRole(role, grants)

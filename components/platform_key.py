@@ -111,9 +111,10 @@ def key_policy(ident: AwsIdentity) -> pulumi.Output[str]:
                 },
             },
             {
+                # CloudWatch alarms and EventBridge rules (model-monitoring alerts).
                 "Sid": "AlarmsPublishToEncryptedTopic",
                 "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},

@@ -14,7 +14,12 @@ from ..aws_context import aws_identity
 from ..context import Deployment
 from ..iam import service_role
 from ..logs import encrypted_log_group
-from .addons import addons_after_nodes, addons_before_nodes, encrypted_storage_class
+from .addons import (
+    addons_after_nodes,
+    addons_before_nodes,
+    encrypted_storage_class,
+    observability_addon,
+)
 from .args import TrainingClusterArgs
 from .autoscaler import cluster_autoscaler
 from .device_plugin import device_plugin_daemonset
@@ -280,6 +285,16 @@ class TrainingCluster(pulumi.ComponentResource):
             node_groups=groups,
             pod_identity_agent=early["eks-pod-identity-agent"],
         )
+        if args.observability_addon:
+            observability_addon(
+                name,
+                deployment,
+                cluster_name=cluster.name,
+                kms_key_arn=args.kms_key_arn,
+                log_retention_days=args.log_retention_days,
+                parent=self,
+                node_groups=groups,
+            )
 
         ca_data = cluster.certificate_authority.apply(lambda ca: ca.data)
         provider = k8s.Provider(
