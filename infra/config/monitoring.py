@@ -49,12 +49,13 @@ class DataQuality(ConfigModel):
     max_runtime_minutes: int = Field(
         default=55, ge=1, le=60, description="Stop a run after this long (hourly: < 60)."
     )
-    enabled: bool = Field(
+    baseline: bool = Field(
         default=True,
         description="Check every deployed endpoint with data capture against the baseline of "
         "the model version it serves: {statistics,constraints}.json under "
         "baselines/<model>/<modelPackageVersion>/ in the artifact bucket (or "
-        "models/<model>/<version>/baseline/ next to a modelDataUrl artifact).",
+        "models/<model>/<version>/baseline/ next to a modelDataUrl artifact). false: no "
+        "data-quality schedules (a schedule without a baseline checks nothing).",
     )
 
     @field_validator("schedule")
@@ -165,6 +166,6 @@ def baseline_prefix(endpoint: Endpoint) -> str | None:
 
 def monitored_endpoints(config: MonitoringConfig, endpoints: list[Endpoint]) -> list[Endpoint]:
     """The endpoints whose captured data a data-quality schedule checks."""
-    if not config.data_quality.enabled:
+    if not config.data_quality.baseline:
         return []
     return [e for e in endpoints if e.data_capture_percent > 0 and baseline_prefix(e) is not None]

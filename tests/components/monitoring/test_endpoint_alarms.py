@@ -97,3 +97,23 @@ def test_endpoint_without_capture_gets_alarms_but_no_data_quality_job() -> None:
     assert of(resources, JOB) == []
     assert of(resources, SCHEDULE) == []
     assert of(resources, "aws:iam/role:Role") == []
+
+
+def test_thresholds_are_defined_once() -> None:
+    """The schema's defaults are the component's: an unconfigured endpoint alarms alike."""
+    from components.monitoring import DEFAULT_THRESHOLDS
+    from infra.config.serving import EndpointAlarms
+
+    schema = EndpointAlarms()
+    assert (
+        schema.max_server_errors,
+        schema.latency_p99_ms,
+        schema.max_invocation_errors,
+        schema.evaluation_minutes,
+    ) == (
+        DEFAULT_THRESHOLDS.max_5xx_errors,
+        DEFAULT_THRESHOLDS.latency_p99_ms,
+        DEFAULT_THRESHOLDS.max_invocation_errors,
+        DEFAULT_THRESHOLDS.evaluation_minutes,
+    )
+    assert MonitoredEndpointArgs("e", "e").thresholds == DEFAULT_THRESHOLDS
