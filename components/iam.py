@@ -135,6 +135,10 @@ def _attachment_suffixes(policies: Sequence[str]) -> list[str]:
     return suffixes
 
 
+def _moved_aliases(moved_from: tuple[str, pulumi.Input[str]] | None) -> list[pulumi.Alias] | None:
+    return [pulumi.Alias(name=moved_from[0], parent=moved_from[1])] if moved_from else None
+
+
 def _attachment_aliases(
     resource_name: str,
     suffix: str,
@@ -252,34 +256,26 @@ def service_role(
         indexed_attachment_aliases: The role's attachments were once named
             `<resource_name>-managed-<index>`; alias those names so deployed stacks keep
             their attachments rather than replacing them.
-        moved_from: (logical name, parent URN) the role had before moving to `parent`:
-            the role and its grants alias their old URNs, so a deployed stack sees a move.
+        moved_from: (logical name, parent URN) before a move: role and grants alias them.
     """
-    pins_source = source_account is not None or source_arn is not None
-    _check_role_inputs(role_name, description, services, trust_policy, pins_source)
+    pins = source_account is not None or source_arn is not None
+    _check_role_inputs(role_name, description, services, trust_policy, pins)
     if trust_policy is None:
         trust_policy = service_trust_policy(
             *services, source_account=source_account, source_arn=source_arn
         )
-    boundary = permissions_boundary or deployment.permissions_boundary_arn
     role = aws.iam.Role(
         resource_name,
         name=role_name,
         description=description or None,
         assume_role_policy=trust_policy,
-        permissions_boundary=boundary,
+        permissions_boundary=permissions_boundary or deployment.permissions_boundary_arn,
         max_session_duration=max_session_seconds,
         tags=deployment.tagged(role_name),
-        opts=pulumi.ResourceOptions(
-            parent=parent,
-            aliases=[pulumi.Alias(name=moved_from[0], parent=moved_from[1])]
-            if moved_from
-            else None,
-        ),
+        opts=pulumi.ResourceOptions(parent=parent, aliases=_moved_aliases(moved_from)),
     )
-    grants = _attachments(
-        resource_name, role, managed_policies, indexed_attachment_aliases, moved_from
-    )
+    indexed, moved = indexed_attachment_aliases, moved_from
+    grants = _attachments(resource_name, role, managed_policies, indexed, moved)
     if statements:
         grants.append(_inline_policy(resource_name, role, statements))
     return ServiceRole(role, grants)

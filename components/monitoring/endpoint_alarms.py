@@ -70,27 +70,13 @@ def metric_alarm(
     )
 
 
-def endpoint_alarms(
-    name: str,
-    endpoint: MonitoredEndpointArgs,
-    deployment: Deployment,
-    *,
-    topic: aws.sns.Topic,
-    parent: pulumi.Resource,
-) -> list[aws.cloudwatch.MetricAlarm]:
-    """The endpoint's three alarms, named by `endpoint_alarm_names`."""
-    names = endpoint_alarm_names(endpoint.endpoint_name)
+def _alarm_specs(
+    endpoint: MonitoredEndpointArgs, names: EndpointAlarmNames
+) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(logical suffix, alarm name, description, metric settings) of each alarm."""
     limits = endpoint.thresholds
-    common: dict[str, Any] = {
-        "namespace": "AWS/SageMaker",
-        "dimensions": {"EndpointName": endpoint.endpoint, "VariantName": endpoint.variant_name},
-        "period": 60,
-        "evaluation_periods": limits.evaluation_minutes,
-        "comparison_operator": "GreaterThanThreshold",
-    }
-    prefix = f"{name}-{endpoint.logical_key}"
     shown = endpoint.endpoint_name
-    specs: list[tuple[str, str, str, dict[str, Any]]] = [
+    return [
         (
             "5xx",
             names.errors_5xx,
@@ -123,6 +109,27 @@ def endpoint_alarms(
             },
         ),
     ]
+
+
+def endpoint_alarms(
+    name: str,
+    endpoint: MonitoredEndpointArgs,
+    deployment: Deployment,
+    *,
+    topic: aws.sns.Topic,
+    parent: pulumi.Resource,
+) -> list[aws.cloudwatch.MetricAlarm]:
+    """The endpoint's three alarms, named by `endpoint_alarm_names`."""
+    names = endpoint_alarm_names(endpoint.endpoint_name)
+    limits = endpoint.thresholds
+    common: dict[str, Any] = {
+        "namespace": "AWS/SageMaker",
+        "dimensions": {"EndpointName": endpoint.endpoint, "VariantName": endpoint.variant_name},
+        "period": 60,
+        "evaluation_periods": limits.evaluation_minutes,
+        "comparison_operator": "GreaterThanThreshold",
+    }
+    prefix = f"{name}-{endpoint.logical_key}"
     return [
         metric_alarm(
             f"{prefix}-{suffix}",
@@ -134,5 +141,5 @@ def endpoint_alarms(
             **metric,
             **common,
         )
-        for suffix, alarm_name, description, metric in specs
+        for suffix, alarm_name, description, metric in _alarm_specs(endpoint, names)
     ]
