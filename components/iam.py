@@ -135,21 +135,44 @@ def _attachment_suffixes(policies: Sequence[str]) -> list[str]:
     return suffixes
 
 
+def _moved_aliases(moved_from: tuple[str, pulumi.Input[str]] | None) -> list[pulumi.Alias] | None:
+    return [pulumi.Alias(name=moved_from[0], parent=moved_from[1])] if moved_from else None
+
+
+def _attachment_aliases(
+    resource_name: str,
+    suffix: str,
+    index: int,
+    indexed: bool,
+    moved_from: tuple[str, pulumi.Input[str]] | None,
+) -> list[pulumi.Alias]:
+    aliases = [pulumi.Alias(name=f"{resource_name}-managed-{index}")] if indexed else []
+    if moved_from is not None:
+        old_name, old_parent = moved_from
+        old_role = pulumi.create_urn(old_name, "aws:iam/role:Role", parent=old_parent)
+        aliases.append(pulumi.Alias(name=f"{old_name}-{suffix}", parent=old_role))
+        if indexed:
+            aliases.append(pulumi.Alias(name=f"{old_name}-managed-{index}", parent=old_role))
+    return aliases
+
+
 def _attachments(
-    resource_name: str, role: aws.iam.Role, policies: Sequence[str], indexed_aliases: bool
+    resource_name: str,
+    role: aws.iam.Role,
+    policies: Sequence[str],
+    indexed_aliases: bool,
+    moved_from: tuple[str, pulumi.Input[str]] | None = None,
 ) -> list[pulumi.Resource]:
     attachments: list[pulumi.Resource] = []
     suffixes = _attachment_suffixes(policies)
     for index, (policy, suffix) in enumerate(zip(policies, suffixes, strict=True)):
-        aliases = [pulumi.Alias(name=f"{resource_name}-managed-{index}")]
+        aliases = _attachment_aliases(resource_name, suffix, index, indexed_aliases, moved_from)
         attachments.append(
             aws.iam.RolePolicyAttachment(
                 f"{resource_name}-{suffix}",
                 role=role.name,
                 policy_arn=_policy_arn(policy),
-                opts=pulumi.ResourceOptions(
-                    parent=role, aliases=aliases if indexed_aliases else None
-                ),
+                opts=pulumi.ResourceOptions(parent=role, aliases=aliases or None),
             )
         )
     return attachments
@@ -212,6 +235,7 @@ def service_role(
     permissions_boundary: pulumi.Input[str] | None = None,
     max_session_seconds: int = 3600,
     indexed_attachment_aliases: bool = False,
+    moved_from: tuple[str, pulumi.Input[str]] | None = None,
 ) -> ServiceRole:
     """The one way the platform makes an IAM role: the role plus the resources granting it.
 
@@ -232,25 +256,26 @@ def service_role(
         indexed_attachment_aliases: The role's attachments were once named
             `<resource_name>-managed-<index>`; alias those names so deployed stacks keep
             their attachments rather than replacing them.
+        moved_from: (logical name, parent URN) before a move: role and grants alias them.
     """
-    pins_source = source_account is not None or source_arn is not None
-    _check_role_inputs(role_name, description, services, trust_policy, pins_source)
+    pins = source_account is not None or source_arn is not None
+    _check_role_inputs(role_name, description, services, trust_policy, pins)
     if trust_policy is None:
         trust_policy = service_trust_policy(
             *services, source_account=source_account, source_arn=source_arn
         )
-    boundary = permissions_boundary or deployment.permissions_boundary_arn
     role = aws.iam.Role(
         resource_name,
         name=role_name,
         description=description or None,
         assume_role_policy=trust_policy,
-        permissions_boundary=boundary,
+        permissions_boundary=permissions_boundary or deployment.permissions_boundary_arn,
         max_session_duration=max_session_seconds,
         tags=deployment.tagged(role_name),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, aliases=_moved_aliases(moved_from)),
     )
-    grants = _attachments(resource_name, role, managed_policies, indexed_attachment_aliases)
+    indexed, moved = indexed_attachment_aliases, moved_from
+    grants = _attachments(resource_name, role, managed_policies, indexed, moved)
     if statements:
         grants.append(_inline_policy(resource_name, role, statements))
     return ServiceRole(role, grants)

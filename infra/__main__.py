@@ -73,7 +73,6 @@ monitoring = Monitoring(
         artifact_bucket_name=registry.artifact_bucket_name,
         artifact_bucket_arn=registry.artifact_bucket_arn,
         cluster_name=training.cluster_name if training else None,
-        cluster_nodes=training.node_groups if training else (),
     ),
     deployment,
 )

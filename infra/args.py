@@ -6,7 +6,7 @@ so a component stays usable outside this program.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import pulumi
@@ -22,6 +22,7 @@ from components.model_registry import (
 )
 from components.monitoring import (
     DataQualityArgs,
+    EndpointAlarmThresholds,
     MonitoredEndpointArgs,
     MonitoringArgs,
     endpoint_alarm_names,
@@ -35,6 +36,7 @@ from components.serving_endpoint import (
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingClusterArgs
 
 from .config import PlatformConfig
+from .config.monitoring import baseline_prefix, monitored_endpoints
 
 T = TypeVar("T")
 
@@ -169,13 +171,15 @@ def monitoring(
     artifact_bucket_name: pulumi.Input[str],
     artifact_bucket_arn: pulumi.Input[str],
     cluster_name: pulumi.Input[str] | None = None,
-    cluster_nodes: Sequence[pulumi.Resource] = (),
 ) -> MonitoringArgs:
     """Monitoring args; `endpoints` maps config names to the built ServingEndpoints.
 
-    An endpoint that is declared but not deployed has nothing to alarm on or monitor yet.
+    An endpoint that is declared but not deployed has nothing to alarm on or monitor yet;
+    a deployed one is checked for data quality when it captures data (against the
+    baseline of the model version it serves, `baseline_prefix`).
     """
     mon = config.monitoring
+    checked = {e.name for e in monitored_endpoints(mon, config.serving.deployed())}
     watched = []
     for ep in config.serving.deployed():
         built = endpoints[ep.name]
@@ -185,11 +189,14 @@ def monitoring(
                 key=ep.name,
                 endpoint=built.endpoint_name,
                 variant_name=built.variant_name,
-                max_5xx_errors=ep.alarms.max_server_errors,
-                latency_p99_ms=ep.alarms.latency_p99_ms,
-                max_invocation_errors=ep.alarms.max_invocation_errors,
-                evaluation_minutes=ep.alarms.evaluation_minutes,
+                thresholds=EndpointAlarmThresholds(
+                    max_5xx_errors=ep.alarms.max_server_errors,
+                    latency_p99_ms=ep.alarms.latency_p99_ms,
+                    max_invocation_errors=ep.alarms.max_invocation_errors,
+                    evaluation_minutes=ep.alarms.evaluation_minutes,
+                ),
                 data_capture_uri=built.data_capture_uri,
+                baseline_prefix=baseline_prefix(ep) if ep.name in checked else None,
             )
         )
     return MonitoringArgs(
@@ -207,14 +214,10 @@ def monitoring(
             schedule=mon.data_quality.schedule,
             instance_type=mon.data_quality.instance_type,
             max_runtime_seconds=mon.data_quality.max_runtime_minutes * 60,
-            baseline=mon.data_quality.baseline,
         ),
         cluster_name=cluster_name if mon.cluster.enabled else None,
-        cluster_observability_addon=mon.cluster.enabled,
-        cluster_nodes=list(cluster_nodes),
         max_pending_pods=mon.cluster.max_pending_pods,
         pending_minutes=mon.cluster.pending_minutes,
-        log_retention_days=mon.log_retention_days or 14,
     )
 
 
@@ -317,6 +320,7 @@ def training(
         public_access_cidrs=[str(c) for c in t.public_access_cidrs],
         admin_role_arns=t.admin_role_arns,
         log_retention_days=filled(config.monitoring.log_retention_days),
+        observability_addon=config.monitoring.cluster.enabled,
     )
 
 

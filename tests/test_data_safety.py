@@ -98,10 +98,16 @@ def alias_urns(
                 olds.add(alias.urn)
                 continue
             spec = alias.spec
+            if spec.parentUrn and spec.parentUrn not in by_urn:
+                # A parent that no longer exists (a move): its URN names the old chain.
+                chain = f"{_qualified_type(spec.parentUrn)}${spec.type or resource['type']}"
+                name = spec.name or resource["name"]
+                olds.add(f"urn:pulumi:{spec.stack or stack}::{PROJECT}::{chain}::{name}")
+                continue
             if spec.noParent:
                 parent = None
             elif spec.parentUrn:
-                parent = spec.parentUrn if spec.parentUrn in by_urn else None
+                parent = spec.parentUrn
             else:
                 parent = resource["parent"]
             old = {

@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 
 from ..context import Deployment
 from ..iam import POD_IDENTITY_SERVICE, service_role
+from ..logs import encrypted_log_group
 from .identity import EBS_CSI_POLICIES, VPC_CNI_POLICIES, ebs_csi_kms_statements
 from .node_groups import NODE_KIND_LABEL
 
@@ -160,4 +161,74 @@ def encrypted_storage_class(
         volume_binding_mode="WaitForFirstConsumer",
         allow_volume_expansion=True,
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=list(depends_on)),
+    )
+
+
+# Log groups the CloudWatch observability add-on writes to, per cluster.
+CONTAINER_INSIGHTS_LOG_GROUPS = ("application", "dataplane", "host", "performance")
+# The add-on, its role and log groups were created by the program's Monitoring component
+# ("monitoring") before they moved here; aliases keep deployed stacks from replacing them.
+_FORMER_PARENT = ("monitoring", "mlops:observability:Monitoring")
+
+
+def _moved(old_name: str) -> pulumi.Alias:
+    return pulumi.Alias(name=old_name, parent=pulumi.create_urn(*_FORMER_PARENT))
+
+
+def observability_addon(
+    name: str,
+    deployment: Deployment,
+    *,
+    cluster_name: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+    log_retention_days: int,
+    parent: pulumi.Resource,
+    node_groups: Sequence[pulumi.Resource],
+) -> aws.eks.Addon:
+    """`amazon-cloudwatch-observability` (Container Insights metrics and logs).
+
+    The CloudWatch agent gets its own pod identity rather than rights on the node role, so
+    training pods on the same nodes cannot publish metrics or logs as it.
+    """
+    former = _FORMER_PARENT[0]
+    role = service_role(
+        f"{name}-cloudwatch-agent",
+        deployment,
+        role_name=deployment.name("cloudwatch-agent"),
+        services=[POD_IDENTITY_SERVICE],
+        parent=parent,
+        managed_policies=["CloudWatchAgentServerPolicy"],
+        description="CloudWatch agent of the training cluster (Container Insights).",
+        # Deployed stacks have this attachment as `...-managed-0`.
+        indexed_attachment_aliases=True,
+        moved_from=(f"{former}-cloudwatch-agent", pulumi.create_urn(*_FORMER_PARENT)),
+    )
+    # Created first so the agent writes into groups with our key and retention instead
+    # of creating unencrypted ones that never expire.
+    log_groups = [
+        encrypted_log_group(
+            f"{name}-container-insights-{kind}",
+            deployment,
+            log_group_name=pulumi.Output.concat("/aws/containerinsights/", cluster_name, "/", kind),
+            retention_days=log_retention_days,
+            kms_key_arn=kms_key_arn,
+            parent=parent,
+            aliases=[_moved(f"{former}-container-insights-{kind}")],
+        )
+        for kind in CONTAINER_INSIGHTS_LOG_GROUPS
+    ]
+    return aws.eks.Addon(
+        f"{name}-cloudwatch-observability",
+        cluster_name=cluster_name,
+        addon_name="amazon-cloudwatch-observability",
+        resolve_conflicts_on_create="OVERWRITE",
+        resolve_conflicts_on_update="OVERWRITE",
+        pod_identity_associations=[{"role_arn": role.arn, "service_account": "cloudwatch-agent"}],
+        tags=deployment.tagged(),
+        # Its agents only become ready on running nodes, and use the role at once.
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=[*role.ready, *log_groups, *node_groups],
+            aliases=[_moved(f"{former}-cloudwatch-observability")],
+        ),
     )

@@ -101,6 +101,8 @@ class TrainingClusterArgs:
         autoscaler_image: Cluster-autoscaler image; defaults to the catalog's release
             matching the Kubernetes minor version.
         device_plugin_image: NVIDIA device plugin image.
+        observability_addon: Install `amazon-cloudwatch-observability` (Container Insights
+            metrics and logs, in pre-created encrypted log groups) once nodes run.
     """
 
     kubernetes_version: str
@@ -117,3 +119,4 @@ class TrainingClusterArgs:
     support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
     autoscaler_image: str | None = None
     device_plugin_image: str = "nvcr.io/nvidia/k8s-device-plugin:v0.17.0"
+    observability_addon: bool = True

@@ -15,7 +15,12 @@ from ..aws_context import AwsIdentity, aws_identity
 from ..context import Deployment
 from ..iam import service_role
 from ..logs import encrypted_log_group
-from .addons import addons_after_nodes, addons_before_nodes, encrypted_storage_class
+from .addons import (
+    addons_after_nodes,
+    addons_before_nodes,
+    encrypted_storage_class,
+    observability_addon,
+)
 from .args import TrainingClusterArgs
 from .autoscaler import cluster_autoscaler
 from .device_plugin import device_plugin_daemonset
@@ -185,6 +190,7 @@ class TrainingCluster(pulumi.ComponentResource):
             node_groups=groups,
             pod_identity_agent=early["eks-pod-identity-agent"],
         )
+        self._observability(name, args, deployment, cluster, groups)
         provider = self._kubernetes_provider(name, cluster, deployment.region)
         self.team_role_arns = self._teams(name, args, deployment, cluster, physical, provider)
         self._cluster_services(
@@ -343,6 +349,26 @@ class TrainingCluster(pulumi.ComponentResource):
             )
             for group in args.node_groups
         ]
+
+    def _observability(
+        self,
+        name: str,
+        args: TrainingClusterArgs,
+        deployment: Deployment,
+        cluster: aws.eks.Cluster,
+        groups: list[aws.eks.NodeGroup],
+    ) -> None:
+        """Container Insights: the add-on starts its agents on nodes, so it waits for them."""
+        if args.observability_addon:
+            observability_addon(
+                name,
+                deployment,
+                cluster_name=cluster.name,
+                kms_key_arn=args.kms_key_arn,
+                log_retention_days=args.log_retention_days,
+                parent=self,
+                node_groups=groups,
+            )
 
     def _kubernetes_provider(
         self, name: str, cluster: aws.eks.Cluster, region: str

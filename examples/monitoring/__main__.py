@@ -5,7 +5,7 @@ the endpoint's rollback expects) and the environment's dashboard.
 import pulumi
 
 from components import Deployment, Monitoring, MonitoringArgs
-from components.monitoring import MonitoredEndpointArgs
+from components.monitoring import EndpointAlarmThresholds, MonitoredEndpointArgs
 
 deployment = Deployment(
     stack=pulumi.get_stack(),
@@ -24,7 +24,7 @@ monitoring = Monitoring(
                 endpoint_name=deployment.name("fraud"),
                 endpoint=deployment.name("fraud"),
                 key="fraud",
-                latency_p99_ms=250,
+                thresholds=EndpointAlarmThresholds(latency_p99_ms=250),
             )
         ],
         alert_emails=["ml-platform-oncall@example.com"],

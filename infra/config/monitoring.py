@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from .base import SECRET_PLACEHOLDER, ConfigModel, rule_error
 from .catalog_checks import check_instance_type
+
+if TYPE_CHECKING:
+    from .serving import Endpoint
 
 # The retention periods CloudWatch Logs accepts.
 LOG_RETENTION_DAYS = (
@@ -47,8 +51,11 @@ class DataQuality(ConfigModel):
     )
     baseline: bool = Field(
         default=True,
-        description="Compare against monitoring/<endpoint>/baseline/{statistics,constraints}"
-        ".json in the artifact bucket, written by the training pipeline.",
+        description="Check every deployed endpoint with data capture against the baseline of "
+        "the model version it serves: {statistics,constraints}.json under "
+        "baselines/<model>/<modelPackageVersion>/ in the artifact bucket (or "
+        "models/<model>/<version>/baseline/ next to a modelDataUrl artifact). false: no "
+        "data-quality schedules (a schedule without a baseline checks nothing).",
     )
 
     @field_validator("schedule")
@@ -136,3 +143,29 @@ class MonitoringConfig(ConfigModel):
                 raise rule_error(f"[{index}]", f"'{url}' has no valid host name")
         _no_repeats(urls, "endpoint")
         return urls
+
+
+def baseline_prefix(endpoint: Endpoint) -> str | None:
+    """Key prefix, in the artifact bucket, of the data-quality baseline of the model version
+    the endpoint serves; None for an endpoint without a version.
+
+    A model package version's baseline is its registered drift-check baseline copied to
+    `baselines/<model>/<version>/`; an artifact's sits next to it, under its version
+    prefix. Either way a new version brings its own baseline.
+    """
+    from .serving import MODEL_DATA_URL
+
+    if endpoint.model_package_version is not None:
+        return f"baselines/{endpoint.model}/{endpoint.model_package_version}/"
+    if endpoint.model_data_url is not None:
+        match = MODEL_DATA_URL.match(endpoint.model_data_url)
+        if match is not None:
+            return f"models/{match['family']}/{match['version']}/baseline/"
+    return None
+
+
+def monitored_endpoints(config: MonitoringConfig, endpoints: list[Endpoint]) -> list[Endpoint]:
+    """The endpoints whose captured data a data-quality schedule checks."""
+    if not config.data_quality.baseline:
+        return []
+    return [e for e in endpoints if e.data_capture_percent > 0 and baseline_prefix(e) is not None]

@@ -123,6 +123,7 @@ class PlatformConfig(ConfigModel):
         today = (info.context or {}).get("today") if isinstance(info.context, dict) else None
         with validation_scope(region, today):
             return handler(data)
+
     policy: PolicyConfig = Field(
         default_factory=PolicyConfig,
         description="Policy findings the stack accepts (suppressions with written reasons).",

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.monitoring.thresholds import DEFAULT_THRESHOLDS
+
 from .base import ConfigModel, ResourceName, check_unique_names, rule_error
 from .catalog_checks import check_instance_type
 
@@ -101,16 +103,26 @@ class EndpointAlarms(ConfigModel):
     """Thresholds of the endpoint's alarms (they also trigger auto-rollback)."""
 
     max_server_errors: int = Field(
-        default=5, ge=0, description="5xx responses per minute that raise the alarm."
+        default=DEFAULT_THRESHOLDS.max_5xx_errors,
+        ge=0,
+        description="5xx responses per minute that raise the alarm.",
     )
     latency_p99_ms: int = Field(
-        default=1000, ge=1, le=3_600_000, description="p99 model latency ceiling (ms)."
+        default=DEFAULT_THRESHOLDS.latency_p99_ms,
+        ge=1,
+        le=3_600_000,
+        description="p99 model latency ceiling (ms).",
     )
     max_invocation_errors: int = Field(
-        default=10, ge=0, description="Failed model invocations per minute that raise the alarm."
+        default=DEFAULT_THRESHOLDS.max_invocation_errors,
+        ge=0,
+        description="Failed model invocations per minute that raise the alarm.",
     )
     evaluation_minutes: int = Field(
-        default=3, ge=1, le=60, description="Consecutive breaching minutes before alarming."
+        default=DEFAULT_THRESHOLDS.evaluation_minutes,
+        ge=1,
+        le=60,
+        description="Consecutive breaching minutes before alarming.",
     )
 
 

@@ -17,6 +17,7 @@ from components import Deployment, catalog
 from components.model_registry import model_package_arn
 
 from ..config import PlatformConfig
+from ..config.monitoring import baseline_prefix, monitored_endpoints
 from ..config.serving import Endpoint
 from .aws import Aws, AwsError, describe_error, error_code, is_fatal
 from .instances import EC2_GPU_QUOTAS, gpu_class, vcpus
@@ -424,6 +425,39 @@ def _check_model_versions(
         _check_model_package(aws, report, pin, arn)
 
 
+BASELINE_FILES = ("statistics.json", "constraints.json")
+
+
+def _check_baselines(
+    aws: Aws, report: Report, stack: str, config: PlatformConfig, account: str
+) -> None:
+    """Every monitored endpoint's data-quality baseline exists: a schedule without it fails
+    every run."""
+    bucket = stack_bucket_name(stack, "artifacts", account)
+    s3 = aws.client("s3")
+    for endpoint in monitored_endpoints(config.monitoring, config.serving.deployed()):
+        prefix = baseline_prefix(endpoint)
+        label = f"data-quality baseline ({endpoint.name})"
+        missing = []
+        for name in BASELINE_FILES:
+            try:
+                s3.head_object(Bucket=bucket, Key=f"{prefix}{name}")
+            except ClientError as exc:
+                _reraise_fatal(exc, aws)
+                missing.append(name)
+        where = f"s3://{bucket}/{prefix}"
+        if not missing:
+            report.add(label, Status.PASS, f"{where}{{{','.join(BASELINE_FILES)}}} exist")
+            continue
+        report.add(
+            label,
+            Status.FAIL,
+            f"{where} lacks {', '.join(missing)}: copy the version's registered drift-check "
+            "baseline (DriftCheckBaselines.ModelDataQuality) there, or run a baselining job "
+            f"on its training data (DefaultModelMonitor.suggest_baseline(output_s3_uri='{where}'))",
+        )
+
+
 def run_preflight(
     aws: Aws,
     stack: str,
@@ -441,6 +475,7 @@ def run_preflight(
     _check_bucket_names(aws, report, stack, account)
     check_service_linked_roles(aws, report, config.training.enabled)
     _check_model_versions(aws, report, stack, config, account)
+    _check_baselines(aws, report, stack, config, account)
     return report
 
 

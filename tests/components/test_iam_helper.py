@@ -158,15 +158,19 @@ def _alias(name: str, parents: str, stack: str) -> str:
     return f"urn:pulumi:{stack}::mlops-platform::{parents}::{name}"
 
 
-def test_prod_cloudwatch_agent_attachment_keeps_its_deployed_name() -> None:
-    """Renamed from its index to its policy name; the alias keeps the deployed one."""
+def test_prod_cloudwatch_agent_attachment_keeps_its_deployed_names() -> None:
+    """Renamed from its index to its policy name, then moved from Monitoring to the training
+    cluster; the aliases keep every name it was deployed under."""
     aliases = alias_urns(*run_with_aliases("prod"), "prod")
-    chain = (
-        "mlops:observability:Monitoring$aws:iam/role:Role"
-        "$aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-    )
-    new = _alias("monitoring-cloudwatch-agent-CloudWatchAgentServerPolicy", chain, "prod")
-    assert aliases[new] == {_alias("monitoring-cloudwatch-agent-managed-0", chain, "prod")}
+    attachment = "$aws:iam/role:Role$aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    now = "mlops:training:TrainingCluster" + attachment
+    before = "mlops:observability:Monitoring" + attachment
+    new = _alias("training-cloudwatch-agent-CloudWatchAgentServerPolicy", now, "prod")
+    assert aliases[new] == {
+        _alias("training-cloudwatch-agent-managed-0", now, "prod"),
+        _alias("monitoring-cloudwatch-agent-CloudWatchAgentServerPolicy", before, "prod"),
+        _alias("monitoring-cloudwatch-agent-managed-0", before, "prod"),
+    }
 
 
 def test_ci_deploy_attachments_keep_their_deployed_names() -> None:

@@ -379,6 +379,7 @@ def test_addons_are_installed_in_dependency_order(any_shipped_plan: Plan) -> Non
         "kube-proxy",
         "aws-ebs-csi-driver",
         "eks-pod-identity-agent",
+        "amazon-cloudwatch-observability",
     }
     cluster_name = plan.outputs["eksClusterName"]
     assert all(a["inputs"]["clusterName"] == cluster_name for a in addons.values())
@@ -387,7 +388,7 @@ def test_addons_are_installed_in_dependency_order(any_shipped_plan: Plan) -> Non
         assert not groups & set(addons[early]["dependsOn"])
         for group in of_type(plan, NODE_GROUP):
             assert addons[early]["urn"] in group["dependsOn"]
-    for late in ("coredns", "aws-ebs-csi-driver"):
+    for late in ("coredns", "aws-ebs-csi-driver", "amazon-cloudwatch-observability"):
         assert groups <= set(addons[late]["dependsOn"])
 
 

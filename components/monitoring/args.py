@@ -1,0 +1,99 @@
+"""Inputs of Monitoring."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+
+from .thresholds import EndpointAlarmThresholds
+
+
+@dataclass
+class MonitoredEndpointArgs:
+    """One endpoint to watch.
+
+    Args:
+        endpoint_name: Physical endpoint name (the plain string alarm names derive from).
+        endpoint: The endpoint's name as an Output of the endpoint, so alarms and the data
+            quality job are created after it.
+        variant_name: Production variant the metrics are reported for.
+        thresholds: When its alarms fire.
+        data_capture_uri: Where its captured requests land; None: no data-quality job.
+        baseline_prefix: Key prefix in the artifact bucket holding the served model
+            version's `statistics.json` and `constraints.json` (for example
+            `baselines/<family>/<version>/`); None: no data-quality job, since a job
+            without a baseline checks nothing.
+        key: Short stable key of the endpoint in logical names (default: endpoint_name).
+    """
+
+    endpoint_name: str
+    endpoint: pulumi.Input[str]
+    variant_name: str = "AllTraffic"
+    thresholds: EndpointAlarmThresholds = field(default_factory=EndpointAlarmThresholds)
+    data_capture_uri: pulumi.Input[str] | None = None
+    baseline_prefix: str | None = None
+    key: str | None = None
+
+    @property
+    def logical_key(self) -> str:
+        return self.key or self.endpoint_name
+
+    @property
+    def checks_data_quality(self) -> bool:
+        """Captures requests and has a baseline to compare them with."""
+        return self.data_capture_uri is not None and self.baseline_prefix is not None
+
+
+@dataclass
+class DataQualityArgs:
+    """Model Monitor data-quality jobs.
+
+    Args:
+        schedule: Cron expression of the schedule.
+        instance_type: Processing instance type.
+        max_runtime_seconds: Stop a run after this long.
+    """
+
+    schedule: str = "cron(0 * ? * * *)"
+    instance_type: str = "ml.m5.xlarge"
+    max_runtime_seconds: int = 3300
+
+
+@dataclass
+class MonitoringArgs:
+    """Inputs of Monitoring.
+
+    Args:
+        kms_key_arn: Key encrypting the alert topic and the monitoring jobs' data.
+        dashboard_name: Physical name of the environment's dashboard.
+        endpoints: Endpoints to alarm on and chart.
+        alert_emails: E-mail subscribers of the alert topic.
+        alert_https_endpoints: HTTPS webhooks subscribed to the alert topic (pass secrets as
+            `Output.secret`: they stay encrypted in state).
+        artifact_bucket_name: Bucket with captured data, baselines and monitoring reports.
+        artifact_bucket_arn: ARN of that bucket.
+        vpc_id: VPC the monitoring jobs run in.
+        subnet_ids: Private subnets of the monitoring jobs.
+        data_quality: Settings of the data-quality jobs.
+        cluster_name: EKS training cluster to alarm on and chart; None: no cluster alarms.
+            Its Container Insights metrics come from the cluster's CloudWatch
+            observability add-on (a TrainingCluster add-on).
+        max_pending_pods: Pending pods (for example unschedulable GPU pods) that alarm.
+        pending_minutes: Minutes pods may stay pending before alarming.
+    """
+
+    kms_key_arn: pulumi.Input[str]
+    dashboard_name: str
+    endpoints: Sequence[MonitoredEndpointArgs] = ()
+    alert_emails: Sequence[pulumi.Input[str]] = ()
+    alert_https_endpoints: Sequence[pulumi.Input[str]] = ()
+    artifact_bucket_name: pulumi.Input[str] | None = None
+    artifact_bucket_arn: pulumi.Input[str] | None = None
+    vpc_id: pulumi.Input[str] | None = None
+    subnet_ids: pulumi.Input[Sequence[str]] | None = None
+    data_quality: DataQualityArgs = field(default_factory=DataQualityArgs)
+    cluster_name: pulumi.Input[str] | None = None
+    max_pending_pods: int = 5
+    pending_minutes: int = 15
