@@ -35,3 +35,17 @@ def test_every_environment_kind_has_a_complete_profile() -> None:
         p.kms_deletion_window_days for p in PROFILES.values()
     )
     assert min(p.kms_deletion_window_days for p in PROFILES.values()) >= 7
+
+
+def test_every_function_fits_on_a_screen() -> None:
+    """No function in components/ or infra/ is longer than 60 lines (def to last line)."""
+    import ast
+
+    long = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)"
+        for path in _sources("components", "infra")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (length := (node.end_lineno or node.lineno) - node.lineno + 1) > 60
+    ]
+    assert not long, long
