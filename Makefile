@@ -4,11 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: plan test lint docs install clean bench
+.PHONY: plan test lint docs install clean bench lock
 
-$(BIN)/mlops-platform: pyproject.toml
+$(BIN)/mlops-platform: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
 install: $(BIN)/mlops-platform
@@ -29,6 +29,13 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+# Re-resolve every dependency to the newest versions pyproject.toml allows and record them.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) build *.egg-info
