@@ -111,8 +111,9 @@ def serving_endpoints(
     subnet_ids: pulumi.Input[list[str]],
     artifact_bucket_name: pulumi.Input[str],
     artifact_bucket_arn: pulumi.Input[str],
-    repository_urls: Mapping[str, pulumi.Input[str]],
-    repository_arns: Mapping[str, pulumi.Input[str]],
+    # A map, or the registry's Output of one (indexing an Output gives the entry's Output).
+    repository_urls: Mapping[str, pulumi.Input[str]] | pulumi.Output[dict[str, str]],
+    repository_arns: Mapping[str, pulumi.Input[str]] | pulumi.Output[dict[str, str]],
     model_package_arn: Callable[[str, int], pulumi.Input[str]],
 ) -> dict[str, ServingEndpointArgs]:
     """ServingEndpoint args per deployed endpoint, keyed by the endpoint's config name.

@@ -47,8 +47,8 @@ def _physical_name(inputs: State, name: str) -> str:
         "dashboardName",
         "databaseName",
     ):
-        if isinstance(inputs.get(key), str):
-            return inputs[key]
+        if isinstance(value := inputs.get(key), str):
+            return value
     return name
 
 
@@ -92,7 +92,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
             state.update(maker(inputs, physical))
         return state["id"], state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> State:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[State, list[tuple[str, str]] | None]:
         token, a = args.token, args.args
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             result: State = {
@@ -131,7 +133,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
             }
         else:
             result = {}
-        return result
+        # (outputs, check failures): pulumi reads the pair; a bare dict is its legacy form.
+        return result, []
 
     # -- computed attributes per type -------------------------------------------------
 

@@ -80,7 +80,8 @@ class KubernetesVersion:
 
 
 def _read(name: str) -> dict[str, Any]:
-    return json.loads((HERE / name).read_text(encoding="utf-8"))
+    table: dict[str, Any] = json.loads((HERE / name).read_text(encoding="utf-8"))
+    return table
 
 
 @cache

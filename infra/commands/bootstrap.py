@@ -19,7 +19,7 @@ from ..ops.report import console
 from . import invalid_stack_name
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "bootstrap",
         help="create (or check) the S3 state bucket and KMS key Pulumi needs first",

@@ -9,7 +9,7 @@ from ..config import ConfigError
 from ..plan_diff import DiffInputError, diff_plans, load_side, render_markdown, render_text
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "diff",
         help="compare two plans: resources added, removed, changed and the cost delta",

@@ -41,7 +41,7 @@ def render_stack(name: str, source_env: str, template: str) -> str:
     return "\n".join(header + body) + "\n"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "new-stack",
         help="scaffold stacks/Pulumi.NAME.yaml from a shipped environment",

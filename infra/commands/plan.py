@@ -24,7 +24,7 @@ _KEY_SETTINGS = (
 )  # fmt: skip
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "plan",
         help="show what the stack would create, offline (no cloud credentials, no Pulumi CLI)",

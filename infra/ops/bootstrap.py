@@ -156,7 +156,8 @@ def _apply_versioning(s3: Any, ctx: _Context) -> None:
 # -- TLS-only bucket policy ----------------------------------------------------------------
 def _read_policy(s3: Any, bucket: str) -> dict[str, Any] | None:
     try:
-        return json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        policy: dict[str, Any] = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        return policy
     except ClientError as exc:
         if _missing(exc, "NoSuchBucketPolicy"):
             return None
@@ -213,7 +214,10 @@ def _apply_tls_policy(s3: Any, ctx: _Context) -> None:
 # -- lifecycle -----------------------------------------------------------------------------
 def _read_lifecycle(s3: Any, bucket: str) -> list[dict[str, Any]]:
     try:
-        return s3.get_bucket_lifecycle_configuration(Bucket=bucket).get("Rules", [])
+        rules: list[dict[str, Any]] = s3.get_bucket_lifecycle_configuration(Bucket=bucket).get(
+            "Rules", []
+        )
+        return rules
     except ClientError as exc:
         if _missing(exc, "NoSuchLifecycleConfiguration"):
             return []
