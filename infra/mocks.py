@@ -181,12 +181,16 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def _eks_node_group(self, inputs: State, physical: str) -> State:
         cluster = inputs.get("clusterName", "cluster")
         # `_physical_name` picks clusterName first; the node group's own name is this one.
-        physical = inputs.get("nodeGroupName", physical)
+        physical = inputs.get("nodeGroupName") or (
+            # EKS appends a unique suffix to a prefix; the mock's is fixed, for stable plans.
+            f"{inputs['nodeGroupNamePrefix']}mock" if "nodeGroupNamePrefix" in inputs else physical
+        )
         return {
             "arn": (
                 f"arn:aws:eks:{self.region}:{self.account_id}:nodegroup/{cluster}/{physical}/mock"
             ),
             "id": f"{cluster}:{physical}",
+            "nodeGroupName": physical,
             "status": "ACTIVE",
             "resources": [{"autoscalingGroups": [{"name": f"eks-{physical}-mock"}]}],
         }
