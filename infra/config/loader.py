@@ -148,7 +148,9 @@ def check_shipped_cidrs(config: PlatformConfig, source: str, path: Path) -> None
     """Refuse a VPC range overlapping another shipped stack's: peering or a transit gateway
     between the two would be impossible, and a fork that copied a file forgot to change it.
     The shipped file of the same stack (same file name) is the one being edited."""
-    if config.network.existing_vpc is not None:
+    # Only stacks that ship (files in stacks/) are held to it; a scratch copy elsewhere
+    # planned with --config is not deployed next to them.
+    if config.network.existing_vpc is not None or path.resolve().parent != STACKS_DIR.resolve():
         return
     cidr = config.network.cidr
     for stack, theirs in shipped_cidrs().items():

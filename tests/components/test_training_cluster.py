@@ -467,8 +467,7 @@ def test_only_distributed_training_namespaces_relax_pod_security(
     privileged = {
         n["inputs"]["metadata"]["name"]
         for n in k8s_objects(plan, "Namespace")
-        if n["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
-        == "privileged"
+        if n["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
     }
     assert privileged == distributed
 

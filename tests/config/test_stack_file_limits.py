@@ -42,9 +42,6 @@ CASES = [
     ("split-internet", [P + "training", "publicAccessCidrs"], ["0.0.0.0/1", "128.0.0.0/1"],
      "training.publicAccessCidrs[0]: 0.0.0.0/1 opens the dev API endpoint to the internet; "
      "name your ranges"),
-    ("cidr-of-prod", [P + "network", "cidr"], "10.40.0.0/16",
-     "network.cidr: 10.40.0.0/16 overlaps stack 'prod' (10.40.0.0/16); give each stack its "
-     "own range"),
 ]  # fmt: skip
 
 
@@ -58,3 +55,21 @@ def test_exact_one_line(
     stack_file.write_text(yaml.safe_dump({"config": _set(path, value)}), encoding="utf-8")
     assert main(["plan", "fork", "--config", str(stack_file)]) == 2
     assert capsys.readouterr().err == f"error: {stack_file}: {expected}\n"
+
+
+def test_a_shipped_fork_may_not_reuse_another_stacks_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra.config import loader
+
+    for shipped in Path("stacks").glob("Pulumi.*.yaml"):
+        (tmp_path / shipped.name).write_bytes(shipped.read_bytes())
+    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    fork = tmp_path / "Pulumi.fork.yaml"
+    config = _set([P + "network", "cidr"], "10.40.0.0/16")
+    fork.write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
+    assert main(["plan", "fork", "--config", str(fork)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {fork}: network.cidr: 10.40.0.0/16 overlaps stack 'prod' (10.40.0.0/16); "
+        "give each stack its own range\n"
+    )
