@@ -274,7 +274,7 @@ def build_plan(stack: str, config_path: Path | None = None) -> Plan:
 
     path = Path(config_path) if config_path else stack_file_path(stack)
     source, file_entries = read_stack_file(path)
-    config = config_from_mapping(file_entries, source)
+    config = config_from_mapping(file_entries, source, stack_path=path)
     entries = config_entries(file_entries)
     resources, outputs = run_program(
         stack, entries, config.region, secret_config_keys(file_entries)

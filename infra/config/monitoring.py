@@ -84,7 +84,10 @@ class ClusterAlarms(ConfigModel):
         description="Install the CloudWatch observability add-on and alarm on the cluster.",
     )
     max_pending_pods: int = Field(
-        default=5, ge=0, description="Pods pending (for example unschedulable GPU pods)."
+        default=5,
+        ge=0,
+        le=100_000,
+        description="Pods pending (for example unschedulable GPU pods).",
     )
     pending_minutes: int = Field(
         default=15, ge=1, le=1440, description="Minutes pods may stay pending before alarming."
