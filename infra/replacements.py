@@ -21,7 +21,8 @@ ALWAYS_UPDATABLE = frozenset({"tags", "tagsAll"})
 
 @functools.cache
 def load_table() -> dict[str, Any]:
-    return json.loads(TABLE.read_text(encoding="utf-8"))
+    table: dict[str, Any] = json.loads(TABLE.read_text(encoding="utf-8"))
+    return table
 
 
 @dataclass(frozen=True)
