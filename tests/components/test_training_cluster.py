@@ -7,21 +7,17 @@ program wires in from the feature store and registry.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 from collections.abc import Callable
 from typing import Any
 
-import pulumi
 import pytest
 
 from components import Deployment, catalog
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 from components.training_cluster.args import TrainingClusterArgs
-from infra.config.loader import PROJECT
 from infra.mocks import PlatformMocks
-from infra.plan import Plan, RecordingMonitor, build_plan
+from infra.plan import Plan, RecordingMonitor, build_plan, record_resources
 from tests.helpers import BASE_STACK, by_urn, of_type, policy_json, write_stack
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -603,23 +599,8 @@ class OptionsMonitor(RecordingMonitor):
 
 def run_component(build: Callable[[], object]) -> list[dict[str, Any]]:
     """Register what `build` creates under the platform mocks; return the registrations."""
-
-    def isolated() -> list[dict[str, Any]]:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        mocks = PlatformMocks()
-        monitor = OptionsMonitor(mocks)
-        pulumi.runtime.set_mocks(
-            mocks, project=PROJECT, stack="unit", preview=False, monitor=monitor
-        )
-        pulumi.runtime.set_all_config({})
-        try:
-            pulumi.runtime.test(build)()
-        finally:
-            loop.close()
-        return monitor.registrations
-
-    return contextvars.copy_context().run(isolated)
+    monitor = OptionsMonitor(PlatformMocks())
+    return record_resources(build, stack="unit", monitor=monitor)[0]
 
 
 def cluster_args(**overrides: Any) -> TrainingClusterArgs:
