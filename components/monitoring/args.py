@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from components import catalog
+
 from .thresholds import EndpointAlarmThresholds
 
 
@@ -57,7 +59,7 @@ class DataQualityArgs:
     """
 
     schedule: str = "cron(0 * ? * * *)"
-    instance_type: str = "ml.m5.xlarge"
+    instance_type: str = catalog.MONITORING_JOB_INSTANCE_TYPE
     max_runtime_seconds: int = 3300
 
 

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
+from components import catalog
+
 from .base import SECRET_PLACEHOLDER, ConfigModel, rule_error
 from .catalog_checks import check_instance_type
 
@@ -45,7 +47,9 @@ class DataQuality(ConfigModel):
     schedule: str = Field(
         default="cron(0 * ? * * *)", description="Schedule expression (hourly by default)."
     )
-    instance_type: str = Field(default="ml.m5.xlarge", description="Processing instance type.")
+    instance_type: str = Field(
+        default=catalog.MONITORING_JOB_INSTANCE_TYPE, description="Processing instance type."
+    )
     max_runtime_minutes: int = Field(
         default=55, ge=1, le=60, description="Stop a run after this long (hourly: < 60)."
     )

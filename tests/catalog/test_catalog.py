@@ -219,3 +219,10 @@ def test_a_version_in_standard_support_exists_today() -> None:
     # kubernetes.json before the newest one leaves standard support.
     newest = catalog.kubernetes_versions()[-1]
     assert newest.support_on(date.today()) == "standard"
+
+
+def test_default_monitoring_instance_is_offered_for_processing_in_every_region() -> None:
+    for region in catalog.regions():
+        assert catalog.offered(
+            catalog.MONITORING_JOB_INSTANCE_TYPE, region, "sagemaker-processing"
+        ), region
