@@ -66,8 +66,14 @@ def test_unknown_input_of_a_stateful_type_may_replace() -> None:
     verdict = classify("aws:s3/bucket:Bucket", {"objectLockSomething", "tags"})
     assert verdict.replaces == () and verdict.unknown == ("objectLockSomething",)
     # A type the table lacks: every changed input (tags aside) is unknown.
-    assert "aws:eks/cluster:Cluster" in STATEFUL_TYPES
-    assert classify("aws:eks/cluster:Cluster", {"version", "tags"}).unknown == ("version",)
+    assert "aws:efs/fileSystem:FileSystem" in STATEFUL_TYPES
+    efs = classify("aws:efs/fileSystem:FileSystem", {"throughputMode", "tags"})
+    assert efs.unknown == ("throughputMode",)
+
+
+def test_cluster_upgrade_updates_and_a_new_role_replaces() -> None:
+    assert classify("aws:eks/cluster:Cluster", {"version", "vpcConfig"}).replaces == ()
+    assert classify("aws:eks/cluster:Cluster", {"roleArn"}).replaces == ("roleArn",)
 
 
 def test_force_new_fields_are_read_from_a_schema_file() -> None:
