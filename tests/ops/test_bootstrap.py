@@ -12,7 +12,7 @@ from infra.cli import main
 from infra.ops.aws import Aws, AwsError, AwsOptions
 from infra.ops.bootstrap import LIFECYCLE_RULE_ID, TLS_SID, run_bootstrap
 
-from .conftest import REGION
+from .conftest import ACCOUNT, REGION
 
 BUCKET = "team-state"
 ALIAS = "alias/pulumi-state-team-state"
@@ -70,7 +70,7 @@ def assert_fully_protected(bucket: str) -> None:
 
 
 def test_first_run_creates_protected_bucket_and_rotating_key(moto: None, capsys: Any) -> None:
-    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    assert main(["bootstrap", "--bucket", BUCKET, "--fix"]) == 0
     out = capsys.readouterr().out
 
     assert_fully_protected(BUCKET)
@@ -82,13 +82,13 @@ def test_first_run_creates_protected_bucket_and_rotating_key(moto: None, capsys:
         encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
         == (key["Arn"])
     )
-    assert "Applied 9 change(s)" in out
+    assert "Applied 11 change(s)" in out
     assert f"pulumi login 's3://{BUCKET}?region={REGION}&awssdk=v2'" in out
     assert f"pulumi stack init dev --secrets-provider 'awskms://{ALIAS}?region={REGION}'" in out
 
 
 def test_second_run_changes_nothing_and_says_so(moto: None, capsys: Any, mocker: Any) -> None:
-    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    assert main(["bootstrap", "--bucket", BUCKET, "--fix"]) == 0
     capsys.readouterr()
     calls = _mutations(mocker)
 
@@ -181,7 +181,7 @@ def test_key_without_rotation_is_drift_until_fixed(moto: None, capsys: Any) -> N
 
 def test_us_east_1_bucket_has_no_location_constraint(moto: None) -> None:
     # us-east-1 rejects an explicit LocationConstraint; everywhere else requires one.
-    result = run_bootstrap(Aws(AwsOptions(region="us-east-1")), BUCKET)
+    result = run_bootstrap(Aws(AwsOptions(region="us-east-1")), BUCKET, fix=True)
     assert not result.drift
     s3 = boto3.client("s3", region_name="us-east-1")
     assert s3.get_bucket_location(Bucket=BUCKET)["LocationConstraint"] in (None, "us-east-1")
@@ -214,7 +214,7 @@ def test_usage_errors_exit_2_with_one_line(argv: list[str], message: str, capsys
 
 
 def test_partly_open_public_access_block_is_drift_until_fixed(moto: None, capsys: Any) -> None:
-    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    assert main(["bootstrap", "--bucket", BUCKET, "--fix"]) == 0
     _s3().put_public_access_block(
         Bucket=BUCKET,
         PublicAccessBlockConfiguration={
@@ -238,14 +238,18 @@ def test_bucket_in_another_region_is_not_touched(moto: None, stub: Any) -> None:
     """HeadBucket is stubbed: botocore follows S3's cross-region redirect, so a bucket in
     another region answers 200 with its region in BucketRegion."""
     s3 = stub("s3")
-    s3.add_response("head_bucket", {"BucketRegion": "us-west-2"}, {"Bucket": BUCKET})
+    s3.add_response(
+        "head_bucket",
+        {"BucketRegion": "us-west-2"},
+        {"Bucket": BUCKET, "ExpectedBucketOwner": ACCOUNT},
+    )
     with pytest.raises(AwsError, match="is in us-west-2, not eu-west-1: rerun with --region"):
         run_bootstrap(Aws(AwsOptions(region=REGION)), BUCKET)
     s3.assert_no_pending_responses()
 
 
 def test_stack_option_selects_the_init_commands(moto: None, capsys: Any) -> None:
-    assert main(["bootstrap", "--bucket", BUCKET, "--stack", "ml-prod"]) == 0
+    assert main(["bootstrap", "--bucket", BUCKET, "--stack", "ml-prod", "--fix"]) == 0
     out = capsys.readouterr().out
     assert "pulumi stack init ml-prod --secrets-provider" in out
     assert "pulumi stack init dev " not in out
