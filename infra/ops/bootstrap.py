@@ -350,6 +350,11 @@ _KEY_STATE_FIX = {
 }
 
 
+def key_state_remedy(meta: dict[str, Any]) -> str:
+    """What to do about a key that is not Enabled, from its DescribeKey metadata."""
+    return _KEY_STATE_FIX.get(str(meta.get("KeyState")), "make it usable").format(key=meta["KeyId"])
+
+
 def _check_key(aws: Aws, alias: str) -> dict[str, Any] | None:
     """The key behind `alias` (None when there is none); AwsError when it is unusable."""
     try:
@@ -360,9 +365,9 @@ def _check_key(aws: Aws, alias: str) -> dict[str, Any] | None:
         return None
     key_id, state = meta["KeyId"], meta.get("KeyState")
     if state != "Enabled":
-        fix = _KEY_STATE_FIX.get(str(state), "make it usable").format(key=key_id)
         raise AwsError(
-            f"KMS key {key_id} behind {alias} is {state}: {fix} or pass another --kms-alias"
+            f"KMS key {key_id} behind {alias} is {state}: {key_state_remedy(meta)} or pass "
+            "another --kms-alias"
         )
     if meta.get("KeyManager") == "AWS":
         raise AwsError(f"{alias} is an AWS managed key: pass an alias of your own key")
