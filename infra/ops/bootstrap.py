@@ -524,15 +524,12 @@ def run_bootstrap(
         _report_plan(plan, ctx, alias, fix, report)
     except (BotoCoreError, ClientError) as exc:
         raise AwsError(describe_error(exc, region=aws.region)) from None
-    if fix:
-        try:
-            _apply_plan(plan, ctx, alias, report)
-        except (BotoCoreError, ClientError, AwsError) as exc:
-            raise _partial_failure(exc, report, aws.region) from None
     try:
+        if fix:
+            _apply_plan(plan, ctx, alias, report)
         ensure_service_linked_roles(aws, report, fix)
-    except (BotoCoreError, ClientError) as exc:
-        raise AwsError(describe_error(exc, region=aws.region)) from None
+    except (BotoCoreError, ClientError, AwsError) as exc:
+        raise _partial_failure(exc, report, aws.region) from None
     return BootstrapResult(report, bucket, alias, aws.region)
 
 
