@@ -92,9 +92,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
             state.update(maker(inputs, physical))
         return state["id"], state
 
-    def call(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[State, list[tuple[str, str]] | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[State, list[tuple[str, str]] | None]:
         token, a = args.token, args.args
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             result: State = {
