@@ -45,3 +45,8 @@ def environment(stack: str, directory: Path = STACKS_DIR) -> str:
 def matrix_key(stack: str) -> str:
     """The suffix of a stack's CI variables: upper-case, '-' becomes '_'."""
     return stack.upper().replace("-", "_")
+
+
+def non_prod_stacks(directory: Path = STACKS_DIR) -> list[str]:
+    """Stacks whose environment is not prod: nothing in them is protected."""
+    return [s for s in stack_names(directory) if environment(s, directory) != "prod"]

@@ -41,6 +41,7 @@ from infra.plan import (
     record_resources,
 )
 from policy.rules import STATEFUL_TYPES
+from tests.stacks import non_prod_stacks
 
 SNAPSHOT = Path(__file__).parent / "data" / "prod_stateful_urns.json"
 
@@ -266,7 +267,7 @@ def test_no_bucket_or_repository_is_force_destroyed_in_prod(
     assert [r["urn"] for r in repos if r["inputs"].get("forceDelete")] == []
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging"])
+@pytest.mark.parametrize("stack", non_prod_stacks())
 def test_non_prod_stacks_stay_disposable(stack: str, shipped_plan: Callable[[str], Plan]) -> None:
     plan = shipped_plan(stack)
     assert not [r["urn"] for r in plan.resources if r["protect"]]
