@@ -50,3 +50,8 @@ def matrix_key(stack: str) -> str:
 def non_prod_stacks(directory: Path = STACKS_DIR) -> list[str]:
     """Stacks whose environment is not prod: nothing in them is protected."""
     return [s for s in stack_names(directory) if environment(s, directory) != "prod"]
+
+
+def prod_stacks(directory: Path = STACKS_DIR) -> list[str]:
+    """Stacks whose environment is prod: every stateful resource is protected and retained."""
+    return [s for s in stack_names(directory) if environment(s, directory) == "prod"]

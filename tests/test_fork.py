@@ -14,6 +14,7 @@ import yaml
 from infra.cli import main
 from infra.config.loader import free_cidr
 from infra.plan import Plan, build_plan
+from policy.rules import STATEFUL_TYPES
 from tests.stacks import STACKS_DIR, matrix_key, region, stack_names
 
 FORK, FORK_REGION = "teama", "us-east-1"
@@ -76,3 +77,9 @@ def test_ci_matrix_lists_the_fork_with_its_region(tmp_path: Path) -> None:
     assert module.main(["--stacks-dir", str(tmp_path), "--matrix-output", str(output)]) == 0
     matrix = json.loads(output.read_text(encoding="utf-8").strip().removeprefix("matrix="))
     assert matrix == [{"stack": FORK, "key": matrix_key(FORK), "region": FORK_REGION}]
+
+
+def test_fork_of_prod_protects_and_retains_its_stateful_resources(fork_plan: Plan) -> None:
+    stateful = [r for r in fork_plan.resources if r["type"] in STATEFUL_TYPES]
+    assert stateful
+    assert [r["urn"] for r in stateful if not (r["protect"] and r["retainOnDelete"])] == []
