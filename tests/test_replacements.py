@@ -15,7 +15,7 @@ import pytest
 
 from infra.cli import main
 from infra.gen_replacements import camel, force_new_fields, problems
-from infra.replacements import classify, load_table, would_replace
+from infra.replacements import Verdict, classify, load_table, would_replace
 from policy.rules import STATEFUL_TYPES
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
@@ -74,6 +74,13 @@ def test_unknown_input_of_a_stateful_type_may_replace() -> None:
 def test_cluster_upgrade_updates_and_a_new_role_replaces() -> None:
     assert classify("aws:eks/cluster:Cluster", {"version", "vpcConfig"}).replaces == ()
     assert classify("aws:eks/cluster:Cluster", {"roleArn"}).replaces == ("roleArn",)
+
+
+def test_a_kubernetes_upgrade_updates_the_cluster_in_place() -> None:
+    # EKS upgrades the control plane in place (UpdateClusterVersion); a new name or role
+    # makes a new cluster, and every workload on it goes.
+    assert classify("aws:eks/cluster:Cluster", {"version", "tags"}) == Verdict((), ())
+    assert would_replace("aws:eks/cluster:Cluster", {"roleArn"})
 
 
 def test_force_new_fields_are_read_from_a_schema_file() -> None:
