@@ -24,7 +24,13 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from .config import ConfigError, PlatformConfig, config_from_mapping
-from .config.loader import PROJECT, has_secret, read_stack_file, without_secrets
+from .config.loader import (
+    PROJECT,
+    check_stack_name,
+    has_secret,
+    read_stack_file,
+    without_secrets,
+)
 from .mocks import PlatformMocks
 
 PROGRAM = Path(__file__).resolve().parent / "__main__.py"
@@ -274,6 +280,7 @@ def build_plan(stack: str, config_path: Path | None = None) -> Plan:
 
     path = Path(config_path) if config_path else stack_file_path(stack)
     source, file_entries = read_stack_file(path)
+    check_stack_name(stack, source)
     config = config_from_mapping(file_entries, source, stack_path=path)
     entries = config_entries(file_entries)
     resources, outputs = run_program(

@@ -14,8 +14,8 @@ from infra.plan import build_plan
 
 @pytest.mark.parametrize("source", ["dev", "staging", "prod"])
 def test_new_stack_from_each_environment_validates(tmp_path: Path, source: str) -> None:
-    assert main(["new-stack", "team-a", "--from", source, "--stacks-dir", str(tmp_path)]) == 0
-    path = tmp_path / "Pulumi.team-a.yaml"
+    assert main(["new-stack", "teama", "--from", source, "--stacks-dir", str(tmp_path)]) == 0
+    path = tmp_path / "Pulumi.teama.yaml"
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == "# yaml-language-server: $schema=stack.schema.json"
@@ -28,10 +28,10 @@ def test_new_stack_from_each_environment_validates(tmp_path: Path, source: str) 
 
 
 def test_new_stack_plans_under_its_own_name(tmp_path: Path) -> None:
-    assert main(["new-stack", "team-b", "--from", "dev", "--stacks-dir", str(tmp_path)]) == 0
-    plan = build_plan("team-b", tmp_path / "Pulumi.team-b.yaml")
+    assert main(["new-stack", "teamb", "--from", "dev", "--stacks-dir", str(tmp_path)]) == 0
+    plan = build_plan("teamb", tmp_path / "Pulumi.teamb.yaml")
     assert plan.resources
-    assert all(r["urn"].startswith("urn:pulumi:team-b::") for r in plan.resources)
+    assert all(r["urn"].startswith("urn:pulumi:teamb::") for r in plan.resources)
 
 
 def test_new_stack_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

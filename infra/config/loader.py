@@ -12,6 +12,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from components.context import stack_name_problem
+
 from . import strict_yaml
 from .base import SECRET_PLACEHOLDER, split_rule_error
 from .network import NetworkConfig
@@ -255,8 +257,17 @@ def config_from_pulumi() -> PlatformConfig:
         *runtime_config.get_config_secret_keys_env(),
         *(key for key in entries if runtime_config.is_config_secret(key)),
     }
-    source = _display(stack_file_path(pulumi.get_stack()))
+    stack = pulumi.get_stack()
+    source = _display(stack_file_path(stack))
+    check_stack_name(stack, source)
     return config_from_mapping(entries, source, secret_keys)
+
+
+def check_stack_name(stack: str, source: str) -> None:
+    """Refuse a stack name the naming scheme cannot keep apart from another's."""
+    problem = stack_name_problem(stack)
+    if problem is not None:
+        raise ConfigError(source, "", problem)
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:

@@ -6,14 +6,19 @@ Every case runs the real CLI and checks that the program never ran (nothing regi
 from __future__ import annotations
 
 import copy
+import fnmatch
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from components.context import Deployment, stack_name_problem
 from infra import plan as plan_module
 from infra.cli import main
+from infra.config import ConfigError
+from infra.config.loader import STACKS_DIR
+from infra.plan import build_plan
 from tests.helpers import BASE_STACK
 
 NS = "mlops-platform:"
@@ -302,3 +307,27 @@ def test_several_problems_are_counted_on_the_one_line(
     content = _with(mlops__platform__network={"azCount": "x", "cidr": "nope"})
     assert main(["plan", "x", "--config", str(_write(tmp_path, content))]) == 2
     assert "(and 1 more problem)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["prod-eu", "1prod", "prod_eu", "Prod", "p" * 17])
+def test_stack_names_hold_no_delimiter(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`mlops-prod-*` (the prod CI roles' scope) must never match another stack's names."""
+    assert main(["plan", name]) == 2
+    assert f"stack name '{name}'" in capsys.readouterr().err
+
+
+def test_no_stack_prefix_covers_another_stack() -> None:
+    names = ["prod", "prodeu", "p", "pr", "dev", "dev2", "staging", "s" * 16]
+    assert all(stack_name_problem(n) is None for n in names)
+    for mine in names:
+        for theirs in names:
+            covered = fnmatch.fnmatchcase(Deployment(theirs, "dev", "x").name("key"),
+                                          f"{Deployment(mine, 'dev', 'x').name('')}*")  # fmt: skip
+            assert covered == (mine == theirs), (mine, theirs)
+
+
+def test_the_program_refuses_a_stack_name_with_a_delimiter(tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.prod-eu.yaml"
+    stack.write_text((STACKS_DIR / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(ConfigError, match="stack name 'prod-eu'"):
+        build_plan("prod-eu", stack)
