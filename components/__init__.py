@@ -28,6 +28,7 @@ _EXPORTS = {
     "Network": "network",
     "NetworkArgs": "network",
     "NodeGroupArgs": "training_cluster",
+    "PermissionsBoundary": "permissions_boundary",
     "PlatformKey": "platform_key",
     "SecureBucket": "secure_bucket",
     "SecureBucketArgs": "secure_bucket",
@@ -57,6 +58,7 @@ __all__ = [
     "Network",
     "NetworkArgs",
     "NodeGroupArgs",
+    "PermissionsBoundary",
     "PlatformKey",
     "SecureBucket",
     "SecureBucketArgs",
@@ -95,6 +97,7 @@ if TYPE_CHECKING:
     )
     from .monitoring import Monitoring, MonitoringArgs
     from .network import ExistingVpcArgs, Network, NetworkArgs
+    from .permissions_boundary import PermissionsBoundary
     from .platform_key import PlatformKey
     from .secure_bucket import SecureBucket, SecureBucketArgs
     from .serving_endpoint import ServingEndpoint, ServingEndpointArgs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,72 +11,18 @@ import pulumi
 import pulumi_aws as aws
 
 from .aws_context import AwsIdentity, aws_identity
-from .context import STACK_TAG, Deployment
-from .iam import Statement, policy_document, service_role
+from .ci_permissions import (
+    StackScope,
+    program_read_statements,
+    stack_tag_denies,
+    type_statements,
+)
+from .context import Deployment
+from .iam import ServiceRole, Statement, policy_document, service_role, split_statements
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
 STS_AUDIENCE = "sts.amazonaws.com"
-
-# Services whose configuration `pulumi preview --refresh` reads. Describe/Get/List only:
-# reading objects, secrets or parameters (data, not configuration) is not granted.
-READ_ACTIONS = (
-    "application-autoscaling:Describe*",
-    "cloudwatch:Describe*",
-    "cloudwatch:GetDashboard",
-    "cloudwatch:GetMetricData",
-    "cloudwatch:ListDashboards",
-    "cloudwatch:ListTagsForResource",
-    "ec2:Describe*",
-    "ec2:GetLaunchTemplateData",
-    "ecr:BatchGetRepositoryScanningConfiguration",
-    "ecr:DescribeRepositories",
-    "ecr:GetLifecyclePolicy",
-    "ecr:GetRegistryPolicy",
-    "ecr:GetRepositoryPolicy",
-    "ecr:ListTagsForResource",
-    "eks:Describe*",
-    "eks:List*",
-    "glue:GetDatabase",
-    "glue:GetDatabases",
-    "glue:GetTable",
-    "glue:GetTables",
-    "glue:GetTags",
-    "iam:GetInstanceProfile",
-    "iam:GetOpenIDConnectProvider",
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListInstanceProfilesForRole",
-    "iam:ListOpenIDConnectProviders",
-    "iam:ListPolicyVersions",
-    "iam:ListRolePolicies",
-    "iam:ListRoleTags",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:ListAliases",
-    "kms:ListResourceTags",
-    "logs:DescribeLogGroups",
-    "logs:ListTagsForResource",
-    "logs:ListTagsLogGroup",
-    "s3:GetAccelerateConfiguration",
-    "s3:GetBucket*",
-    "s3:GetEncryptionConfiguration",
-    "s3:GetLifecycleConfiguration",
-    "s3:GetReplicationConfiguration",
-    "s3:ListAllMyBuckets",
-    "sagemaker:Describe*",
-    "sagemaker:GetModelPackageGroupPolicy",
-    "sagemaker:List*",
-    "sns:GetSubscriptionAttributes",
-    "sns:GetTopicAttributes",
-    "sns:ListSubscriptionsByTopic",
-    "sns:ListTagsForResource",
-    "sts:GetCallerIdentity",
-)
 
 # AWS managed policies a deploy role must never be able to hand out.
 FORBIDDEN_POLICY_PATTERNS = (
@@ -121,6 +68,12 @@ class CiAccessArgs:
         secrets_kms_key_arn: Key of an awskms:// Pulumi secrets provider.
         deploy_managed_policy_arns: Further managed policies for the deploy role.
         max_session_seconds: Longest session a workflow job may hold.
+        managed_types: Pulumi types of the stack's resources (`aws:s3/bucket:Bucket`, ...):
+            the deploy role manages and the preview role reads exactly these types.
+        role_boundary_arn: Permissions boundary every role the deploy role creates or
+            changes must carry; None lets it create no role.
+        ci_role_boundary_arn: Boundary the CI roles themselves carry (an organisation's).
+        project: Pulumi project name (the state backend's object keys).
     """
 
     github_repository: str
@@ -133,6 +86,10 @@ class CiAccessArgs:
     secrets_kms_key_arn: pulumi.Input[str] | None = None
     deploy_managed_policy_arns: Sequence[str] = field(default_factory=list)
     max_session_seconds: int = 3600
+    managed_types: Sequence[str] = ()
+    role_boundary_arn: pulumi.Input[str] | None = None
+    ci_role_boundary_arn: str | None = None
+    project: str = "mlops-platform"
 
 
 def github_subjects(args: CiAccessArgs) -> tuple[list[str], list[str]]:
@@ -167,23 +124,37 @@ def github_trust_policy(provider_arn: pulumi.Input[str], subjects: Sequence[str]
     )
 
 
-def backend_statements(args: CiAccessArgs, partition: pulumi.Input[str]) -> list[Statement]:
-    """State objects of a self-managed backend and the secrets-provider key, if any."""
+def state_statements(args: CiAccessArgs, scope: StackScope, *, write: bool) -> list[Statement]:
+    """The stack's objects in a self-managed backend, and the secrets key if one is used.
+
+    The preview role (pull-request code) reads the stack's state and may only create and
+    remove its lock: it cannot write or delete state, and may only decrypt. The deploy role
+    writes the stack's state, history and backups. Other stacks' objects are not named.
+    """
     statements: list[Statement] = []
     if args.state_bucket:
-        bucket = pulumi.Output.concat("arn:", partition, ":s3:::", args.state_bucket)
+        bucket = scope.fill(f"arn:{{partition}}:s3:::{args.state_bucket}")
+        keys = state_object_keys(args.project, scope.stack)
+        readable = keys["read"] + (keys["write"] if write else [])
+        writable = keys["lock"] + (keys["write"] if write else [])
         statements += [
             {
                 "Sid": "PulumiStateBucket",
                 "Effect": "Allow",
-                "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+                "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
                 "Resource": bucket,
             },
             {
-                "Sid": "PulumiStateObjects",
+                "Sid": "PulumiStateRead",
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                "Resource": pulumi.Output.concat(bucket, "/.pulumi/*"),
+                "Action": "s3:GetObject",
+                "Resource": [pulumi.Output.concat(bucket, "/", key) for key in readable],
+            },
+            {
+                "Sid": "PulumiStateWrite" if write else "PulumiStateLock",
+                "Effect": "Allow",
+                "Action": ["s3:DeleteObject", "s3:PutObject"],
+                "Resource": [pulumi.Output.concat(bucket, "/", key) for key in writable],
             },
         ]
     if args.secrets_kms_key_arn:
@@ -191,336 +162,147 @@ def backend_statements(args: CiAccessArgs, partition: pulumi.Input[str]) -> list
             {
                 "Sid": "PulumiSecretsProvider",
                 "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+                "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+                if write
+                else "kms:Decrypt",
                 "Resource": args.secrets_kms_key_arn,
             }
         )
     return statements
 
 
-def preview_statements(args: CiAccessArgs, ident: AwsIdentity) -> list[Statement]:
-    """Read the configuration of the platform's services; change nothing."""
+def state_object_keys(project: str, stack: str) -> dict[str, list[str]]:
+    """Object keys of one stack in a Pulumi DIY backend (project-scoped layout)."""
+    return {
+        "read": [".pulumi/meta.yaml", f".pulumi/stacks/{project}/{stack}.json*"],
+        "lock": [f".pulumi/locks/organization/{project}/{stack}/*"],
+        "write": [
+            f".pulumi/stacks/{project}/{stack}.json*",
+            f".pulumi/history/{project}/{stack}/*",
+            f".pulumi/backups/{project}/{stack}/*",
+        ],
+    }
+
+
+def preview_statements(args: CiAccessArgs, scope: StackScope) -> list[Statement]:
+    """Read the stack's resources of the types it creates, and its state; change nothing."""
     return [
-        {
-            "Sid": "ReadPlatformConfiguration",
-            "Effect": "Allow",
-            "Action": list(READ_ACTIONS),
-            "Resource": "*",
-        },
-        {
-            "Sid": "ReadAwsPublicParameters",
-            "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
-            "Resource": pulumi.Output.concat(
-                "arn:", ident.partition, ":ssm:", ident.region, "::parameter/aws/service/*"
-            ),
-        },
-        *backend_statements(args, ident.partition),
+        *program_read_statements(scope),
+        *type_statements(args.managed_types, scope, None, write=False),
+        *state_statements(args, scope, write=False),
     ]
 
 
 def deploy_statements(
-    args: CiAccessArgs, ident: AwsIdentity, deployment: Deployment, ci_role_names: Sequence[str]
+    args: CiAccessArgs, scope: StackScope, protected: ProtectedResources
 ) -> list[Statement]:
-    """Manage the platform's services, in this account and region, under its names.
+    """Manage the stack's resources of the types it creates, and nothing of other stacks.
 
-    Physical names carry the stack's prefix (`mlops-<stack>-`), which scopes S3 and IAM;
-    regional services are scoped to the stack's account and region. The role cannot
-    change the CI roles themselves (that would let a workflow widen its own rights) nor
-    attach administrator or *FullAccess policies to any role.
+    Roles it creates or changes must carry the platform's permissions boundary; it cannot
+    change the boundary, the CI roles or the OIDC provider (an administrator applies those),
+    hand out broad managed policies, remove a boundary or assume a role.
     """
-    arns = _Arns(ident, deployment.name(""))
+    return [*deploy_allow_statements(args, scope), *guardrail_statements(args, scope, protected)]
+
+
+def deploy_allow_statements(args: CiAccessArgs, scope: StackScope) -> list[Statement]:
+    """What the deploy role may do (its denies are `guardrail_statements`)."""
+    boundary = args.role_boundary_arn
     return [
-        *preview_statements(args, ident),
-        *_identity_statements(arns),
-        *_regional_statements(arns),
-        *_guardrail_statements(arns, deployment, ci_role_names),
+        *program_read_statements(scope),
+        *type_statements(args.managed_types, scope, boundary, write=True),
+        *pass_role_statements(scope),
+        *state_statements(args, scope, write=True),
     ]
 
 
-@dataclass(frozen=True)
-class _Arns:
-    """ARN builders for one account, region and name prefix."""
-
-    ident: AwsIdentity
-    prefix: str
-
-    def regional(self, service: str, resource: str = "*") -> pulumi.Output[str]:
-        i = self.ident
-        return pulumi.Output.concat(
-            "arn:", i.partition, ":", service, ":", i.region, ":", i.account_id, ":", resource
-        )
-
-    def iam(self, resource: str) -> pulumi.Output[str]:
-        i = self.ident
-        return pulumi.Output.concat("arn:", i.partition, ":iam::", i.account_id, ":", resource)
-
-    def s3(self, resource: str) -> pulumi.Output[str]:
-        return pulumi.Output.concat("arn:", self.ident.partition, ":s3:::", resource)
-
-    @property
-    def in_region(self) -> dict[str, Any]:
-        return {"StringEquals": {"aws:RequestedRegion": self.ident.region}}
-
-
-def _identity_statements(arns: _Arns) -> list[Statement]:
-    """The stack's buckets, roles and policies (by name prefix) and the OIDC provider."""
-    return [
-        *_bucket_statements(arns),
-        *_stack_role_statements(arns),
-        *_pass_role_statements(arns),
-        *_oidc_provider_statements(arns),
-    ]
-
-
-def _bucket_statements(arns: _Arns) -> list[Statement]:
-    """Everything on the stack's buckets (named with its prefix) and their objects."""
-    prefix = arns.prefix
-    return [
-        {
-            "Sid": "ManageStackBuckets",
-            "Effect": "Allow",
-            "Action": "s3:*",
-            "Resource": [
-                arns.s3(f"{prefix}*"),
-                arns.s3(f"{prefix}*/*"),
-            ],
-        },
-    ]
-
-
-def _stack_role_statements(arns: _Arns) -> list[Statement]:
-    """Create, change and delete the stack's roles, policies and instance profiles."""
-    prefix, iam = arns.prefix, arns.iam
-    return [
-        {
-            "Sid": "ManageStackRolesAndPolicies",
-            "Effect": "Allow",
-            "Action": [
-                "iam:AttachRolePolicy",
-                "iam:CreatePolicy",
-                "iam:CreatePolicyVersion",
-                "iam:CreateRole",
-                "iam:DeletePolicy",
-                "iam:DeletePolicyVersion",
-                "iam:DeleteRole",
-                "iam:DeleteRolePolicy",
-                "iam:DetachRolePolicy",
-                "iam:PutRolePolicy",
-                "iam:TagPolicy",
-                "iam:TagRole",
-                "iam:UntagPolicy",
-                "iam:UntagRole",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:UpdateRole",
-                "iam:UpdateRoleDescription",
-                "iam:CreateInstanceProfile",
-                "iam:DeleteInstanceProfile",
-                "iam:AddRoleToInstanceProfile",
-                "iam:RemoveRoleFromInstanceProfile",
-                "iam:TagInstanceProfile",
-            ],
-            "Resource": [
-                iam(f"role/{prefix}*"),
-                iam(f"policy/{prefix}*"),
-                iam(f"instance-profile/{prefix}*"),
-            ],
-        },
-    ]
-
-
-def _pass_role_statements(arns: _Arns) -> list[Statement]:
+def pass_role_statements(scope: StackScope) -> list[Statement]:
     """Hand the stack's roles to the platform's services, and create their linked roles."""
-    prefix, iam = arns.prefix, arns.iam
     return [
         {
             "Sid": "PassStackRolesToPlatformServices",
             "Effect": "Allow",
             "Action": "iam:PassRole",
-            "Resource": iam(f"role/{prefix}*"),
+            "Resource": scope.fill("arn:{partition}:iam::{account}:role/{prefix}*"),
             "Condition": {"StringEquals": {"iam:PassedToService": list(PASS_ROLE_SERVICES)}},
         },
         {
             "Sid": "CreatePlatformServiceLinkedRoles",
             "Effect": "Allow",
             "Action": "iam:CreateServiceLinkedRole",
-            "Resource": iam("role/aws-service-role/*"),
+            "Resource": scope.fill("arn:{partition}:iam::{account}:role/aws-service-role/*"),
             "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLES)}},
         },
     ]
 
 
-def _oidc_provider_statements(arns: _Arns) -> list[Statement]:
-    """Manage the account's GitHub OIDC provider (CiAccess may create it)."""
-    return [
-        {
-            "Sid": "ManageGithubOidcProvider",
-            "Effect": "Allow",
-            "Action": [
-                "iam:CreateOpenIDConnectProvider",
-                "iam:DeleteOpenIDConnectProvider",
-                "iam:TagOpenIDConnectProvider",
-                "iam:UntagOpenIDConnectProvider",
-                "iam:UpdateOpenIDConnectProviderThumbprint",
-                "iam:AddClientIDToOpenIDConnectProvider",
-            ],
-            "Resource": arns.iam(f"oidc-provider/{GITHUB_OIDC_HOST}"),
-        },
-    ]
+@dataclass(frozen=True)
+class ProtectedResources:
+    """What only an administrator changes: the CI roles, the OIDC provider, the boundary."""
+
+    ci_role_arns: Sequence[pulumi.Input[str]]
+    ci_policy_arns: pulumi.Input[str]
+    oidc_provider_arn: pulumi.Input[str]
+    boundary_arn: pulumi.Input[str] | None
+
+    @property
+    def arns(self) -> list[pulumi.Input[str]]:
+        boundary = [self.boundary_arn] if self.boundary_arn is not None else []
+        return [*self.ci_role_arns, self.ci_policy_arns, self.oidc_provider_arn, *boundary]
 
 
-def _regional_statements(arns: _Arns) -> list[Statement]:
-    """Keys, network and nodes, and the platform's regional services, in this region."""
-    return [*_key_statements(arns), *_network_statements(arns), *_service_statements(arns)]
+def protected_resources(
+    args: CiAccessArgs, scope: StackScope, ci_role_names: Sequence[str]
+) -> ProtectedResources:
+    """The CI roles and their policies, the account's OIDC provider and the boundary."""
+    iam = "arn:{partition}:iam::{account}:"
+    return ProtectedResources(
+        ci_role_arns=[scope.fill(f"{iam}role/{name}") for name in ci_role_names],
+        ci_policy_arns=scope.fill(iam + "policy/{prefix}ci-*"),
+        # The account's provider is named by GitHub's host, whoever created it.
+        oidc_provider_arn=scope.fill(f"{iam}oidc-provider/{GITHUB_OIDC_HOST}"),
+        boundary_arn=args.role_boundary_arn,
+    )
 
 
-def _key_statements(arns: _Arns) -> list[Statement]:
-    """Create and use KMS keys in this region (key ARNs are random: scoped by region)."""
-    in_region = arns.in_region
-    return [
-        {
-            "Sid": "ManageKeys",
-            "Effect": "Allow",
-            "Action": [
-                "kms:CreateKey",
-                "kms:CreateAlias",
-                "kms:DeleteAlias",
-                "kms:UpdateAlias",
-                "kms:EnableKeyRotation",
-                "kms:PutKeyPolicy",
-                "kms:ScheduleKeyDeletion",
-                "kms:TagResource",
-                "kms:UntagResource",
-                "kms:UpdateKeyDescription",
-                "kms:CreateGrant",
-                "kms:RetireGrant",
-                "kms:Encrypt",
-                "kms:Decrypt",
-                "kms:GenerateDataKey*",
-                "kms:ReEncrypt*",
-            ],
-            "Resource": "*",
-            "Condition": in_region,
-        },
-    ]
-
-
-def _network_statements(arns: _Arns) -> list[Statement]:
-    """The VPC, its endpoints and the cluster's nodes, in this region."""
-    in_region = arns.in_region
-    return [
-        {
-            "Sid": "ManageNetworkAndNodes",
-            "Effect": "Allow",
-            "Action": [
-                "ec2:AllocateAddress",
-                "ec2:ReleaseAddress",
-                "ec2:Associate*",
-                "ec2:Disassociate*",
-                "ec2:AttachInternetGateway",
-                "ec2:DetachInternetGateway",
-                "ec2:AuthorizeSecurityGroup*",
-                "ec2:RevokeSecurityGroup*",
-                "ec2:ModifySecurityGroupRules",
-                "ec2:UpdateSecurityGroupRuleDescriptions*",
-                "ec2:Create*",
-                "ec2:Delete*",
-                "ec2:Modify*",
-                "ec2:ReplaceRoute",
-                "ec2:ReplaceRouteTableAssociation",
-                "ec2:RunInstances",
-            ],
-            "Resource": "*",
-            "Condition": in_region,
-        },
-    ]
-
-
-def _service_statements(arns: _Arns) -> list[Statement]:
-    """The platform's regional services, in this account and region."""
-    regional, in_region = arns.regional, arns.in_region
-    return [
-        {
-            "Sid": "ManagePlatformServices",
-            "Effect": "Allow",
-            "Action": [
-                "eks:*",
-                "sagemaker:*",
-                "ecr:*",
-                "logs:*",
-                "sns:*",
-                "glue:*",
-                "cloudwatch:*",
-            ],
-            "Resource": [
-                regional("eks"),
-                regional("sagemaker"),
-                regional("ecr"),
-                regional("logs"),
-                regional("sns"),
-                regional("glue"),
-                regional("cloudwatch"),
-                pulumi.Output.concat(
-                    "arn:",
-                    arns.ident.partition,
-                    ":cloudwatch::",
-                    arns.ident.account_id,
-                    ":dashboard/*",
-                ),
-            ],
-        },
-        {
-            "Sid": "ServiceCallsWithoutResourceArns",
-            "Effect": "Allow",
-            "Action": [
-                "ecr:GetAuthorizationToken",
-                "application-autoscaling:*",
-                "cloudwatch:PutDashboard",
-                "cloudwatch:DeleteDashboards",
-            ],
-            "Resource": "*",
-            "Condition": in_region,
-        },
-    ]
-
-
-def _guardrail_statements(
-    arns: _Arns, deployment: Deployment, ci_role_names: Sequence[str]
+def guardrail_statements(
+    args: CiAccessArgs, scope: StackScope, protected: ProtectedResources
 ) -> list[Statement]:
-    """Denies that no allow above can override: broad policies, other stacks, the CI roles."""
-    iam = arns.iam
+    """Denies no allow can override: a workflow can never widen its own or a role's rights."""
+    # The CI roles' own policies would carry their rights over to a new role.
+    broad: list[pulumi.Input[str]] = [*FORBIDDEN_POLICY_PATTERNS, protected.ci_policy_arns]
+    if protected.boundary_arn is not None:
+        # Attached as a permissions policy, the boundary would grant all it allows.
+        broad.append(protected.boundary_arn)
     return [
         {
             "Sid": "NeverHandOutBroadPolicies",
             "Effect": "Deny",
             "Action": ["iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
             "Resource": "*",
-            "Condition": {"ArnLike": {"iam:PolicyARN": list(FORBIDDEN_POLICY_PATTERNS)}},
+            "Condition": {"ArnLike": {"iam:PolicyARN": broad}},
         },
-        *_other_stacks_deny(deployment),
         {
-            "Sid": "NeverChangeCiRoles",
+            "Sid": "NeverChangeAccessControl",
             "Effect": "Deny",
             "NotAction": ["iam:Get*", "iam:List*"],
-            "Resource": [iam(f"role/{name}") for name in ci_role_names],
+            "Resource": protected.arns,
         },
-    ]
-
-
-def _other_stacks_deny(deployment: Deployment) -> list[Statement]:
-    """Where stacks share an account, never delete or change another stack's EC2 resources
-    (the EC2 statement above cannot be scoped by name)."""
-    return [
         {
-            "Sid": "NeverTouchOtherStacksEc2",
+            "Sid": "NeverRemoveBoundaries",
             "Effect": "Deny",
-            "Action": ["ec2:Delete*", "ec2:Modify*", "ec2:TerminateInstances"],
+            "Action": "iam:DeleteRolePermissionsBoundary",
             "Resource": "*",
-            "Condition": {
-                "StringNotEquals": {f"aws:ResourceTag/{STACK_TAG}": deployment.stack},
-                "Null": {f"aws:ResourceTag/{STACK_TAG}": "false"},
-            },
-        }
+        },
+        {
+            # A role the deploy role creates could trust it; assuming it would step outside
+            # the deploy role's own statements (the boundary still applies, but no more).
+            "Sid": "NeverAssumeRoles",
+            "Effect": "Deny",
+            "Action": "sts:AssumeRole",
+            "Resource": "*",
+        },
+        *stack_tag_denies(args.managed_types, scope.stack),
     ]
 
 
@@ -532,16 +314,27 @@ class CiAccess(pulumi.ComponentResource):
     of the platform's services (what `pulumi preview --refresh` needs), plus the Pulumi
     state and secrets key when a self-managed backend is configured. The deploy role is
     trusted by jobs in the stack's GitHub environment only (reviewers and branch rules are
-    GitHub's) and can manage the platform's services in this account and region under the
-    stack's names; it cannot change the CI roles or attach administrator policies, so a
-    workflow cannot widen its own rights: changes to this component are applied by an
-    administrator.
+    GitHub's). Both roles' statements are derived from the resource types the stack
+    creates (`args.managed_types`, `components/permissions.py`) and name only the stack's
+    own resources, by name prefix or `stack` tag. Roles the deploy role creates must carry
+    the permissions boundary; it cannot change the CI roles, the OIDC provider or the
+    boundary, so a workflow cannot widen its own rights: changes to this component and
+    the boundary are applied by an administrator.
 
     Outputs:
         oidc_provider_arn: The GitHub OIDC provider trusted by both roles.
         preview_role_arn: Role for `pulumi preview` from pull requests.
         deploy_role_arn: Role for `pulumi up` from the GitHub environment.
     """
+
+    # What CiAccess itself creates: the deploy role reads these (it may not change them).
+    RESOURCE_TYPES = (
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        "aws:iam/policy:Policy",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    )
 
     oidc_provider_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str]
@@ -556,31 +349,37 @@ class CiAccess(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:ci:CiAccess", name, None, opts)
         ident = aws_identity()
-
+        scope = StackScope(
+            ident.partition, ident.region, ident.account_id, deployment.name_prefix,
+            deployment.stack,
+        )  # fmt: skip
         provider_arn = self._oidc_provider_arn(name, args, deployment, ident)
-
         preview_subjects, deploy_subjects = github_subjects(args)
-        preview_name = deployment.name("ci-preview")
-        deploy_name = deployment.name("ci-deploy")
-
+        names = [deployment.name("ci-preview"), deployment.name("ci-deploy")]
+        protected = protected_resources(args, scope, names)
+        # The CI roles carry the organisation's boundary if one is mandated, never the
+        # platform's: that one allows no IAM, and the deploy role's job includes IAM.
+        ci_deployment = dataclasses.replace(
+            deployment, permissions_boundary_arn=args.ci_role_boundary_arn
+        )
         preview = service_role(
             f"{name}-preview",
-            deployment,
-            role_name=preview_name,
+            ci_deployment,
+            role_name=names[0],
             parent=self,
             trust_policy=github_trust_policy(provider_arn, preview_subjects),
-            statements=preview_statements(args, ident),
+            statements=preview_statements(args, scope),
             description=f"pulumi preview of {deployment.stack} from pull requests of "
             f"{args.github_repository}",
             max_session_seconds=args.max_session_seconds,
         )
         deploy = service_role(
             f"{name}-deploy",
-            deployment,
-            role_name=deploy_name,
+            ci_deployment,
+            role_name=names[1],
             parent=self,
             trust_policy=github_trust_policy(provider_arn, deploy_subjects),
-            statements=deploy_statements(args, ident, deployment, [preview_name, deploy_name]),
+            statements=guardrail_statements(args, scope, protected),
             managed_policies=args.deploy_managed_policy_arns,
             description=f"pulumi up of {deployment.stack} from the GitHub environment "
             f"{args.deploy_environment} of {args.github_repository}",
@@ -589,6 +388,7 @@ class CiAccess(pulumi.ComponentResource):
             indexed_attachment_aliases=True,
         )
 
+        self._deploy_policies(name, deployment, deploy, deploy_allow_statements(args, scope))
         self.oidc_provider_arn = provider_arn
         self.preview_role_arn = preview.arn
         self.deploy_role_arn = deploy.arn
@@ -599,6 +399,31 @@ class CiAccess(pulumi.ComponentResource):
                 "deploy_role_arn": self.deploy_role_arn,
             }
         )
+
+    def _deploy_policies(
+        self,
+        name: str,
+        deployment: Deployment,
+        deploy: ServiceRole,
+        statements: Sequence[Statement],
+    ) -> None:
+        """The deploy role's allows, as managed policies (an inline policy holds too few)."""
+        for index, chunk in enumerate(split_statements(statements), start=1):
+            policy_name = deployment.name(f"ci-deploy-{index}")
+            policy = aws.iam.Policy(
+                f"{name}-deploy-{index}",
+                name=policy_name,
+                description=f"pulumi up of {deployment.stack}, part {index}",
+                policy=policy_document(chunk),
+                tags=deployment.tagged(policy_name),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-deploy-{index}",
+                role=deploy.name,
+                policy_arn=policy.arn,
+                opts=pulumi.ResourceOptions(parent=deploy.role),
+            )
 
     def _oidc_provider_arn(
         self, name: str, args: CiAccessArgs, deployment: Deployment, ident: AwsIdentity

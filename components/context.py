@@ -13,21 +13,6 @@ import pulumi
 # `Deployment.stack`, and the key that scopes the CI roles to their own stack's resources.
 STACK_TAG = "stack"
 
-# Stack names are part of every physical name (`mlops-<stack>-<purpose>`) and of the IAM
-# patterns that scope a stack's CI roles (`mlops-<stack>-*`). A `-` in a stack name would let
-# one stack's pattern cover another's (`mlops-prod-*` matches `mlops-prod-eu-...`), so the
-# name holds no delimiter: lower-case letters and digits, 1-16, starting with a letter.
-STACK_NAME = re.compile(r"^[a-z][a-z0-9]{0,15}$")
-STACK_NAME_RULE = "1-16 lower-case letters or digits, starting with a letter (no '-')"
-
-
-def stack_name_problem(name: str) -> str | None:
-    """Why `name` cannot name a stack, None when it can."""
-    if STACK_NAME.match(name):
-        return None
-    return f"stack name '{name}' must be {STACK_NAME_RULE}: it is part of AWS resource names"
-
-
 @dataclass(frozen=True)
 class Deployment:
     """The deployment every component belongs to.
@@ -42,8 +27,8 @@ class Deployment:
             deletion (7-30); the longer, the more time to cancel a mistake.
         eks_deletion_protection: EKS refuses to delete the cluster while this is on.
         name_prefix: Prefix of physical names; short, since AWS limits many names to 32-64.
-        permissions_boundary_arn: Permissions boundary every IAM role of the platform gets
-            (organisations that delegate role creation often require one).
+        permissions_boundary_arn: Permissions boundary every IAM role of the platform gets:
+            the stack's own (`PermissionsBoundary`) or one the organisation mandates.
     """
 
     stack: str
@@ -54,7 +39,7 @@ class Deployment:
     kms_deletion_window_days: int = 30
     eks_deletion_protection: bool = False
     name_prefix: str = "mlops"
-    permissions_boundary_arn: str | None = None
+    permissions_boundary_arn: pulumi.Input[str] | None = None
 
     def name(self, *parts: str) -> str:
         """Physical name `mlops-<stack>-<parts>`."""

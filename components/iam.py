@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,42 @@ Statement = Mapping[str, Any]
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     """An IAM policy JSON document; statements may hold Outputs."""
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# IAM's limit on a managed policy document, in characters without white space.
+MANAGED_POLICY_LIMIT = 6144
+# What an Output (an ARN, an account id) is counted as before it resolves: no ARN the
+# platform puts in a policy is longer.
+_OUTPUT_ALLOWANCE = 120
+
+
+def _estimated_size(value: Any) -> int:
+    if isinstance(value, Mapping):
+        return sum(len(json.dumps(k)) + 1 + _estimated_size(v) for k, v in value.items()) + 2
+    if isinstance(value, (list, tuple)):
+        return sum(_estimated_size(v) + 1 for v in value) + 2
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return len(json.dumps(value))
+    return _OUTPUT_ALLOWANCE
+
+
+def split_statements(
+    statements: Sequence[Statement], limit: int = MANAGED_POLICY_LIMIT
+) -> list[list[Statement]]:
+    """`statements` in order, cut into documents that each fit a managed policy."""
+    budget = limit - len('{"Version":"2012-10-17","Statement":[]}')
+    chunks: list[list[Statement]] = [[]]
+    used = 0
+    for statement in statements:
+        size = _estimated_size(statement) + 1
+        if size > budget:
+            raise ValueError(f"statement {statement.get('Sid')} alone exceeds {limit} characters")
+        if used + size > budget:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(statement)
+        used += size
+    return [chunk for chunk in chunks if chunk]
 
 
 def vpc_interface_statements(

@@ -1,10 +1,11 @@
 """The mlops-platform program: one secure MLOps platform per stack, shaped by its stack file.
 
-stack file -> config -> PlatformKey ─┬─> Network
+stack file -> config -> PermissionsBoundary (every role's ceiling)
+                      -> PlatformKey ─┬─> Network
                                      ├─> FeatureStore ──┐
                                      ├─> ModelRegistry ─┼─> TrainingCluster ─┐
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
-                                     └─> CiAccess
+                                     └─> CiAccess (roles derived from the types above)
 """
 
 import pulumi
@@ -15,15 +16,23 @@ from components import (
     ModelRegistry,
     Monitoring,
     Network,
+    PermissionsBoundary,
     PlatformKey,
     ServingEndpoint,
     TrainingCluster,
 )
 from infra import args, outputs
 from infra.config.loader import config_from_pulumi_or_exit
+from infra.resource_types import ResourceTypes
 
 config = config_from_pulumi_or_exit()
+resource_types = ResourceTypes()
 deployment = args.deployment(config, pulumi.get_stack())
+if config.permissions_boundary_arn is None:
+    boundary = PermissionsBoundary("permissions-boundary", deployment)
+    deployment = args.with_boundary(deployment, boundary.arn)
+else:
+    deployment = args.with_boundary(deployment, config.permissions_boundary_arn)
 
 key = PlatformKey("platform-key", deployment)
 network = Network("network", args.network(config, key.arn), deployment)
@@ -103,7 +112,12 @@ pulumi.export(outputs.ALARM_NAMES, monitoring.alarm_names)
 pulumi.export(outputs.DASHBOARD_NAME, monitoring.dashboard_name)
 pulumi.export(outputs.BUCKET_NAMES, [feature_store.bucket_name, registry.artifact_bucket_name])
 
-ci_args = args.ci_access(config, pulumi.get_stack())
+ci_args = args.ci_access(
+    config,
+    deployment,
+    managed_types=resource_types.seen(*CiAccess.RESOURCE_TYPES),
+    project=pulumi.get_project(),
+)
 if ci_args is not None:
     ci = CiAccess("ci-access", ci_args, deployment)
     pulumi.export(outputs.CI_PREVIEW_ROLE_ARN, ci.preview_role_arn)

@@ -6,7 +6,8 @@ so a component stays usable outside this program.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import pulumi
@@ -337,11 +338,22 @@ def training(
     )
 
 
-def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
-    """GitHub Actions roles of the stack; None when the stack file has no ciAccess."""
+def ci_access(
+    config: PlatformConfig,
+    deployment: Deployment,
+    *,
+    managed_types: Sequence[str],
+    project: str,
+) -> CiAccessArgs | None:
+    """GitHub Actions roles of the stack; None when the stack file has no ciAccess.
+
+    `managed_types`: every resource type the program registers for this stack, which the
+    deploy role manages and the preview role reads.
+    """
     ci = config.ci_access
     if ci is None:
         return None
+    stack = deployment.stack
     return CiAccessArgs(
         github_repository=ci.github_repository,
         deploy_environment=ci.environment or stack,
@@ -353,4 +365,13 @@ def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
         secrets_kms_key_arn=ci.secrets_kms_key_arn,
         deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
         max_session_seconds=ci.max_session_hours * 3600,
+        managed_types=list(managed_types),
+        role_boundary_arn=deployment.permissions_boundary_arn,
+        ci_role_boundary_arn=config.permissions_boundary_arn,
+        project=project,
     )
+
+
+def with_boundary(deployment: Deployment, boundary_arn: pulumi.Input[str]) -> Deployment:
+    """The deployment whose every IAM role carries `boundary_arn`."""
+    return dataclasses.replace(deployment, permissions_boundary_arn=boundary_arn)

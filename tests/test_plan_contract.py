@@ -51,13 +51,13 @@ def test_json_to_stdout_is_only_json(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_a_fork_plans_under_its_own_stack_name(tmp_path: Path) -> None:
-    fork = tmp_path / "Pulumi.eu-ml.yaml"
+    fork = tmp_path / "Pulumi.euml.yaml"
     fork.write_text((Path("stacks") / "Pulumi.dev.yaml").read_text())
     out = tmp_path / "fork.json"
-    assert main(["plan", "eu-ml", "--config", str(fork), "--json", str(out), "--quiet"]) == 0
+    assert main(["plan", "euml", "--config", str(fork), "--json", str(out), "--quiet"]) == 0
     doc = json.loads(out.read_text())
-    assert doc["stack"] == "eu-ml"
-    assert all(r["urn"].startswith("urn:pulumi:eu-ml::mlops-platform::") for r in doc["resources"])
+    assert doc["stack"] == "euml"
+    assert all(r["urn"].startswith("urn:pulumi:euml::mlops-platform::") for r in doc["resources"])
 
 
 def test_prod_stateful_resources_are_protected_and_retained(

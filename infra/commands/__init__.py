@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from components.context import stack_name_problem
+from components.stack_name import stack_name_problem
 
 
 def invalid_stack_name(name: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from components.context import stack_name_problem
+from components.stack_name import stack_name_problem
 
 from . import strict_yaml
 from .base import SECRET_PLACEHOLDER, split_rule_error

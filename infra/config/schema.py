@@ -18,7 +18,7 @@ from components import catalog
 
 from .base import ConfigModel, rule_error
 from .catalog_checks import validation_scope
-from .ci_access import CiAccessConfig
+from .ci_access import CiAccessConfig, PolicyArn
 from .environments import PROFILES, EnvironmentProfile
 from .feature_store import FeatureStoreConfig
 from .monitoring import MonitoringConfig
@@ -104,6 +104,12 @@ class PlatformConfig(ConfigModel):
     )
     ci_access: CiAccessConfig | None = Field(
         default=None, description="GitHub Actions OIDC access (omit to create none)."
+    )
+    permissions_boundary_arn: PolicyArn | None = Field(
+        default=None,
+        description="Permissions boundary the organisation mandates: every IAM role of the "
+        "stack carries it instead of the boundary the stack creates, and the CI deploy role "
+        "may only create roles that carry it.",
     )
     # Sections (config keys without namespace) Pulumi holds as secrets; set by the loader.
     _secret_sections: frozenset[str] = PrivateAttr(default=frozenset())

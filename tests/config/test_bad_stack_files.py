@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.context import Deployment, stack_name_problem
+from components.context import Deployment
+from components.stack_name import stack_name_problem
 from infra import plan as plan_module
 from infra.cli import main
 from infra.config import ConfigError

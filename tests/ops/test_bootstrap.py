@@ -250,9 +250,9 @@ def test_bucket_in_another_region_is_not_touched(moto: None, stub: Any) -> None:
 
 
 def test_stack_option_selects_the_init_commands(moto: None, capsys: Any) -> None:
-    assert main(["bootstrap", "--bucket", BUCKET, "--stack", "ml-prod", "--fix"]) == 0
+    assert main(["bootstrap", "--bucket", BUCKET, "--stack", "mlprod", "--fix"]) == 0
     out = capsys.readouterr().out
-    assert "pulumi stack init ml-prod --secrets-provider" in out
+    assert "pulumi stack init mlprod --secrets-provider" in out
     assert "pulumi stack init dev " not in out
 
 

@@ -1,0 +1,158 @@
+"""PermissionsBoundary: the ceiling of every IAM role the platform creates in one stack.
+
+The CI deploy role may create and change the stack's roles only when they carry this
+boundary (`iam:PermissionsBoundary` condition), so no role it writes can do more than the
+boundary allows, whatever policy it is given: no IAM at all (a role cannot create or widen
+roles), data services (S3, KMS, SageMaker, Glue, ECR repositories) only on the stack's own
+resources, and the regional operations the cluster's node, add-on and controller roles need.
+The deploy role cannot change or delete the boundary; an administrator applies changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .aws_context import aws_identity
+from .context import STACK_TAG, Deployment
+from .iam import Statement, policy_document
+
+# Operations the platform's roles perform across the region: network interfaces and
+# volumes (VPC CNI, EBS CSI, SageMaker in the VPC), node registration and pod identity,
+# node-group scaling, load balancers, metrics and logs. Reads of any ECR registry: nodes
+# pull EKS add-on images and SageMaker pulls its monitor image from AWS's own registries.
+REGIONAL_SERVICES = (
+    "autoscaling",
+    "cloudwatch",
+    "ec2",
+    "eks",
+    "eks-auth",
+    "elasticloadbalancing",
+    "logs",
+)
+IMAGE_PULL_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetAuthorizationToken",
+    "ecr:GetDownloadUrlForLayer",
+)
+KEY_USE_ACTIONS = (
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ListGrants",
+    "kms:ReEncrypt*",
+    "kms:RevokeGrant",
+)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    partition: pulumi.Output[str]
+    region: pulumi.Output[str]
+    account_id: pulumi.Output[str]
+
+    def regional(self, service: str, resource: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat(
+            "arn:", self.partition, ":", service, ":", self.region, ":", self.account_id, ":",
+            resource,
+        )  # fmt: skip
+
+
+def boundary_statements(deployment: Deployment, scope: Any) -> list[Statement]:
+    """What any role of the stack may ever be granted (`scope`: partition, region, account)."""
+    prefix = deployment.name("")
+    catalog_prefix = prefix.replace("-", "_")
+    bucket = pulumi.Output.concat("arn:", scope.partition, ":s3:::", prefix, "*")
+    in_region = {"StringEquals": {"aws:RequestedRegion": scope.region}}
+    return [
+        {
+            "Sid": "StackBuckets",
+            "Effect": "Allow",
+            "Action": "s3:*",
+            "Resource": [bucket, pulumi.Output.concat(bucket, "/*")],
+        },
+        {
+            "Sid": "StackKeys",
+            "Effect": "Allow",
+            "Action": list(KEY_USE_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": deployment.stack}},
+        },
+        {
+            "Sid": "StackSageMaker",
+            "Effect": "Allow",
+            "Action": "sagemaker:*",
+            "Resource": scope.regional("sagemaker", f"*/{prefix}*"),
+        },
+        {
+            "Sid": "StackCatalog",
+            "Effect": "Allow",
+            "Action": "glue:*",
+            "Resource": [
+                scope.regional("glue", "catalog"),
+                scope.regional("glue", f"database/{catalog_prefix}*"),
+                scope.regional("glue", f"table/{catalog_prefix}*/*"),
+            ],
+        },
+        {
+            "Sid": "StackRepositories",
+            "Effect": "Allow",
+            "Action": "ecr:*",
+            "Resource": scope.regional(
+                "ecr", f"repository/{deployment.name_prefix}-{deployment.stack}/*"
+            ),
+        },
+        {
+            "Sid": "PullImages",
+            "Effect": "Allow",
+            "Action": list(IMAGE_PULL_ACTIONS),
+            "Resource": "*",
+            "Condition": in_region,
+        },
+        {
+            "Sid": "RegionalOperations",
+            "Effect": "Allow",
+            "Action": [f"{service}:*" for service in REGIONAL_SERVICES],
+            "Resource": "*",
+            "Condition": in_region,
+        },
+    ]
+
+
+class PermissionsBoundary(pulumi.ComponentResource):
+    """The managed policy every IAM role of the stack carries as its permissions boundary.
+
+    Outputs:
+        arn: The boundary policy's ARN (what `iam:PermissionsBoundary` conditions name).
+    """
+
+    arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, deployment: Deployment, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlops:iam:PermissionsBoundary", name, None, opts)
+        ident = aws_identity()
+        scope = _Scope(ident.partition, ident.region, ident.account_id)
+        policy_name = deployment.name("boundary")
+        policy = aws.iam.Policy(
+            f"{name}-policy",
+            name=policy_name,
+            description=f"Permissions boundary of every IAM role of stack {deployment.stack}",
+            policy=policy_document(boundary_statements(deployment, scope)),
+            tags=deployment.tagged(policy_name),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.arn = policy.arn
+        self.register_outputs({"arn": self.arn})
+
+
+def boundary_arn(deployment: Deployment, partition: str, account_id: str) -> str:
+    """The ARN the stack's boundary policy has (IAM policy ARNs are predictable)."""
+    return f"arn:{partition}:iam::{account_id}:policy/{deployment.name('boundary')}"
