@@ -26,6 +26,7 @@ READ_ACTIONS = (
     "cloudwatch:GetMetricData",
     "cloudwatch:ListDashboards",
     "cloudwatch:ListTagsForResource",
+    "codebuild:BatchGetProjects",
     "ec2:Describe*",
     "ec2:GetLaunchTemplateData",
     "ecr:BatchGetRepositoryScanningConfiguration",
@@ -86,6 +87,7 @@ FORBIDDEN_POLICY_PATTERNS = (
 
 # Services the platform's resources are handed roles for (iam:PassRole).
 PASS_ROLE_SERVICES = (
+    "codebuild.amazonaws.com",
     "ec2.amazonaws.com",
     "eks.amazonaws.com",
     "pods.eks.amazonaws.com",
@@ -451,6 +453,7 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                 "sns:*",
                 "glue:*",
                 "cloudwatch:*",
+                "codebuild:*",
             ],
             "Resource": [
                 regional("eks"),
@@ -460,6 +463,7 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                 regional("sns"),
                 regional("glue"),
                 regional("cloudwatch"),
+                regional("codebuild"),
                 pulumi.Output.concat(
                     "arn:",
                     arns.ident.partition,
@@ -468,6 +472,20 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                     ":dashboard/*",
                 ),
             ],
+        },
+        {
+            # The CI runner project is saved with the GitHub connection (set up by an
+            # administrator); the deploy role may hand it to CodeBuild, not change it.
+            "Sid": "PassGithubConnectionToCodeBuild",
+            "Effect": "Allow",
+            "Action": [
+                "codeconnections:PassConnection",
+                "codeconnections:UseConnection",
+                "codestar-connections:PassConnection",
+                "codestar-connections:UseConnection",
+            ],
+            "Resource": "*",
+            "Condition": in_region,
         },
         {
             "Sid": "ServiceCallsWithoutResourceArns",

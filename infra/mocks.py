@@ -92,9 +92,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
             state.update(maker(inputs, physical))
         return state["id"], state
 
-    def call(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[State, list[tuple[str, str]] | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[State, list[tuple[str, str]] | None]:
         token, a = args.token, args.args
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             result: State = {
@@ -176,6 +174,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 {"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/MOCK"}]}
             ],
             "status": "ACTIVE",
+            # EKS creates the cluster's security group; the inputs' vpcConfig is kept.
+            "vpcConfig": {
+                **inputs.get("vpcConfig", {}),
+                "clusterSecurityGroupId": f"sg-{physical}-cluster",
+            },
         }
 
     def _eks_node_group(self, inputs: State, physical: str) -> State:
