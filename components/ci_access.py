@@ -559,11 +559,14 @@ class CiAccess(pulumi.ComponentResource):
         oidc_provider_arn: The GitHub OIDC provider trusted by both roles.
         preview_role_arn: Role for `pulumi preview` from pull requests.
         deploy_role_arn: Role for `pulumi up` from the GitHub environment.
+        role_grants: The roles and the policies granting them, for what AWS checks against
+            the roles (not an Output).
     """
 
     oidc_provider_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
+    role_grants: list[pulumi.Resource]
 
     def __init__(
         self,
@@ -610,6 +613,7 @@ class CiAccess(pulumi.ComponentResource):
         self.oidc_provider_arn = provider_arn
         self.preview_role_arn = preview.arn
         self.deploy_role_arn = deploy.arn
+        self.role_grants = [*preview.ready, *deploy.ready]
         self.register_outputs(
             {
                 "oidc_provider_arn": self.oidc_provider_arn,

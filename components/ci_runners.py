@@ -43,6 +43,8 @@ class CiRunnerArgs:
         cluster_name: EKS cluster the runner deploys to; None without a training cluster.
         cluster_security_group_id: The cluster's security group (HTTPS let in from the
             runner); None without a training cluster.
+        ci_role_grants: The CI roles and their policies: EKS checks the roles when their
+            access entries are made.
     """
 
     github_repository: str
@@ -59,6 +61,7 @@ class CiRunnerArgs:
     preview_role_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str] | None = None
     cluster_security_group_id: pulumi.Input[str] | None = None
+    ci_role_grants: Sequence[pulumi.Resource] = ()
 
 
 def runner_statements(
@@ -311,7 +314,7 @@ class CiRunner(pulumi.ComponentResource):
                 principal_arn=role_arn,
                 type="STANDARD",
                 tags=d.tagged(),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.ci_role_grants)),
             )
             aws.eks.AccessPolicyAssociation(
                 f"{name}-{suffix}-access-policy",
@@ -319,5 +322,5 @@ class CiRunner(pulumi.ComponentResource):
                 principal_arn=role_arn,
                 policy_arn=policy,
                 access_scope={"type": "cluster"},
-                opts=pulumi.ResourceOptions(parent=entry, depends_on=[entry]),
+                opts=pulumi.ResourceOptions(parent=entry, depends_on=[entry, *args.ci_role_grants]),
             )

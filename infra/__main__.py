@@ -118,6 +118,7 @@ if ci_args is not None:
         preview_role_arn=ci.preview_role_arn,
         cluster_name=training.cluster_name if training else None,
         cluster_security_group_id=training.cluster_security_group_id if training else None,
+        ci_role_grants=ci.role_grants,
     )
     if runner_args is not None:
         CiRunner("ci-runner", runner_args, deployment)

@@ -6,7 +6,7 @@ so a component stays usable outside this program.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import pulumi
@@ -355,6 +355,7 @@ def ci_runner(
     preview_role_arn: pulumi.Input[str],
     cluster_name: pulumi.Input[str] | None,
     cluster_security_group_id: pulumi.Input[str] | None,
+    ci_role_grants: Sequence[pulumi.Resource],
 ) -> CiRunnerArgs | None:
     """The stack's in-VPC GitHub Actions runner; None without ciRunners (or ciAccess)."""
     runners, ci = config.ci_runners, config.ci_access
@@ -375,4 +376,5 @@ def ci_runner(
         preview_role_arn=preview_role_arn,
         cluster_name=cluster_name,
         cluster_security_group_id=cluster_security_group_id,
+        ci_role_grants=ci_role_grants,
     )

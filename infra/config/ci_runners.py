@@ -34,7 +34,8 @@ def compute_types() -> tuple[str, ...]:
     import botocore.session
 
     model = botocore.session.get_session().get_service_model("codebuild")
-    return tuple(model.shape_for("ComputeType").enum)
+    shape = model.shape_for("ComputeType")
+    return tuple(shape.enum)  # type: ignore[attr-defined]  # a StringShape
 
 
 class CiRunnersConfig(ConfigModel):
