@@ -22,6 +22,7 @@ from components.model_registry import (
     ServingImageArgs,
 )
 from components.monitoring import (
+    BudgetArgs,
     DataQualityArgs,
     EndpointAlarmThresholds,
     MonitoredEndpointArgs,
@@ -37,7 +38,7 @@ from components.serving_endpoint import (
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingClusterArgs
 
 from .config import PlatformConfig
-from .config.monitoring import baseline_prefix, monitored_endpoints
+from .config.monitoring import Budget, baseline_prefix, monitored_endpoints
 
 T = TypeVar("T")
 
@@ -220,6 +221,17 @@ def monitoring(
         cluster_name=cluster_name if mon.cluster.enabled else None,
         max_pending_pods=mon.cluster.max_pending_pods,
         pending_minutes=mon.cluster.pending_minutes,
+        budget=_budget(mon.budget),
+    )
+
+
+def _budget(budget: Budget | None) -> BudgetArgs | None:
+    if budget is None:
+        return None
+    return BudgetArgs(
+        monthly_limit_usd=budget.monthly_limit_usd,
+        forecast_percent=budget.forecast_percent,
+        actual_percent=budget.actual_percent,
     )
 
 

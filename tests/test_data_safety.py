@@ -41,6 +41,7 @@ from infra.plan import (
     record_resources,
 )
 from policy.rules import STATEFUL_TYPES
+from tests.stacks import non_prod_stacks, prod_stacks
 
 SNAPSHOT = Path(__file__).parent / "data" / "prod_stateful_urns.json"
 
@@ -245,10 +246,11 @@ def test_declared_aliases_resolve_to_the_old_engine_urn() -> None:
     assert compare([f"{base}aws:s3/bucket:Bucket::original"], [], resolved)[0] != []
 
 
+@pytest.mark.parametrize("stack", prod_stacks())
 def test_every_stateful_prod_resource_is_protected_and_retained(
-    shipped_plan: Callable[[str], Plan],
+    stack: str, shipped_plan: Callable[[str], Plan]
 ) -> None:
-    plan = shipped_plan("prod")
+    plan = shipped_plan(stack)
     stateful = [r for r in plan.resources if r["type"] in STATEFUL_TYPES]
     assert len(stateful) >= 10
     unsafe = [r["urn"] for r in stateful if not (r["protect"] and r["retainOnDelete"])]
@@ -266,7 +268,7 @@ def test_no_bucket_or_repository_is_force_destroyed_in_prod(
     assert [r["urn"] for r in repos if r["inputs"].get("forceDelete")] == []
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging"])
+@pytest.mark.parametrize("stack", non_prod_stacks())
 def test_non_prod_stacks_stay_disposable(stack: str, shipped_plan: Callable[[str], Plan]) -> None:
     plan = shipped_plan(stack)
     assert not [r["urn"] for r in plan.resources if r["protect"]]

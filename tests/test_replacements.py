@@ -15,7 +15,7 @@ import pytest
 
 from infra.cli import main
 from infra.gen_replacements import camel, force_new_fields, problems
-from infra.replacements import classify, load_table, would_replace
+from infra.replacements import Verdict, classify, load_table, would_replace
 from policy.rules import STATEFUL_TYPES
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
@@ -66,8 +66,21 @@ def test_unknown_input_of_a_stateful_type_may_replace() -> None:
     verdict = classify("aws:s3/bucket:Bucket", {"objectLockSomething", "tags"})
     assert verdict.replaces == () and verdict.unknown == ("objectLockSomething",)
     # A type the table lacks: every changed input (tags aside) is unknown.
-    assert "aws:eks/cluster:Cluster" in STATEFUL_TYPES
-    assert classify("aws:eks/cluster:Cluster", {"version", "tags"}).unknown == ("version",)
+    assert "aws:efs/fileSystem:FileSystem" in STATEFUL_TYPES
+    efs = classify("aws:efs/fileSystem:FileSystem", {"throughputMode", "tags"})
+    assert efs.unknown == ("throughputMode",)
+
+
+def test_cluster_upgrade_updates_and_a_new_role_replaces() -> None:
+    assert classify("aws:eks/cluster:Cluster", {"version", "vpcConfig"}).replaces == ()
+    assert classify("aws:eks/cluster:Cluster", {"roleArn"}).replaces == ("roleArn",)
+
+
+def test_a_kubernetes_upgrade_updates_the_cluster_in_place() -> None:
+    # EKS upgrades the control plane in place (UpdateClusterVersion); a new name or role
+    # makes a new cluster, and every workload on it goes.
+    assert classify("aws:eks/cluster:Cluster", {"version", "tags"}) == Verdict((), ())
+    assert would_replace("aws:eks/cluster:Cluster", {"roleArn"})
 
 
 def test_force_new_fields_are_read_from_a_schema_file() -> None:

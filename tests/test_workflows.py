@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.helpers import BASE_STACK, write_stack
+from tests.stacks import environment, matrix_key, region, stack_names
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -345,15 +346,13 @@ def test_summary_of_the_shipped_stacks(plan_summary: ModuleType, tmp_path: Path)
     assert code == 0
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!-- mlops-platform-plan -->")
-    for stack in ("dev", "staging", "prod"):
-        assert re.search(rf"^\| {stack} \| {stack} \| \d+ \| 0 \| 0 \|", text, re.M)
+    stacks = stack_names()
+    for stack in stacks:
+        assert re.search(rf"^\| {stack} \| {environment(stack)} \| \d+ \| 0 \| 0 \|", text, re.M)
     line = matrix_file.read_text(encoding="utf-8").strip()
     assert line.startswith("matrix=")
     matrix = json.loads(line.removeprefix("matrix="))
-    stacks = sorted(p.name.split(".")[1] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
-    assert [m["stack"] for m in matrix] == stacks
-    assert {m["key"] for m in matrix} == {s.upper() for s in stacks}
-    assert all(m["region"] == "eu-west-1" for m in matrix)
+    assert matrix == [{"stack": s, "key": matrix_key(s), "region": region(s)} for s in stacks]
 
 
 def test_summary_blocks_on_violations_and_bad_files(

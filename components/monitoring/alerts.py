@@ -13,6 +13,29 @@ from ..context import Deployment
 from ..iam import Statement, policy_document
 
 
+def _account_services_publish(topic_arn: pulumi.Input[str], ident: Any) -> list[Statement]:
+    """CloudWatch alarms and AWS Budgets of this account (not another's) may publish."""
+    return [
+        {
+            "Sid": "CloudWatchAlarmsPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
+        },
+        {
+            # The stack's AWS Budget alerts (forecast and actual spend).
+            "Sid": "BudgetsPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "budgets.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
+        },
+    ]
+
+
 def topic_statements(
     topic_arn: pulumi.Input[str], ident: Any, event_rule_arns: Sequence[pulumi.Input[str]] = ()
 ) -> list[Statement]:
@@ -34,14 +57,7 @@ def topic_statements(
             ],
             "Resource": topic_arn,
         },
-        {
-            "Sid": "CloudWatchAlarmsPublish",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": "sns:Publish",
-            "Resource": topic_arn,
-            "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
-        },
+        *_account_services_publish(topic_arn, ident),
     ]
     if event_rule_arns:
         statements.append(

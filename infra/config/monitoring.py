@@ -98,6 +98,22 @@ class ClusterAlarms(ConfigModel):
     )
 
 
+class Budget(ConfigModel):
+    """The stack's monthly AWS Budget, alerting on the alert topic."""
+
+    monthly_limit_usd: float = Field(
+        gt=0,
+        le=10_000_000,
+        description="Monthly limit in USD: `mlops-platform plan`'s estimate plus headroom.",
+    )
+    forecast_percent: float = Field(
+        default=100, gt=0, le=1000, description="Alert when the forecast passes this % of it."
+    )
+    actual_percent: float = Field(
+        default=80, gt=0, le=1000, description="Alert when actual spend passes this % of it."
+    )
+
+
 class MonitoringConfig(ConfigModel):
     """Alerting, dashboards, model-quality monitoring and logging."""
 
@@ -114,6 +130,10 @@ class MonitoringConfig(ConfigModel):
     )
     cluster: ClusterAlarms = Field(
         default_factory=ClusterAlarms, description="Training-cluster alarms."
+    )
+    budget: Budget | None = Field(
+        default=None,
+        description="Monthly cost budget of the stack's tagged resources; none when unset.",
     )
 
     @field_validator("log_retention_days")

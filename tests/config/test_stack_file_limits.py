@@ -42,6 +42,10 @@ CASES = [
     ("split-internet", [P + "training", "publicAccessCidrs"], ["0.0.0.0/1", "128.0.0.0/1"],
      "training.publicAccessCidrs[0]: 0.0.0.0/1 opens the dev API endpoint to the internet; "
      "name your ranges"),
+    ("budget-zero", [P + "monitoring", "budget"], {"monthlyLimitUsd": 0},
+     "monitoring.budget.monthlyLimitUsd: Input should be greater than 0 (got 0)"),
+    ("budget-no-limit", [P + "monitoring", "budget"], {"actualPercent": 80},
+     "monitoring.budget.monthlyLimitUsd: required key is missing"),
 ]  # fmt: skip
 
 
