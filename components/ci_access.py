@@ -438,6 +438,23 @@ def _network_statements(arns: _Arns) -> list[Statement]:
     ]
 
 
+def _github_connection_statement(in_region: dict[str, Any]) -> Statement:
+    """The CI runner project is saved with the GitHub connection (set up by an
+    administrator); the deploy role may hand it to CodeBuild, not change it."""
+    return {
+        "Sid": "PassGithubConnectionToCodeBuild",
+        "Effect": "Allow",
+        "Action": [
+            "codeconnections:PassConnection",
+            "codeconnections:UseConnection",
+            "codestar-connections:PassConnection",
+            "codestar-connections:UseConnection",
+        ],
+        "Resource": "*",
+        "Condition": in_region,
+    }
+
+
 def _service_statements(arns: _Arns) -> list[Statement]:
     """The platform's regional services, in this account and region."""
     regional, in_region = arns.regional, arns.in_region
@@ -473,20 +490,7 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                 ),
             ],
         },
-        {
-            # The CI runner project is saved with the GitHub connection (set up by an
-            # administrator); the deploy role may hand it to CodeBuild, not change it.
-            "Sid": "PassGithubConnectionToCodeBuild",
-            "Effect": "Allow",
-            "Action": [
-                "codeconnections:PassConnection",
-                "codeconnections:UseConnection",
-                "codestar-connections:PassConnection",
-                "codestar-connections:UseConnection",
-            ],
-            "Resource": "*",
-            "Condition": in_region,
-        },
+        _github_connection_statement(in_region),
         {
             "Sid": "ServiceCallsWithoutResourceArns",
             "Effect": "Allow",

@@ -71,11 +71,6 @@ def runner_statements(
 
     The jobs' own AWS rights come from the deploy role they assume over GitHub OIDC.
     """
-    ec2 = pulumi.Output.concat("arn:", ident.partition, ":ec2:", ident.region, ":")
-    vpc_arn = pulumi.Output.concat(ec2, ident.account_id, ":vpc/", args.vpc_id)
-    subnet_arns = pulumi.Output.from_input(args.private_subnet_ids).apply(
-        lambda ids: [pulumi.Output.concat(ec2, ident.account_id, ":subnet/", i) for i in ids]
-    )
     return [
         {
             "Sid": "WriteOwnLogs",
@@ -83,6 +78,35 @@ def runner_statements(
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":log-stream:*")],
         },
+        *_network_statements(args, ident),
+        {
+            "Sid": "UseGithubConnection",
+            "Effect": "Allow",
+            "Action": [
+                "codeconnections:GetConnectionToken",
+                "codeconnections:UseConnection",
+                "codestar-connections:GetConnectionToken",
+                "codestar-connections:UseConnection",
+            ],
+            "Resource": args.connection_arn,
+        },
+        {
+            "Sid": "UsePlatformKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
+            "Resource": args.kms_key_arn,
+        },
+    ]
+
+
+def _network_statements(args: CiRunnerArgs, ident: AwsIdentity) -> list[Statement]:
+    """CodeBuild places the build's network interfaces in the stack's private subnets."""
+    ec2 = pulumi.Output.concat("arn:", ident.partition, ":ec2:", ident.region, ":")
+    vpc_arn = pulumi.Output.concat(ec2, ident.account_id, ":vpc/", args.vpc_id)
+    subnet_arns = pulumi.Output.from_input(args.private_subnet_ids).apply(
+        lambda ids: [pulumi.Output.concat(ec2, ident.account_id, ":subnet/", i) for i in ids]
+    )
+    return [
         {
             # Describe calls support no resource-level permissions.
             "Sid": "DescribeNetwork",
@@ -112,23 +136,6 @@ def runner_statements(
                 "StringEquals": {"ec2:AuthorizedService": CODEBUILD_SERVICE},
                 "ArnEquals": {"ec2:Subnet": subnet_arns},
             },
-        },
-        {
-            "Sid": "UseGithubConnection",
-            "Effect": "Allow",
-            "Action": [
-                "codeconnections:GetConnectionToken",
-                "codeconnections:UseConnection",
-                "codestar-connections:GetConnectionToken",
-                "codestar-connections:UseConnection",
-            ],
-            "Resource": args.connection_arn,
-        },
-        {
-            "Sid": "UsePlatformKey",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
-            "Resource": args.kms_key_arn,
         },
     ]
 

@@ -197,16 +197,10 @@ class TrainingCluster(pulumi.ComponentResource):
         provider = self._kubernetes_provider(name, cluster, deployment.region)
         self.team_role_arns = self._teams(name, args, deployment, cluster, physical, provider)
         self._cluster_services(
-            name,
-            args,
-            deployment,
-            cluster,
-            physical,
-            identity,
-            provider,
+            name, args, deployment, cluster, physical, identity, provider,
             ebs_csi_driver=late["aws-ebs-csi-driver"],
             autoscaler_depends_on=[*groups, early["eks-pod-identity-agent"]],
-        )
+        )  # fmt: skip
 
         self.kubernetes_provider = provider
         self.node_groups = groups
