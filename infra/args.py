@@ -333,6 +333,8 @@ def training(
         endpoint_public_access=filled(t.endpoint_public_access),
         public_access_cidrs=[str(c) for c in t.public_access_cidrs],
         admin_role_arns=t.admin_role_arns,
+        cluster_creator_admin=t.cluster_creator_admin,
+        kubernetes_objects=t.kubernetes_objects,
         log_retention_days=filled(config.monitoring.log_retention_days),
         observability_addon=config.monitoring.cluster.enabled,
     )

@@ -715,3 +715,24 @@ def test_the_autoscaler_owns_desired_size_after_creation(unit_resources) -> None
     assert len(groups) == 2
     for group in groups:
         assert group["ignoreChanges"] == ["scalingConfig.desiredSize"]
+
+
+def test_the_creator_is_no_admin_unless_a_stack_keeps_it(unit_resources) -> None:
+    """Admins come from access entries; EKS's creator entry only for clusters made with it
+    (the setting is read at creation: changing it replaces the cluster)."""
+    (cluster,) = [r for r in unit_resources if r["type"] == CLUSTER]
+    assert cluster["inputs"]["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is False
+    kept = run_component(
+        lambda: TrainingCluster("training", cluster_args(cluster_creator_admin=True), DEPLOYMENT)
+    )
+    (cluster,) = [r for r in kept if r["type"] == CLUSTER]
+    assert cluster["inputs"]["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is True
+
+
+def test_without_kubernetes_objects_nothing_talks_to_the_cluster_api() -> None:
+    resources = run_component(
+        lambda: TrainingCluster("training", cluster_args(kubernetes_objects=False), DEPLOYMENT)
+    )
+    assert [r["type"] for r in resources if "kubernetes" in r["type"]] == []
+    assert [r for r in resources if r["type"] == NODE_GROUP]
+    assert [r for r in resources if r["type"] == ADDON]
