@@ -14,6 +14,8 @@ from .iam import ServiceRole, Statement, service_role
 from .logs import encrypted_log_group
 
 CODEBUILD_SERVICE = "codebuild.amazonaws.com"
+# The runner project's name within the stack's names: `mlops-<stack>-ci-runner`.
+RUNNER_NAME = "ci-runner"
 # The event CodeBuild's GitHub Actions runner integration starts a build on.
 WORKFLOW_JOB_QUEUED = "WORKFLOW_JOB_QUEUED"
 # Deploy jobs create namespaces, resource quotas, RBAC and Helm releases: cluster-scoped
@@ -62,6 +64,15 @@ class CiRunnerArgs:
     cluster_name: pulumi.Input[str] | None = None
     cluster_security_group_id: pulumi.Input[str] | None = None
     ci_role_grants: Sequence[pulumi.Resource] = ()
+
+
+def runner_label(project_name: str) -> str:
+    """The `runs-on` label of a workflow job that CodeBuild project `project_name` runs.
+
+    CodeBuild takes a queued job whose label is `codebuild-<project>-<run id>-<attempt>`;
+    the run id and attempt keep one build per job run.
+    """
+    return f"codebuild-{project_name}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}"
 
 
 def runner_statements(
@@ -174,7 +185,7 @@ class CiRunner(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:ci:CiRunner", name, None, opts)
         ident = aws_identity()
-        physical = deployment.name("ci-runner")
+        physical = deployment.name(RUNNER_NAME)
         log_group = encrypted_log_group(
             f"{name}-logs",
             deployment,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,8 @@ import botocore.session
 import pytest
 import yaml
 
+from components import Deployment
+from components.ci_runners import RUNNER_NAME, runner_label
 from infra.config import ConfigError, load_stack_file
 from infra.plan import Plan, build_plan
 from tests.helpers import BASE_STACK, of_type, policy_json, write_stack
@@ -39,28 +40,40 @@ def one(plan: Plan, type_token: str, name: str) -> dict[str, Any]:
     return found
 
 
-def runner_labels() -> dict[str, str]:
-    """Stage -> runs-on label of the deploy workflow's stages on a CodeBuild runner."""
+def stage_runners() -> dict[str, str]:
+    """Stack -> runs-on label of its stage in the deploy workflow."""
     jobs = yaml.safe_load(DEPLOY_WORKFLOW.read_text(encoding="utf-8"))["jobs"]
-    labels = {}
-    for stage, job in jobs.items():
-        runner = str(job.get("with", {}).get("runner") or job.get("runs-on", ""))
-        if runner.startswith("codebuild-"):
-            labels[stage] = runner
-    return labels
+    return {
+        str(job["with"]["stack"]): str(job["with"]["runner"])
+        for job in jobs.values()
+        if str(job.get("uses", "")).endswith("/deploy-stage.yml")
+    }
 
 
-def test_every_codebuild_stage_of_the_workflow_names_its_stacks_project(
+def test_every_stage_of_a_private_cluster_runs_on_the_runner_its_plan_provisions(
     shipped_plan: Callable[[str], Plan],
 ) -> None:
-    labels = runner_labels()
-    assert set(labels) == {"staging", "prod"}
-    for stage, label in labels.items():
-        name = project(shipped_plan(stage))["inputs"]["name"]
-        # CodeBuild runs a job whose label is codebuild-<project>-<run id>-<attempt>.
-        pattern = rf"^codebuild-{re.escape(name)}-\$\{{\{{ github\.run_id \}}\}}-"
-        assert re.match(pattern, label), (stage, label, name)
-        assert name == f"mlops-{stage}-ci-runner"
+    """The stage's label and the project the plan makes come from one naming."""
+    private = []
+    for stack, label in stage_runners().items():
+        plan = shipped_plan(stack)
+        (cluster,) = of_type(plan, "aws:eks/cluster:Cluster")
+        if cluster["inputs"]["vpcConfig"]["endpointPublicAccess"]:
+            assert not label.startswith("codebuild-"), stack
+            continue
+        private.append(stack)
+        name = project(plan)["inputs"]["name"]
+        naming = Deployment(stack=stack, environment=plan.environment, region="", tags={})
+        assert name == naming.name(RUNNER_NAME)
+        assert label == runner_label(name), (stack, label)
+    assert sorted(private) == ["prod", "staging"]
+
+
+def test_the_label_is_the_one_codebuild_takes() -> None:
+    assert (
+        runner_label("mlops-prod-ci-runner")
+        == "codebuild-mlops-prod-ci-runner-${{ github.run_id }}-${{ github.run_attempt }}"
+    )
 
 
 def test_dev_has_no_runner(shipped_plan: Callable[[str], Plan]) -> None:
@@ -250,3 +263,45 @@ def test_runner_without_cluster_has_no_cluster_rules(tmp_path: Path) -> None:
         for r in of_type(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         if not r["name"].startswith("ci-runner")
     ]
+
+
+@pytest.mark.parametrize("role", ["deploy", "preview"])
+def test_ci_access_entries_wait_for_their_roles_and_policies(staging: Plan, role: str) -> None:
+    """EKS checks the principal when an access entry is made: the role and everything
+    granting it (its policies) exist first."""
+    (ci_role,) = [
+        r for r in of_type(staging, "aws:iam/role:Role") if r["name"] == f"ci-access-{role}"
+    ]
+    grants = [r["urn"] for r in staging.resources if r["parent"] == ci_role["urn"]]
+    assert grants, "the CI role has no policy"
+    entry = one(staging, "aws:eks/accessEntry:AccessEntry", f"ci-runner-{role}-access")
+    association = one(
+        staging,
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+        f"ci-runner-{role}-access-policy",
+    )
+    for resource in (entry, association):
+        assert {ci_role["urn"], *grants} <= set(resource["dependsOn"]), resource["name"]
+    assert entry["urn"] in association["dependsOn"]
+    assert entry["inputs"]["type"] == "STANDARD"
+    assert association["inputs"]["accessScope"] == {"type": "cluster"}
+
+
+def test_cluster_admins_are_the_ci_deploy_role_and_the_named_break_glass_roles(
+    shipped_plan: Callable[[str], Plan],
+) -> None:
+    """No identity is cluster admin because it happened to create the cluster."""
+    for stack in ("staging", "prod"):
+        plan = shipped_plan(stack)
+        (cluster,) = of_type(plan, "aws:eks/cluster:Cluster")
+        assert cluster["inputs"]["accessConfig"] == {
+            "authenticationMode": "API",
+            "bootstrapClusterCreatorAdminPermissions": False,
+        }
+        admins = sorted(
+            a["inputs"]["principalArn"]
+            for a in of_type(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+            if a["inputs"]["policyArn"].endswith("/AmazonEKSClusterAdminPolicy")
+        )
+        expected = [plan.outputs["ciDeployRoleArn"], *plan.config.training.admin_role_arns]
+        assert admins == sorted(expected), stack
