@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "CiAccess": "ci_access",
     "CiAccessArgs": "ci_access",
+    "CiRunner": "ci_runners",
+    "CiRunnerArgs": "ci_runners",
     "Deployment": "context",
     "ExistingVpcArgs": "network",
     "FeatureArgs": "feature_store",
@@ -42,6 +44,8 @@ _EXPORTS = {
 __all__ = [
     "CiAccess",
     "CiAccessArgs",
+    "CiRunner",
+    "CiRunnerArgs",
     "Deployment",
     "ExistingVpcArgs",
     "FeatureArgs",

@@ -26,6 +26,7 @@ READ_ACTIONS = (
     "cloudwatch:GetMetricData",
     "cloudwatch:ListDashboards",
     "cloudwatch:ListTagsForResource",
+    "codebuild:BatchGetProjects",
     "ec2:Describe*",
     "ec2:GetLaunchTemplateData",
     "ecr:BatchGetRepositoryScanningConfiguration",
@@ -86,6 +87,7 @@ FORBIDDEN_POLICY_PATTERNS = (
 
 # Services the platform's resources are handed roles for (iam:PassRole).
 PASS_ROLE_SERVICES = (
+    "codebuild.amazonaws.com",
     "ec2.amazonaws.com",
     "eks.amazonaws.com",
     "pods.eks.amazonaws.com",
@@ -436,6 +438,23 @@ def _network_statements(arns: _Arns) -> list[Statement]:
     ]
 
 
+def _github_connection_statement(in_region: dict[str, Any]) -> Statement:
+    """The CI runner project is saved with the GitHub connection (set up by an
+    administrator); the deploy role may hand it to CodeBuild, not change it."""
+    return {
+        "Sid": "PassGithubConnectionToCodeBuild",
+        "Effect": "Allow",
+        "Action": [
+            "codeconnections:PassConnection",
+            "codeconnections:UseConnection",
+            "codestar-connections:PassConnection",
+            "codestar-connections:UseConnection",
+        ],
+        "Resource": "*",
+        "Condition": in_region,
+    }
+
+
 def _service_statements(arns: _Arns) -> list[Statement]:
     """The platform's regional services, in this account and region."""
     regional, in_region = arns.regional, arns.in_region
@@ -451,6 +470,7 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                 "sns:*",
                 "glue:*",
                 "cloudwatch:*",
+                "codebuild:*",
             ],
             "Resource": [
                 regional("eks"),
@@ -460,6 +480,7 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                 regional("sns"),
                 regional("glue"),
                 regional("cloudwatch"),
+                regional("codebuild"),
                 pulumi.Output.concat(
                     "arn:",
                     arns.ident.partition,
@@ -469,6 +490,7 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                 ),
             ],
         },
+        _github_connection_statement(in_region),
         {
             "Sid": "ServiceCallsWithoutResourceArns",
             "Effect": "Allow",
@@ -541,11 +563,14 @@ class CiAccess(pulumi.ComponentResource):
         oidc_provider_arn: The GitHub OIDC provider trusted by both roles.
         preview_role_arn: Role for `pulumi preview` from pull requests.
         deploy_role_arn: Role for `pulumi up` from the GitHub environment.
+        role_grants: The roles and the policies granting them, for what AWS checks against
+            the roles (not an Output).
     """
 
     oidc_provider_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
+    role_grants: list[pulumi.Resource]
 
     def __init__(
         self,
@@ -592,6 +617,7 @@ class CiAccess(pulumi.ComponentResource):
         self.oidc_provider_arn = provider_arn
         self.preview_role_arn = preview.arn
         self.deploy_role_arn = deploy.arn
+        self.role_grants = [*preview.ready, *deploy.ready]
         self.register_outputs(
             {
                 "oidc_provider_arn": self.oidc_provider_arn,

@@ -4,13 +4,14 @@ stack file -> config -> PlatformKey ─┬─> Network
                                      ├─> FeatureStore ──┐
                                      ├─> ModelRegistry ─┼─> TrainingCluster ─┐
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
-                                     └─> CiAccess
+                                     └─> CiAccess ──> CiRunner (with TrainingCluster)
 """
 
 import pulumi
 
 from components import (
     CiAccess,
+    CiRunner,
     FeatureStore,
     ModelRegistry,
     Monitoring,
@@ -108,3 +109,16 @@ if ci_args is not None:
     ci = CiAccess("ci-access", ci_args, deployment)
     pulumi.export(outputs.CI_PREVIEW_ROLE_ARN, ci.preview_role_arn)
     pulumi.export(outputs.CI_DEPLOY_ROLE_ARN, ci.deploy_role_arn)
+    runner_args = args.ci_runner(
+        config,
+        kms_key_arn=key.arn,
+        vpc_id=network.vpc_id,
+        private_subnet_ids=network.private_subnet_ids,
+        deploy_role_arn=ci.deploy_role_arn,
+        preview_role_arn=ci.preview_role_arn,
+        cluster_name=training.cluster_name if training else None,
+        cluster_security_group_id=training.cluster_security_group_id if training else None,
+        ci_role_grants=ci.role_grants,
+    )
+    if runner_args is not None:
+        CiRunner("ci-runner", runner_args, deployment)

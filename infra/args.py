@@ -6,13 +6,14 @@ so a component stays usable outside this program.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import pulumi
 
 from components import Deployment, ExistingVpcArgs, NetworkArgs
 from components.ci_access import CiAccessArgs
+from components.ci_runners import CiRunnerArgs
 from components.feature_store import FeatureArgs, FeatureGroupArgs, FeatureStoreArgs
 from components.model_registry import (
     MlflowArgs,
@@ -353,4 +354,39 @@ def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
         secrets_kms_key_arn=ci.secrets_kms_key_arn,
         deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
         max_session_seconds=ci.max_session_hours * 3600,
+    )
+
+
+def ci_runner(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    vpc_id: pulumi.Input[str],
+    private_subnet_ids: pulumi.Input[list[str]],
+    deploy_role_arn: pulumi.Input[str],
+    preview_role_arn: pulumi.Input[str],
+    cluster_name: pulumi.Input[str] | None,
+    cluster_security_group_id: pulumi.Input[str] | None,
+    ci_role_grants: Sequence[pulumi.Resource],
+) -> CiRunnerArgs | None:
+    """The stack's in-VPC GitHub Actions runner; None without ciRunners (or ciAccess)."""
+    runners, ci = config.ci_runners, config.ci_access
+    if runners is None or ci is None:
+        return None
+    return CiRunnerArgs(
+        github_repository=ci.github_repository,
+        connection_arn=runners.connection_arn,
+        compute_type=runners.compute_type,
+        image=runners.image,
+        build_timeout_minutes=runners.build_timeout_minutes,
+        queued_timeout_minutes=runners.queued_timeout_minutes,
+        kms_key_arn=kms_key_arn,
+        vpc_id=vpc_id,
+        private_subnet_ids=private_subnet_ids,
+        log_retention_days=filled(config.monitoring.log_retention_days),
+        deploy_role_arn=deploy_role_arn,
+        preview_role_arn=preview_role_arn,
+        cluster_name=cluster_name,
+        cluster_security_group_id=cluster_security_group_id,
+        ci_role_grants=ci_role_grants,
     )

@@ -174,6 +174,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 {"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/MOCK"}]}
             ],
             "status": "ACTIVE",
+            # EKS creates the cluster's security group; the inputs' vpcConfig is kept.
+            "vpcConfig": {
+                **inputs.get("vpcConfig", {}),
+                "clusterSecurityGroupId": f"sg-{physical}-cluster",
+            },
         }
 
     def _eks_node_group(self, inputs: State, physical: str) -> State:

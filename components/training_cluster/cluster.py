@@ -142,6 +142,8 @@ class TrainingCluster(pulumi.ComponentResource):
         cluster_name: EKS cluster name.
         cluster_arn: EKS cluster ARN.
         endpoint: API server endpoint.
+        cluster_security_group_id: Security group EKS made for the control plane and
+            nodes (what in-VPC clients of the API are let into).
         node_group_names: Managed node group names.
         team_role_arns: Team -> IAM role of its workloads (a plain dict, not registered as
             an output).
@@ -154,6 +156,7 @@ class TrainingCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
     endpoint: pulumi.Output[str]
+    cluster_security_group_id: pulumi.Output[str]
     node_group_names: pulumi.Output[list[str]]
     node_groups: list[aws.eks.NodeGroup]
     team_role_arns: dict[str, pulumi.Output[str]]
@@ -194,28 +197,24 @@ class TrainingCluster(pulumi.ComponentResource):
         provider = self._kubernetes_provider(name, cluster, deployment.region)
         self.team_role_arns = self._teams(name, args, deployment, cluster, physical, provider)
         self._cluster_services(
-            name,
-            args,
-            deployment,
-            cluster,
-            physical,
-            identity,
-            provider,
+            name, args, deployment, cluster, physical, identity, provider,
             ebs_csi_driver=late["aws-ebs-csi-driver"],
             autoscaler_depends_on=[*groups, early["eks-pod-identity-agent"]],
-        )
+        )  # fmt: skip
 
         self.kubernetes_provider = provider
         self.node_groups = groups
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
         self.endpoint = cluster.endpoint
+        self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.node_group_names = pulumi.Output.all(*[g.node_group_name for g in groups])
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
                 "cluster_arn": self.cluster_arn,
                 "endpoint": self.endpoint,
+                "cluster_security_group_id": self.cluster_security_group_id,
                 "node_group_names": self.node_group_names,
             }
         )

@@ -19,6 +19,7 @@ from components import catalog
 from .base import ConfigModel, rule_error
 from .catalog_checks import validation_scope
 from .ci_access import CiAccessConfig
+from .ci_runners import CiRunnersConfig
 from .environments import PROFILES, EnvironmentProfile
 from .feature_store import FeatureStoreConfig
 from .monitoring import MonitoringConfig
@@ -105,6 +106,11 @@ class PlatformConfig(ConfigModel):
     ci_access: CiAccessConfig | None = Field(
         default=None, description="GitHub Actions OIDC access (omit to create none)."
     )
+    ci_runners: CiRunnersConfig | None = Field(
+        default=None,
+        description="CodeBuild-hosted GitHub Actions runner in the VPC (needs ciAccess; "
+        "omit to create none).",
+    )
     # Sections (config keys without namespace) Pulumi holds as secrets; set by the loader.
     _secret_sections: frozenset[str] = PrivateAttr(default=frozenset())
 
@@ -172,6 +178,10 @@ class PlatformConfig(ConfigModel):
             )
 
         self._check_serving(env)
+        if self.ci_runners is not None and self.ci_access is None:
+            raise rule_error(
+                "ciRunners", "needs ciAccess: runner jobs deploy with the ciAccess deploy role"
+            )
         alerts = self.monitoring
         if env.alert_recipient_required and not (
             alerts.alert_emails or alerts.alert_https_endpoints

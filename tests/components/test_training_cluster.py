@@ -18,7 +18,7 @@ from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 from components.training_cluster.args import TrainingClusterArgs
 from infra.mocks import PlatformMocks
 from infra.plan import Plan, RecordingMonitor, build_plan, record_resources
-from tests.helpers import BASE_STACK, by_urn, of_type, policy_json, write_stack
+from tests.helpers import BASE_STACK, by_urn, children_of, of_type, policy_json, write_stack
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -143,10 +143,18 @@ def test_dev_endpoint_is_public_only_to_its_allow_list(shipped_plan: Callable[[s
 def test_admin_roles_get_cluster_admin_access_entries(shipped_plan: Callable[[str], Plan]) -> None:
     plan = shipped_plan("prod")
     admins = plan.config.training.admin_role_arns
-    entries = of_type(plan, "aws:eks/accessEntry:AccessEntry")
+    (cluster,) = of_type(plan, CLUSTER)
+    # The CI roles' entries belong to the stack's runner (tests/components/test_ci_runners.py).
+    entries = children_of(plan, cluster["urn"])
+    entries = [e for e in entries if e["type"] == "aws:eks/accessEntry:AccessEntry"]
     assert sorted(e["inputs"]["principalArn"] for e in entries) == sorted(admins)
     assert all(e["inputs"]["type"] == "STANDARD" for e in entries)
-    associations = of_type(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    entry_urns = {e["urn"] for e in entries}
+    associations = [
+        a
+        for a in of_type(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+        if a["parent"] in entry_urns
+    ]
     assert sorted(a["inputs"]["principalArn"] for a in associations) == sorted(admins)
     for association in associations:
         assert association["inputs"]["policyArn"].endswith("/AmazonEKSClusterAdminPolicy")
