@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from ..config import ConfigError
+from ..feature_group_guard import check_against_base
 from ..plan import Plan, build_plan
 from . import invalid_stack_name
 
@@ -41,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="FILE",
         help="write the plan document as JSON ('-' for stdout)",
     )
+    parser.add_argument(
+        "--base",
+        metavar="BASE",
+        help="the deployed branch's plan (JSON from `plan --json`, a stack file or a stack): "
+        "refuse changes that would replace one of its feature groups",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument(
         "--format",
@@ -56,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         plan = build_plan(args.stack, args.config)
+        if args.base is not None:
+            check_against_base(args.base, plan)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
