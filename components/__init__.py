@@ -29,6 +29,8 @@ _EXPORTS = {
     "NetworkArgs": "network",
     "NodeGroupArgs": "training_cluster",
     "PlatformKey": "platform_key",
+    "Promotion": "promotion",
+    "PromotionArgs": "promotion",
     "SecureBucket": "secure_bucket",
     "SecureBucketArgs": "secure_bucket",
     "ServingEndpoint": "serving_endpoint",
@@ -58,6 +60,8 @@ __all__ = [
     "NetworkArgs",
     "NodeGroupArgs",
     "PlatformKey",
+    "Promotion",
+    "PromotionArgs",
     "SecureBucket",
     "SecureBucketArgs",
     "ServingEndpoint",
@@ -96,6 +100,7 @@ if TYPE_CHECKING:
     from .monitoring import Monitoring, MonitoringArgs
     from .network import ExistingVpcArgs, Network, NetworkArgs
     from .platform_key import PlatformKey
+    from .promotion import Promotion, PromotionArgs
     from .secure_bucket import SecureBucket, SecureBucketArgs
     from .serving_endpoint import ServingEndpoint, ServingEndpointArgs
     from .training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster, TrainingClusterArgs

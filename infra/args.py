@@ -28,6 +28,7 @@ from components.monitoring import (
     MonitoringArgs,
     endpoint_alarm_names,
 )
+from components.promotion import PromotionArgs
 from components.serving_endpoint import (
     RolloutArgs,
     ServerlessArgs,
@@ -38,6 +39,7 @@ from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 
 from .config import PlatformConfig
 from .config.monitoring import Budget, baseline_prefix, monitored_endpoints
+from .config.promotion import DISPATCH_EVENT_TYPE
 
 T = TypeVar("T")
 
@@ -353,4 +355,36 @@ def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
         secrets_kms_key_arn=ci.secrets_kms_key_arn,
         deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
         max_session_seconds=ci.max_session_hours * 3600,
+    )
+
+
+def promotion(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    model_package_group_names: pulumi.Output[list[str]],
+    alert_topic_arn: pulumi.Input[str],
+) -> PromotionArgs | None:
+    """Promotion args, or None when the stack promotes manually only.
+
+    `model_package_group_names` is the registry's list, in `registry.models` order.
+    """
+    promo = config.promotion
+    if promo is None:
+        return None
+    order = [m.name for m in config.registry.models]
+
+    def group(family: str) -> pulumi.Output[str]:
+        index = order.index(family)
+        return model_package_group_names.apply(lambda names: names[index])
+
+    return PromotionArgs(
+        github_repository=promo.github_repository,
+        token_secret_arn=promo.token_secret_arn,
+        model_package_groups={family: group(family) for family in config.promoted_families()},
+        kms_key_arn=kms_key_arn,
+        alert_topic_arn=alert_topic_arn,
+        event_type=DISPATCH_EVENT_TYPE,
+        max_retry_attempts=promo.max_retry_attempts,
+        max_event_age_seconds=promo.max_event_age_minutes * 60,
     )
