@@ -121,6 +121,8 @@ class CiAccessArgs:
         secrets_kms_key_arn: Key of an awskms:// Pulumi secrets provider.
         deploy_managed_policy_arns: Further managed policies for the deploy role.
         max_session_seconds: Longest session a workflow job may hold.
+        preview_environments: GitHub environments whose jobs may also assume the read-only
+            preview role (the promote workflow reads the model registry from one).
     """
 
     github_repository: str
@@ -133,12 +135,14 @@ class CiAccessArgs:
     secrets_kms_key_arn: pulumi.Input[str] | None = None
     deploy_managed_policy_arns: Sequence[str] = field(default_factory=list)
     max_session_seconds: int = 3600
+    preview_environments: Sequence[str] = ()
 
 
 def github_subjects(args: CiAccessArgs) -> tuple[list[str], list[str]]:
     """The exact OIDC `sub` claims the preview and the deploy role accept."""
     repo = f"repo:{args.github_repository}"
     preview = [f"{repo}:pull_request"]
+    preview += [f"{repo}:environment:{e}" for e in args.preview_environments]
     deploy = [f"{repo}:environment:{args.deploy_environment}"]
     if args.allow_branch_deploys:
         deploy.append(f"{repo}:ref:refs/heads/{args.branch}")

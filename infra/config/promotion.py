@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from .base import ConfigModel, ResourceName
-from .ci_access import GithubRepository
+from .ci_access import GithubEnvironment, GithubRepository
 
 # `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`:
 # a full ARN, since EventBridge and IAM need the exact secret.
@@ -36,6 +36,11 @@ class PromotionConfig(ConfigModel):
         description="Secrets Manager secret (full ARN) holding a GitHub token allowed to "
         "create repository dispatch events (fine-grained: Contents read and write). Never "
         "put the token itself in the stack file."
+    )
+    github_environment: GithubEnvironment = Field(
+        default="promotion",
+        description="GitHub environment the promote workflow runs in; with ciAccess, its "
+        "jobs may assume the stack's read-only preview role to check approvals.",
     )
     models: list[ResourceName] | None = Field(
         default=None,

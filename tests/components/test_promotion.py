@@ -219,3 +219,16 @@ def test_bad_promotion_config_is_one_line(
         load_stack_file(_stack(tmp_path, promotion))
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_promote_workflow_may_read_the_registry_with_the_preview_role(shipped_plan: Any) -> None:
+    plan = shipped_plan("prod")
+    (preview,) = [
+        r for r in of_type(plan, "aws:iam/role:Role") if r["inputs"]["name"].endswith("ci-preview")
+    ]
+    (statement,) = policy_json(preview, "assumeRolePolicy")["Statement"]
+    subjects = statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
+    assert subjects == [
+        "repo:acme/mlops-platform:pull_request",
+        "repo:acme/mlops-platform:environment:promotion",
+    ]
