@@ -91,6 +91,7 @@ PASS_ROLE_SERVICES = (
     "pods.eks.amazonaws.com",
     "sagemaker.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
+    "events.amazonaws.com",
 )
 
 # Service-linked roles AWS creates the first time a service is used in an account.
@@ -121,6 +122,7 @@ class CiAccessArgs:
         secrets_kms_key_arn: Key of an awskms:// Pulumi secrets provider.
         deploy_managed_policy_arns: Further managed policies for the deploy role.
         max_session_seconds: Longest session a workflow job may hold.
+        readable_secret_arns: Secrets the deploy reads (the promotion dispatch token).
         preview_environments: GitHub environments whose jobs may also assume the read-only
             preview role (the promote workflow reads the model registry from one).
     """
@@ -136,6 +138,7 @@ class CiAccessArgs:
     deploy_managed_policy_arns: Sequence[str] = field(default_factory=list)
     max_session_seconds: int = 3600
     preview_environments: Sequence[str] = ()
+    readable_secret_arns: Sequence[str] = ()
 
 
 def github_subjects(args: CiAccessArgs) -> tuple[list[str], list[str]]:
@@ -238,8 +241,53 @@ def deploy_statements(
         *preview_statements(args, ident),
         *_identity_statements(arns),
         *_regional_statements(arns),
+        *_lifecycle_statements(args, arns),
         *_guardrail_statements(arns, deployment, ci_role_names),
     ]
+
+
+def _lifecycle_statements(args: CiAccessArgs, arns: _Arns) -> list[Statement]:
+    """EventBridge, SQS and CloudFormation resources under the stack's names, and the
+    secrets of EventBridge connections (which EventBridge creates with the caller's rights)."""
+    prefix = arns.prefix
+    statements: list[Statement] = [
+        {
+            "Sid": "ManageLifecycleWiring",
+            "Effect": "Allow",
+            "Action": ["events:*", "sqs:*", "cloudformation:*"],
+            "Resource": [
+                arns.regional("events", f"rule/{prefix}*"),
+                arns.regional("events", f"connection/{prefix}*"),
+                arns.regional("events", f"api-destination/{prefix}*"),
+                arns.regional("sqs", f"{prefix}*"),
+                arns.regional("cloudformation", f"stack/{prefix}*/*"),
+            ],
+        },
+        {
+            "Sid": "EventBridgeConnectionSecrets",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:CreateSecret",
+                "secretsmanager:UpdateSecret",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:TagResource",
+            ],
+            "Resource": arns.regional("secretsmanager", "secret:events!connection/*"),
+        },
+    ]
+    if args.readable_secret_arns:
+        statements.append(
+            {
+                "Sid": "ReadNamedSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": list(args.readable_secret_arns),
+            }
+        )
+    return statements
 
 
 @dataclass(frozen=True)

@@ -139,9 +139,6 @@ class Promotion(pulumi.ComponentResource):
 
     def _destination(self, args: PromotionArgs) -> aws.cloudwatch.EventApiDestination:
         d = self._deployment
-        token = aws.secretsmanager.get_secret_version_output(
-            secret_id=args.token_secret_arn, opts=pulumi.InvokeOptions(parent=self)
-        ).secret_string
         connection = aws.cloudwatch.EventConnection(
             f"{self._name}-github",
             name=d.name("github-dispatch"),
@@ -150,7 +147,7 @@ class Promotion(pulumi.ComponentResource):
             auth_parameters={
                 "api_key": {
                     "key": "Authorization",
-                    "value": token.apply(lambda t: pulumi.Output.secret(f"Bearer {t}")),
+                    "value": self._bearer(args.token_secret_arn),
                 },
                 "invocation_http_parameters": {
                     "headers": [
@@ -160,7 +157,10 @@ class Promotion(pulumi.ComponentResource):
                 },
             },
             kms_key_identifier=args.kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self),
+            # The token is read once, when the connection is created; previews never read
+            # it (the preview role runs pull-request code and may not see the secret).
+            # Rotate by replacing the connection (README "Lifecycle").
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["authParameters"]),
         )
         return aws.cloudwatch.EventApiDestination(
             f"{self._name}-dispatch",
@@ -173,6 +173,15 @@ class Promotion(pulumi.ComponentResource):
             invocation_rate_limit_per_second=1,
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _bearer(self, secret_arn: str) -> pulumi.Output[str]:
+        """`Bearer <token>` from the secret at deploy time; a stand-in during previews."""
+        if pulumi.runtime.is_dry_run():
+            return pulumi.Output.secret("Bearer (read from the secret when created)")
+        token = aws.secretsmanager.get_secret_version_output(
+            secret_id=secret_arn, opts=pulumi.InvokeOptions(parent=self)
+        ).secret_string
+        return token.apply(lambda t: pulumi.Output.secret(f"Bearer {t}"))
 
     def _role(self, destination: aws.cloudwatch.EventApiDestination) -> ServiceRole:
         d = self._deployment

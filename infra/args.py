@@ -356,6 +356,7 @@ def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
         deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
         max_session_seconds=ci.max_session_hours * 3600,
         preview_environments=[config.promotion.github_environment] if config.promotion else [],
+        readable_secret_arns=[config.promotion.token_secret_arn] if config.promotion else [],
     )
 
 
