@@ -122,7 +122,8 @@ class CiAccessArgs:
         secrets_kms_key_arn: Key of an awskms:// Pulumi secrets provider.
         deploy_managed_policy_arns: Further managed policies for the deploy role.
         max_session_seconds: Longest session a workflow job may hold.
-        readable_secret_arns: Secrets the deploy reads (the promotion dispatch token).
+        readable_secrets: Secrets (names or ARNs in the stack's region) the deploy reads:
+            the promotion dispatch token.
         preview_environments: GitHub environments whose jobs may also assume the read-only
             preview role (the promote workflow reads the model registry from one).
     """
@@ -138,7 +139,7 @@ class CiAccessArgs:
     deploy_managed_policy_arns: Sequence[str] = field(default_factory=list)
     max_session_seconds: int = 3600
     preview_environments: Sequence[str] = ()
-    readable_secret_arns: Sequence[str] = ()
+    readable_secrets: Sequence[str] = ()
 
 
 def github_subjects(args: CiAccessArgs) -> tuple[list[str], list[str]]:
@@ -278,13 +279,19 @@ def _lifecycle_statements(args: CiAccessArgs, arns: _Arns) -> list[Statement]:
             "Resource": arns.regional("secretsmanager", "secret:events!connection/*"),
         },
     ]
-    if args.readable_secret_arns:
+    if args.readable_secrets:
         statements.append(
             {
                 "Sid": "ReadNamedSecrets",
                 "Effect": "Allow",
                 "Action": "secretsmanager:GetSecretValue",
-                "Resource": list(args.readable_secret_arns),
+                # A name matches its secret's ARN: the name, '-' and 6 random characters.
+                "Resource": [
+                    s
+                    if s.startswith("arn:")
+                    else arns.regional("secretsmanager", f"secret:{s}-??????")
+                    for s in args.readable_secrets
+                ],
             }
         )
     return statements

@@ -42,7 +42,7 @@ class PromotionArgs:
 
     Args:
         github_repository: `owner/repo` whose promote workflow the dispatch starts.
-        token_secret_arn: Secrets Manager secret holding the GitHub token (read at deploy
+        token_secret: Secrets Manager secret (name or ARN) holding the GitHub token (read at deploy
             time into the EventBridge connection, itself encrypted with the platform key).
         model_package_groups: Model family -> its model package group name.
         kms_key_arn: Key of the connection's secret and the dead-letter queue.
@@ -53,7 +53,7 @@ class PromotionArgs:
     """
 
     github_repository: str
-    token_secret_arn: str
+    token_secret: str
     model_package_groups: Mapping[str, pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str]
     alert_topic_arn: pulumi.Input[str]
@@ -78,7 +78,7 @@ def dispatch_template(event_type: str, stack: str, family: str) -> str:
     return (
         f'{{"event_type":{json.dumps(event_type)},"client_payload":{{'
         f'"stack":{stack_json},"model":{family_json},'
-        '"group":<group>,"version":<version>,"modelPackageArn":<arn>}}'
+        '"group":<group>,"version":<version>,"model_package_arn":<arn>}}'
     )
 
 
@@ -95,7 +95,7 @@ class Promotion(pulumi.ComponentResource):
     platform key), an API destination calling GitHub's repository dispatch endpoint, and
     per model family a rule on its package group's `Approved` state changes whose target
     sends `{"event_type": ..., "client_payload": {stack, model, group, version,
-    modelPackageArn}}` with retries and a KMS-encrypted SQS dead-letter queue; a role
+    model_package_arn}}` with retries and a KMS-encrypted SQS dead-letter queue; a role
     allowed only `events:InvokeApiDestination` on that destination; and an alarm on the
     dead-letter queue.
 
@@ -147,7 +147,7 @@ class Promotion(pulumi.ComponentResource):
             auth_parameters={
                 "api_key": {
                     "key": "Authorization",
-                    "value": self._bearer(args.token_secret_arn),
+                    "value": self._bearer(args.token_secret),
                 },
                 "invocation_http_parameters": {
                     "headers": [
@@ -174,12 +174,12 @@ class Promotion(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _bearer(self, secret_arn: str) -> pulumi.Output[str]:
+    def _bearer(self, secret: str) -> pulumi.Output[str]:
         """`Bearer <token>` from the secret at deploy time; a stand-in during previews."""
         if pulumi.runtime.is_dry_run():
             return pulumi.Output.secret("Bearer (read from the secret when created)")
         token = aws.secretsmanager.get_secret_version_output(
-            secret_id=secret_arn, opts=pulumi.InvokeOptions(parent=self)
+            secret_id=secret, opts=pulumi.InvokeOptions(parent=self)
         ).secret_string
         return token.apply(lambda t: pulumi.Output.secret(f"Bearer {t}"))
 

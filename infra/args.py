@@ -24,6 +24,7 @@ from components.monitoring import (
     BudgetArgs,
     DataQualityArgs,
     EndpointAlarmThresholds,
+    ModelQualityArgs,
     MonitoredEndpointArgs,
     MonitoringArgs,
     endpoint_alarm_names,
@@ -38,7 +39,7 @@ from components.serving_endpoint import (
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingClusterArgs
 
 from .config import PlatformConfig
-from .config.monitoring import Budget, baseline_prefix, monitored_endpoints
+from .config.monitoring import Budget, GroundTruth, baseline_prefix, monitored_endpoints
 from .config.promotion import DISPATCH_EVENT_TYPE
 
 T = TypeVar("T")
@@ -179,9 +180,8 @@ def monitoring(
     """Monitoring args; `endpoints` maps config names to the built ServingEndpoints.
 
     An endpoint that is declared but not deployed has nothing to alarm on or monitor yet;
-    a deployed one is checked for data quality when it captures data (against the
-    baseline of the model version it serves, `baseline_prefix`).
-    """
+    a deployed one that captures data is checked for data quality (against the baseline
+    of its model version, `baseline_prefix`) and for model quality with ground truth."""
     mon = config.monitoring
     checked = {e.name for e in monitored_endpoints(mon, config.serving.deployed())}
     watched = []
@@ -201,6 +201,7 @@ def monitoring(
                 ),
                 data_capture_uri=built.data_capture_uri,
                 baseline_prefix=baseline_prefix(ep) if ep.name in checked else None,
+                model_quality=_model_quality(ep.ground_truth),
             )
         )
     return MonitoringArgs(
@@ -223,6 +224,22 @@ def monitoring(
         max_pending_pods=mon.cluster.max_pending_pods,
         pending_minutes=mon.cluster.pending_minutes,
         budget=_budget(mon.budget),
+    )
+
+
+def _model_quality(truth: GroundTruth | None) -> ModelQualityArgs | None:
+    if truth is None:
+        return None
+    return ModelQualityArgs(
+        labels_prefix=truth.labels_prefix,
+        problem_type=truth.problem_type,
+        inference_attribute=truth.inference_attribute,
+        metric=str(truth.metric),
+        threshold=truth.threshold,
+        higher_is_worse=truth.higher_is_worse,
+        schedule=truth.schedule,
+        probability_attribute=truth.probability_attribute,
+        probability_threshold=truth.probability_threshold,
     )
 
 
@@ -356,7 +373,7 @@ def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
         deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
         max_session_seconds=ci.max_session_hours * 3600,
         preview_environments=[config.promotion.github_environment] if config.promotion else [],
-        readable_secret_arns=[config.promotion.token_secret_arn] if config.promotion else [],
+        readable_secrets=[config.promotion.token_secret] if config.promotion else [],
     )
 
 
@@ -382,7 +399,7 @@ def promotion(
 
     return PromotionArgs(
         github_repository=promo.github_repository,
-        token_secret_arn=promo.token_secret_arn,
+        token_secret=promo.token_secret,
         model_package_groups={family: group(family) for family in config.promoted_families()},
         kms_key_arn=kms_key_arn,
         alert_topic_arn=alert_topic_arn,

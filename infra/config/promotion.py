@@ -7,21 +7,26 @@ the version. The GitHub token lives in Secrets Manager; the stack file names its
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from .base import ConfigModel, ResourceName
 from .ci_access import GithubEnvironment, GithubRepository
 
-# `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`:
-# a full ARN, since EventBridge and IAM need the exact secret.
-SecretArn = Annotated[
-    str,
-    StringConstraints(
-        pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$"
-    ),
+# A secret's name (in the stack's account and region: a fork in another region finds its
+# own secret of that name), or its full ARN
+# `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`.
+SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z0-9-]+):[0-9]{12}:"
+    r"secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$"
+)
+SecretReference = Annotated[
+    str, StringConstraints(pattern=r"^(arn:[A-Za-z0-9:/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$")
 ]
+# How GitHub's tokens begin: such a value is the token itself, not the name of its secret.
+GITHUB_TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
 # GitHub's `repository_dispatch` event type the promote workflow listens to.
 DISPATCH_EVENT_TYPE = "model-approved"
 
@@ -32,10 +37,10 @@ class PromotionConfig(ConfigModel):
     github_repository: GithubRepository = Field(
         description="owner/repo whose promote workflow opens the pull request."
     )
-    token_secret_arn: SecretArn = Field(
-        description="Secrets Manager secret (full ARN) holding a GitHub token allowed to "
-        "create repository dispatch events (fine-grained: Contents read and write). Never "
-        "put the token itself in the stack file."
+    token_secret: SecretReference = Field(
+        description="Secrets Manager secret (name, or full ARN in the stack's region) holding "
+        "a GitHub token allowed to create repository dispatch events (fine-grained: Contents "
+        "read and write). Never put the token itself in the stack file."
     )
     github_environment: GithubEnvironment = Field(
         default="promotion",
@@ -49,6 +54,18 @@ class PromotionConfig(ConfigModel):
     max_retry_attempts: int = Field(
         default=10, ge=0, le=185, description="EventBridge retries of a failed dispatch."
     )
+
+    @field_validator("token_secret")
+    @classmethod
+    def _a_reference_not_the_token(cls, value: str) -> str:
+        if value.startswith(GITHUB_TOKEN_PREFIXES):
+            raise ValueError(
+                "this is a GitHub token: store it in Secrets Manager and name the secret here"
+            )
+        if value.startswith("arn:") and not SECRET_ARN.match(value):
+            raise ValueError(f"'{value}' is not a Secrets Manager secret ARN")
+        return value
+
     max_event_age_minutes: int = Field(
         default=60,
         ge=1,

@@ -24,7 +24,7 @@ from .feature_store import FeatureStoreConfig
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .policy import PolicyConfig
-from .promotion import PromotionConfig
+from .promotion import SECRET_ARN, PromotionConfig
 from .registry import RegistryConfig
 from .serving import ServingConfig
 from .training import TrainingConfig, check_training_for_environment
@@ -228,6 +228,13 @@ class PlatformConfig(ConfigModel):
                     f"unknown model family '{family}' "
                     f"(registry.models: {', '.join(model_names) or 'none'})",
                 )
+        arn = SECRET_ARN.match(self.promotion.token_secret)
+        if arn is not None and arn["region"] != self.region:
+            raise rule_error(
+                "promotion.tokenSecret",
+                f"the secret is in {arn['region']}, the stack in {self.region}: EventBridge "
+                "reads it in the stack's region (name a secret there)",
+            )
         if not self.promoted_families():
             raise rule_error("promotion", "no model family to promote (registry.models is empty)")
 

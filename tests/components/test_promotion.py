@@ -131,7 +131,7 @@ def test_dispatch_body_is_githubs_repository_dispatch(shipped_plan: Any) -> None
             "model": "fraud-detector",
             "group": "mlops-prod-fraud-detector",
             "version": 14,
-            "modelPackageArn": "arn:aws:sagemaker:eu-west-1:123456789012:"
+            "model_package_arn": "arn:aws:sagemaker:eu-west-1:123456789012:"
             "model-package/mlops-prod-fraud-detector/14",
         },
     }
@@ -168,7 +168,7 @@ def test_token_stays_secret_and_connection_is_encrypted(shipped_plan: Any) -> No
     assert connection["inputs"]["kmsKeyIdentifier"].startswith("arn:aws:kms:")
     assert MOCK_SECRET not in json.dumps(plan.document())
     assert plan.config.promotion is not None
-    assert plan.config.promotion.token_secret_arn.startswith("arn:aws:secretsmanager:")
+    assert plan.config.promotion.token_secret == "mlops/github-dispatch"
 
 
 def test_dead_letters_are_encrypted_and_only_from_the_approval_rules(shipped_plan: Any) -> None:
@@ -202,14 +202,21 @@ def _stack(tmp_path: Path, promotion: dict[str, Any]) -> Path:
     ("promotion", "message"),
     [
         (
-            {"githubRepository": "acme/ml", "tokenSecretArn": SECRET_ARN, "models": ["churn"]},
+            {"githubRepository": "acme/ml", "tokenSecret": SECRET_ARN, "models": ["churn"]},
             "promotion.models[0]: unknown model family 'churn'",
         ),
         (
-            {"githubRepository": "acme/ml", "tokenSecretArn": "ghp_abcdefghijklmnop"},
-            "promotion.tokenSecretArn",
+            {"githubRepository": "acme/ml", "tokenSecret": "ghp_abcdefghijklmnop"},
+            "promotion.tokenSecret: this is a GitHub token",
         ),
-        ({"githubRepository": "acme/ml", "tokenSecretArn": SECRET_ARN, "token": "x"}, "token"),
+        (
+            {
+                "githubRepository": "acme/ml",
+                "tokenSecret": SECRET_ARN.replace("eu-west-1", "us-east-1"),
+            },
+            "promotion.tokenSecret: the secret is in us-east-1, the stack in eu-west-1",
+        ),
+        ({"githubRepository": "acme/ml", "tokenSecret": SECRET_ARN, "token": "x"}, "token"),
     ],
 )
 def test_bad_promotion_config_is_one_line(
