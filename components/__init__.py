@@ -31,6 +31,8 @@ _EXPORTS = {
     "NetworkArgs": "network",
     "NodeGroupArgs": "training_cluster",
     "PlatformKey": "platform_key",
+    "Promotion": "promotion",
+    "PromotionArgs": "promotion",
     "SecureBucket": "secure_bucket",
     "SecureBucketArgs": "secure_bucket",
     "ServingEndpoint": "serving_endpoint",
@@ -62,6 +64,8 @@ __all__ = [
     "NetworkArgs",
     "NodeGroupArgs",
     "PlatformKey",
+    "Promotion",
+    "PromotionArgs",
     "SecureBucket",
     "SecureBucketArgs",
     "ServingEndpoint",
@@ -100,6 +104,7 @@ if TYPE_CHECKING:
     from .monitoring import Monitoring, MonitoringArgs
     from .network import ExistingVpcArgs, Network, NetworkArgs
     from .platform_key import PlatformKey
+    from .promotion import Promotion, PromotionArgs
     from .secure_bucket import SecureBucket, SecureBucketArgs
     from .serving_endpoint import ServingEndpoint, ServingEndpointArgs
     from .training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster, TrainingClusterArgs

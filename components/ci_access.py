@@ -93,6 +93,7 @@ PASS_ROLE_SERVICES = (
     "pods.eks.amazonaws.com",
     "sagemaker.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
+    "events.amazonaws.com",
 )
 
 # Service-linked roles AWS creates the first time a service is used in an account.
@@ -123,6 +124,10 @@ class CiAccessArgs:
         secrets_kms_key_arn: Key of an awskms:// Pulumi secrets provider.
         deploy_managed_policy_arns: Further managed policies for the deploy role.
         max_session_seconds: Longest session a workflow job may hold.
+        readable_secrets: Secrets (names or ARNs in the stack's region) the deploy reads:
+            the promotion dispatch token.
+        preview_environments: GitHub environments whose jobs may also assume the read-only
+            preview role (the promote workflow reads the model registry from one).
     """
 
     github_repository: str
@@ -135,12 +140,15 @@ class CiAccessArgs:
     secrets_kms_key_arn: pulumi.Input[str] | None = None
     deploy_managed_policy_arns: Sequence[str] = field(default_factory=list)
     max_session_seconds: int = 3600
+    preview_environments: Sequence[str] = ()
+    readable_secrets: Sequence[str] = ()
 
 
 def github_subjects(args: CiAccessArgs) -> tuple[list[str], list[str]]:
     """The exact OIDC `sub` claims the preview and the deploy role accept."""
     repo = f"repo:{args.github_repository}"
     preview = [f"{repo}:pull_request"]
+    preview += [f"{repo}:environment:{e}" for e in args.preview_environments]
     deploy = [f"{repo}:environment:{args.deploy_environment}"]
     if args.allow_branch_deploys:
         deploy.append(f"{repo}:ref:refs/heads/{args.branch}")
@@ -236,8 +244,59 @@ def deploy_statements(
         *preview_statements(args, ident),
         *_identity_statements(arns),
         *_regional_statements(arns),
+        *_lifecycle_statements(args, arns),
         *_guardrail_statements(arns, deployment, ci_role_names),
     ]
+
+
+def _lifecycle_statements(args: CiAccessArgs, arns: _Arns) -> list[Statement]:
+    """EventBridge, SQS and CloudFormation resources under the stack's names, and the
+    secrets of EventBridge connections (which EventBridge creates with the caller's rights)."""
+    prefix = arns.prefix
+    statements: list[Statement] = [
+        {
+            "Sid": "ManageLifecycleWiring",
+            "Effect": "Allow",
+            "Action": ["events:*", "sqs:*", "cloudformation:*"],
+            "Resource": [
+                arns.regional("events", f"rule/{prefix}*"),
+                arns.regional("events", f"connection/{prefix}*"),
+                arns.regional("events", f"api-destination/{prefix}*"),
+                arns.regional("sqs", f"{prefix}*"),
+                arns.regional("cloudformation", f"stack/{prefix}*/*"),
+            ],
+        },
+        {
+            "Sid": "EventBridgeConnectionSecrets",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:CreateSecret",
+                "secretsmanager:UpdateSecret",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:TagResource",
+            ],
+            "Resource": arns.regional("secretsmanager", "secret:events!connection/*"),
+        },
+    ]
+    if args.readable_secrets:
+        statements.append(
+            {
+                "Sid": "ReadNamedSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                # A name matches its secret's ARN: the name, '-' and 6 random characters.
+                "Resource": [
+                    s
+                    if s.startswith("arn:")
+                    else arns.regional("secretsmanager", f"secret:{s}-??????")
+                    for s in args.readable_secrets
+                ],
+            }
+        )
+    return statements
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ stack file -> config -> PlatformKey ─┬─> Network
                                      ├─> FeatureStore ──┐
                                      ├─> ModelRegistry ─┼─> TrainingCluster ─┐
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
+                                     │      ModelRegistry approvals ─> Promotion (GitHub PR)
                                      └─> CiAccess ──> CiRunner (with TrainingCluster)
 """
 
@@ -17,6 +18,7 @@ from components import (
     Monitoring,
     Network,
     PlatformKey,
+    Promotion,
     ServingEndpoint,
     TrainingCluster,
 )
@@ -77,6 +79,19 @@ monitoring = Monitoring(
     ),
     deployment,
 )
+promotion_args = args.promotion(
+    config,
+    kms_key_arn=key.arn,
+    model_package_group_names=registry.model_package_group_names,
+    alert_topic_arn=monitoring.topic_arn,
+)
+alarm_names = monitoring.alarm_names
+if promotion_args is not None:
+    promotion = Promotion("promotion", promotion_args, deployment)
+    pulumi.export(outputs.PROMOTION_RULE_NAMES, promotion.rule_names)
+    alarm_names = pulumi.Output.all(monitoring.alarm_names, promotion.alarm_name).apply(
+        lambda names: [*names[0], names[1]]
+    )
 
 pulumi.export(outputs.ENVIRONMENT, config.environment)
 pulumi.export(outputs.REGION, config.region)
@@ -100,7 +115,7 @@ pulumi.export(outputs.ENDPOINT_NAMES, [endpoint.endpoint_name for endpoint in se
 # Declared endpoints that wait for a model version (see README "First model").
 pulumi.export(outputs.PENDING_ENDPOINTS, [e.name for _, e in config.serving.pending()])
 pulumi.export(outputs.ALERT_TOPIC_ARN, monitoring.topic_arn)
-pulumi.export(outputs.ALARM_NAMES, monitoring.alarm_names)
+pulumi.export(outputs.ALARM_NAMES, alarm_names)
 pulumi.export(outputs.DASHBOARD_NAME, monitoring.dashboard_name)
 pulumi.export(outputs.BUCKET_NAMES, [feature_store.bucket_name, registry.artifact_bucket_name])
 

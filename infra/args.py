@@ -25,10 +25,12 @@ from components.monitoring import (
     BudgetArgs,
     DataQualityArgs,
     EndpointAlarmThresholds,
+    ModelQualityArgs,
     MonitoredEndpointArgs,
     MonitoringArgs,
     endpoint_alarm_names,
 )
+from components.promotion import PromotionArgs
 from components.serving_endpoint import (
     RolloutArgs,
     ServerlessArgs,
@@ -38,7 +40,8 @@ from components.serving_endpoint import (
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingClusterArgs
 
 from .config import PlatformConfig
-from .config.monitoring import Budget, baseline_prefix, monitored_endpoints
+from .config.monitoring import Budget, GroundTruth, baseline_prefix, monitored_endpoints
+from .config.promotion import DISPATCH_EVENT_TYPE
 
 T = TypeVar("T")
 
@@ -178,9 +181,8 @@ def monitoring(
     """Monitoring args; `endpoints` maps config names to the built ServingEndpoints.
 
     An endpoint that is declared but not deployed has nothing to alarm on or monitor yet;
-    a deployed one is checked for data quality when it captures data (against the
-    baseline of the model version it serves, `baseline_prefix`).
-    """
+    a deployed one that captures data is checked for data quality (against the baseline
+    of its model version, `baseline_prefix`) and for model quality with ground truth."""
     mon = config.monitoring
     checked = {e.name for e in monitored_endpoints(mon, config.serving.deployed())}
     watched = []
@@ -200,6 +202,7 @@ def monitoring(
                 ),
                 data_capture_uri=built.data_capture_uri,
                 baseline_prefix=baseline_prefix(ep) if ep.name in checked else None,
+                model_quality=_model_quality(ep.ground_truth),
             )
         )
     return MonitoringArgs(
@@ -222,6 +225,22 @@ def monitoring(
         max_pending_pods=mon.cluster.max_pending_pods,
         pending_minutes=mon.cluster.pending_minutes,
         budget=_budget(mon.budget),
+    )
+
+
+def _model_quality(truth: GroundTruth | None) -> ModelQualityArgs | None:
+    if truth is None:
+        return None
+    return ModelQualityArgs(
+        labels_prefix=truth.labels_prefix,
+        problem_type=truth.problem_type,
+        inference_attribute=truth.inference_attribute,
+        metric=str(truth.metric),
+        threshold=truth.threshold,
+        higher_is_worse=truth.higher_is_worse,
+        schedule=truth.schedule,
+        probability_attribute=truth.probability_attribute,
+        probability_threshold=truth.probability_threshold,
     )
 
 
@@ -356,6 +375,40 @@ def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
         secrets_kms_key_arn=ci.secrets_kms_key_arn,
         deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
         max_session_seconds=ci.max_session_hours * 3600,
+        preview_environments=[config.promotion.github_environment] if config.promotion else [],
+        readable_secrets=[config.promotion.token_secret] if config.promotion else [],
+    )
+
+
+def promotion(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    model_package_group_names: pulumi.Output[list[str]],
+    alert_topic_arn: pulumi.Input[str],
+) -> PromotionArgs | None:
+    """Promotion args, or None when the stack promotes manually only.
+
+    `model_package_group_names` is the registry's list, in `registry.models` order.
+    """
+    promo = config.promotion
+    if promo is None:
+        return None
+    order = [m.name for m in config.registry.models]
+
+    def group(family: str) -> pulumi.Output[str]:
+        index = order.index(family)
+        return model_package_group_names.apply(lambda names: names[index])
+
+    return PromotionArgs(
+        github_repository=promo.github_repository,
+        token_secret=promo.token_secret,
+        model_package_groups={family: group(family) for family in config.promoted_families()},
+        kms_key_arn=kms_key_arn,
+        alert_topic_arn=alert_topic_arn,
+        event_type=DISPATCH_EVENT_TYPE,
+        max_retry_attempts=promo.max_retry_attempts,
+        max_event_age_seconds=promo.max_event_age_minutes * 60,
     )
 
 
