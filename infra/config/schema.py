@@ -21,6 +21,7 @@ from .catalog_checks import validation_scope
 from .ci_access import CiAccessConfig
 from .environments import PROFILES, EnvironmentProfile
 from .feature_store import FeatureStoreConfig
+from .lifecycle import check_lifecycle
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .policy import PolicyConfig
@@ -172,6 +173,7 @@ class PlatformConfig(ConfigModel):
             )
 
         self._check_serving(env)
+        check_lifecycle(self)
         alerts = self.monitoring
         if env.alert_recipient_required and not (
             alerts.alert_emails or alerts.alert_https_endpoints
