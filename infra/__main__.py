@@ -4,6 +4,8 @@ stack file -> config -> PlatformKey ─┬─> Network
                                      ├─> FeatureStore ──┐
                                      ├─> ModelRegistry ─┼─> TrainingCluster ─┐
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
+                                     │   FeatureStore + ModelRegistry + Monitoring ─> Lifecycle
+                                     │       (retraining pipelines, schedules, drift, batch)
                                      └─> CiAccess
 """
 
@@ -12,6 +14,7 @@ import pulumi
 from components import (
     CiAccess,
     FeatureStore,
+    Lifecycle,
     ModelRegistry,
     Monitoring,
     Network,
@@ -76,6 +79,27 @@ monitoring = Monitoring(
     ),
     deployment,
 )
+lifecycle_args = args.lifecycle(
+    config,
+    deployment,
+    kms_key_arn=key.arn,
+    artifact_bucket_name=registry.artifact_bucket_name,
+    artifact_bucket_arn=registry.artifact_bucket_arn,
+    feature_store_bucket_name=feature_store.bucket_name,
+    feature_store_bucket_arn=feature_store.bucket_arn,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    alert_topic_arn=monitoring.topic_arn,
+    model_package_arn=registry.model_package_arn,
+)
+alarm_names = monitoring.alarm_names
+if lifecycle_args is not None:
+    lifecycle = Lifecycle("lifecycle", lifecycle_args, deployment)
+    pulumi.export(outputs.PIPELINE_NAMES, lifecycle.pipeline_names)
+    pulumi.export(outputs.PIPELINE_SCHEDULE_NAMES, lifecycle.schedule_names)
+    alarm_names = pulumi.Output.all(monitoring.alarm_names, lifecycle.alarm_names).apply(
+        lambda names: [*names[0], *names[1]]
+    )
 
 pulumi.export(outputs.ENVIRONMENT, config.environment)
 pulumi.export(outputs.REGION, config.region)
@@ -99,7 +123,7 @@ pulumi.export(outputs.ENDPOINT_NAMES, [endpoint.endpoint_name for endpoint in se
 # Declared endpoints that wait for a model version (see README "First model").
 pulumi.export(outputs.PENDING_ENDPOINTS, [e.name for _, e in config.serving.pending()])
 pulumi.export(outputs.ALERT_TOPIC_ARN, monitoring.topic_arn)
-pulumi.export(outputs.ALARM_NAMES, monitoring.alarm_names)
+pulumi.export(outputs.ALARM_NAMES, alarm_names)
 pulumi.export(outputs.DASHBOARD_NAME, monitoring.dashboard_name)
 pulumi.export(outputs.BUCKET_NAMES, [feature_store.bucket_name, registry.artifact_bucket_name])
 
