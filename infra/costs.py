@@ -26,6 +26,8 @@ from typing import Any
 
 from components import catalog
 
+from .pipeline_costs import schedule_estimate
+
 PRICES_PATH = Path(__file__).resolve().parent / "data" / "prices.json"
 
 Resource = dict[str, Any]
@@ -287,6 +289,13 @@ def _monitoring_schedule(r: Resource, p: _Pricer) -> Estimate:
     )
 
 
+def _pipeline_schedule(r: Resource, p: _Pricer) -> Estimate | None:
+    try:
+        return schedule_estimate(r, p.resources, p.region, p.assume["pipelineJobMinutes"])
+    except ValueError as error:
+        raise UnpricedError(f"{r['urn']}: {error}") from None
+
+
 ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
@@ -303,6 +312,7 @@ ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:sagemaker/monitoringSchedule:MonitoringSchedule": _monitoring_schedule,
+    "aws:scheduler/schedule:Schedule": _pipeline_schedule,
 }
 
 
