@@ -21,6 +21,8 @@ _EXPORTS = {
     "FeatureGroupArgs": "feature_store",
     "FeatureStore": "feature_store",
     "FeatureStoreArgs": "feature_store",
+    "Lifecycle": "lifecycle",
+    "LifecycleArgs": "lifecycle",
     "MlflowArgs": "model_registry",
     "ModelFamilyArgs": "model_registry",
     "ModelRegistry": "model_registry",
@@ -54,6 +56,8 @@ __all__ = [
     "FeatureGroupArgs",
     "FeatureStore",
     "FeatureStoreArgs",
+    "Lifecycle",
+    "LifecycleArgs",
     "MlflowArgs",
     "ModelFamilyArgs",
     "ModelRegistry",
@@ -94,6 +98,7 @@ if TYPE_CHECKING:
     from .ci_access import CiAccess, CiAccessArgs
     from .context import Deployment
     from .feature_store import FeatureArgs, FeatureGroupArgs, FeatureStore, FeatureStoreArgs
+    from .lifecycle import Lifecycle, LifecycleArgs
     from .model_registry import (
         MlflowArgs,
         ModelFamilyArgs,

@@ -19,6 +19,19 @@ OFFLINE_PREFIX = "offline-store"
 # The role is named `mlops-<stack>-feature-store`; preflight looks for it to tell a deployed
 # stack from one whose buckets were kept when it was destroyed.
 ROLE_NAME_PART = "feature-store"
+
+
+def offline_data_prefix(feature_group_name: str, account_id: str, region: str) -> str:
+    """Key prefix (in the feature-store bucket) of one group's offline records.
+
+    SageMaker writes them under `<s3 uri>/<account>/sagemaker/<region>/offline-store/
+    <feature group name>-<creation time>/`; the trailing '-' keeps a reader of this group
+    out of another group whose name merely starts the same way only as far as S3 prefixes
+    allow, so group names should not extend one another.
+    """
+    return f"{OFFLINE_PREFIX}/{account_id}/sagemaker/{region}/offline-store/{feature_group_name}-"
+
+
 MAX_FEATURE_GROUP_NAME = 64
 
 

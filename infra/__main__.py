@@ -5,6 +5,8 @@ stack file -> config -> PlatformKey ─┬─> Network
                                      ├─> ModelRegistry ─┼─> TrainingCluster ─┐
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
                                      │      ModelRegistry approvals ─> Promotion (GitHub PR)
+                                     │   FeatureStore + ModelRegistry + Monitoring ─> Lifecycle
+                                     │       (retraining pipelines, schedules, drift, batch)
                                      └─> CiAccess ──> CiRunner (with TrainingCluster)
 """
 
@@ -14,6 +16,7 @@ from components import (
     CiAccess,
     CiRunner,
     FeatureStore,
+    Lifecycle,
     ModelRegistry,
     Monitoring,
     Network,
@@ -85,12 +88,32 @@ promotion_args = args.promotion(
     model_package_group_names=registry.model_package_group_names,
     alert_topic_arn=monitoring.topic_arn,
 )
+lifecycle_args = args.lifecycle(
+    config,
+    deployment,
+    kms_key_arn=key.arn,
+    artifact_bucket_name=registry.artifact_bucket_name,
+    artifact_bucket_arn=registry.artifact_bucket_arn,
+    feature_store_bucket_name=feature_store.bucket_name,
+    feature_store_bucket_arn=feature_store.bucket_arn,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    alert_topic_arn=monitoring.topic_arn,
+    model_package_arn=registry.model_package_arn,
+)
 alarm_names = monitoring.alarm_names
 if promotion_args is not None:
     promotion = Promotion("promotion", promotion_args, deployment)
     pulumi.export(outputs.PROMOTION_RULE_NAMES, promotion.rule_names)
-    alarm_names = pulumi.Output.all(monitoring.alarm_names, promotion.alarm_name).apply(
+    alarm_names = pulumi.Output.all(alarm_names, promotion.alarm_name).apply(
         lambda names: [*names[0], names[1]]
+    )
+if lifecycle_args is not None:
+    lifecycle = Lifecycle("lifecycle", lifecycle_args, deployment)
+    pulumi.export(outputs.PIPELINE_NAMES, lifecycle.pipeline_names)
+    pulumi.export(outputs.PIPELINE_SCHEDULE_NAMES, lifecycle.schedule_names)
+    alarm_names = pulumi.Output.all(alarm_names, lifecycle.alarm_names).apply(
+        lambda names: [*names[0], *names[1]]
     )
 
 pulumi.export(outputs.ENVIRONMENT, config.environment)

@@ -7,14 +7,22 @@ so a component stays usable outside this program.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 import pulumi
 
-from components import Deployment, ExistingVpcArgs, NetworkArgs
+from components import Deployment, ExistingVpcArgs, NetworkArgs, catalog
+from components.aws_context import aws_identity
 from components.ci_access import CiAccessArgs
 from components.ci_runners import CiRunnerArgs
-from components.feature_store import FeatureArgs, FeatureGroupArgs, FeatureStoreArgs
+from components.feature_store import (
+    FeatureArgs,
+    FeatureGroupArgs,
+    FeatureStoreArgs,
+    offline_data_prefix,
+)
+from components.lifecycle import BatchArgs, DriftArgs, LifecycleArgs, PipelineArgs
 from components.model_registry import (
     MlflowArgs,
     ModelFamilyArgs,
@@ -30,6 +38,10 @@ from components.monitoring import (
     MonitoringArgs,
     endpoint_alarm_names,
 )
+from components.monitoring.model_monitoring import (
+    data_quality_schedule_name,
+    model_monitor_image,
+)
 from components.promotion import PromotionArgs
 from components.serving_endpoint import (
     RolloutArgs,
@@ -40,6 +52,8 @@ from components.serving_endpoint import (
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingClusterArgs
 
 from .config import PlatformConfig
+from .config.lifecycle import Batch as LifecycleBatch
+from .config.lifecycle import Pipeline as LifecyclePipeline
 from .config.monitoring import Budget, GroundTruth, baseline_prefix, monitored_endpoints
 from .config.promotion import DISPATCH_EVENT_TYPE
 
@@ -444,4 +458,141 @@ def ci_runner(
         cluster_name=cluster_name,
         cluster_security_group_id=cluster_security_group_id,
         ci_role_grants=ci_role_grants,
+    )
+
+
+def lifecycle(
+    config: PlatformConfig,
+    deployment: Deployment,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    artifact_bucket_name: pulumi.Input[str],
+    artifact_bucket_arn: pulumi.Input[str],
+    feature_store_bucket_name: pulumi.Input[str],
+    feature_store_bucket_arn: pulumi.Input[str],
+    vpc_id: pulumi.Input[str],
+    subnet_ids: pulumi.Input[list[str]],
+    alert_topic_arn: pulumi.Input[str],
+    model_package_arn: Callable[[str, int], pulumi.Input[str]],
+) -> LifecycleArgs | None:
+    """Lifecycle args of the families with a pipeline or a batch transform; None if none."""
+    families = [m for m in config.registry.models if m.pipeline or m.batch]
+    if not families:
+        return None
+    account = aws_identity().account_id
+    data = _FamilyData(
+        artifact_bucket_name,
+        artifact_bucket_arn,
+        feature_store_bucket_name,
+        feature_store_bucket_arn,
+        account,
+    )
+    return LifecycleArgs(
+        kms_key_arn=kms_key_arn,
+        artifact_bucket_name=artifact_bucket_name,
+        artifact_bucket_arn=artifact_bucket_arn,
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        alert_topic_arn=alert_topic_arn,
+        pipelines=[
+            _pipeline(config, deployment, m.name, m.pipeline, data)
+            for m in families
+            if m.pipeline is not None
+        ],
+        batches=[
+            _batch(m.name, m.batch, model_package_arn(m.name, m.batch.model_package_version))
+            for m in families
+            if m.batch is not None
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class _FamilyData:
+    """Where pipelines may find their data: the artifact and feature-store buckets."""
+
+    artifact_bucket_name: pulumi.Input[str]
+    artifact_bucket_arn: pulumi.Input[str]
+    feature_store_bucket_name: pulumi.Input[str]
+    feature_store_bucket_arn: pulumi.Input[str]
+    account_id: pulumi.Output[str]
+
+
+def _pipeline(
+    config: PlatformConfig,
+    deployment: Deployment,
+    family: str,
+    pipeline: LifecyclePipeline,
+    data: _FamilyData,
+) -> PipelineArgs:
+    framework, region = pipeline.framework, config.region
+    if pipeline.inputs.feature_group is not None:
+        group = deployment.name(pipeline.inputs.feature_group)
+        bucket_name, bucket_arn = data.feature_store_bucket_name, data.feature_store_bucket_arn
+        prefix: pulumi.Input[str] = data.account_id.apply(
+            lambda account: offline_data_prefix(group, account, region)
+        )
+    else:
+        bucket_name, bucket_arn = data.artifact_bucket_name, data.artifact_bucket_arn
+        prefix = str(pipeline.inputs.s3_prefix)
+    return PipelineArgs(
+        family=family,
+        model_package_group_name=deployment.name(family),
+        training_image=filled(
+            catalog.framework_image(framework.name, framework.version, region, "training")
+        ),
+        inference_image=filled(
+            catalog.framework_image(framework.name, framework.version, region, "inference")
+        ),
+        quality_check_image=model_monitor_image(region),
+        input_bucket_arn=bucket_arn,
+        input_bucket_name=bucket_name,
+        input_prefix=prefix,
+        metric_name=pipeline.metric.name,
+        metric_threshold=pipeline.metric.threshold,
+        comparison=pipeline.metric.comparison,
+        metric_regex=pipeline.metric.regex,
+        training_instance_type=pipeline.training_instance_type,
+        training_instance_count=pipeline.training_instance_count,
+        processing_instance_type=pipeline.processing_instance_type,
+        hyperparameters={k: str(v) for k, v in pipeline.hyperparameters.items()},
+        max_runtime_seconds=pipeline.max_runtime_minutes * 60,
+        schedule_expression=pipeline.schedule.expression if pipeline.schedule.enabled else None,
+        drift=_drift(config, deployment, family, pipeline),
+    )
+
+
+def _drift(
+    config: PlatformConfig, deployment: Deployment, family: str, pipeline: LifecyclePipeline
+) -> DriftArgs | None:
+    trigger = pipeline.drift_trigger
+    if not trigger.enabled:
+        return None
+    checked = monitored_endpoints(config.monitoring, config.serving.deployed())
+    monitors = [
+        (
+            endpoint_name(deployment, e.name),
+            data_quality_schedule_name(endpoint_name(deployment, e.name)),
+        )
+        for e in checked
+        if e.model == family
+    ]
+    return DriftArgs(
+        monitors=monitors,
+        features=list(trigger.features),
+        threshold=trigger.threshold,
+        evaluation_periods=trigger.evaluation_periods,
+    )
+
+
+def _batch(family: str, batch: LifecycleBatch, package_arn: pulumi.Input[str]) -> BatchArgs:
+    return BatchArgs(
+        family=family,
+        model_package_arn=package_arn,
+        input_prefix=batch.input_prefix,
+        output_prefix=batch.output_prefix,
+        instance_type=batch.instance_type,
+        instance_count=batch.instance_count,
+        max_runtime_seconds=batch.max_runtime_minutes * 60,
+        schedule_expression=batch.schedule if batch.enabled else None,
     )

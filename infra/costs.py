@@ -26,6 +26,8 @@ from typing import Any
 
 from components import catalog
 
+from .pipeline_costs import schedule_estimate
+
 PRICES_PATH = Path(__file__).resolve().parent / "data" / "prices.json"
 
 Resource = dict[str, Any]
@@ -307,6 +309,13 @@ HOURLY_TYPES_WITHOUT_ESTIMATOR = frozenset(
 )
 
 
+def _pipeline_schedule(r: Resource, p: _Pricer) -> Estimate | None:
+    try:
+        return schedule_estimate(r, p.resources, p.region, p.assume["pipelineJobMinutes"])
+    except ValueError as error:
+        raise UnpricedError(f"{r['urn']}: {error}") from None
+
+
 ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
     "aws:codebuild/project:Project": _codebuild_project,
     "aws:eks/cluster:Cluster": _eks_cluster,
@@ -324,6 +333,7 @@ ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:sagemaker/monitoringSchedule:MonitoringSchedule": _monitoring_schedule,
+    "aws:scheduler/schedule:Schedule": _pipeline_schedule,
 }
 
 

@@ -46,6 +46,7 @@ def _physical_name(inputs: State, name: str) -> str:
         "alarmName",
         "dashboardName",
         "databaseName",
+        "pipelineName",
     ):
         if isinstance(value := inputs.get(key), str):
             return value

@@ -79,6 +79,14 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:cloudwatch/eventRule:EventRule": 1,
         "aws:sqs/queue:Queue": 1,
     },
+    "lifecycle": {
+        "mlops:lifecycle:Lifecycle": 1,
+        "aws:sagemaker/pipeline:Pipeline": 1,
+        "aws:scheduler/schedule:Schedule": 1,
+        "aws:sqs/queue:Queue": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
+    },
     "ci_access": {
         "mlops:ci:CiAccess": 1,
         "aws:iam/role:Role": 2,

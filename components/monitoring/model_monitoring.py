@@ -101,6 +101,11 @@ def alert_rule_arns(deployment: Deployment, ident: Any) -> list[pulumi.Output[st
     ]
 
 
+def data_quality_schedule_name(endpoint_name: str) -> str:
+    """The endpoint's data-quality schedule: also a dimension of the metrics it publishes."""
+    return f"{endpoint_name}-data-quality"
+
+
 def definition_name(key: str, content: Any) -> str:
     """`<key>-dq-<hash of content>`: a new name whenever the (immutable) definition changes.
 
@@ -341,7 +346,7 @@ def data_quality_schedule(
     )
     return aws.sagemaker.MonitoringSchedule(
         f"{logical}-data-quality-schedule",
-        name=f"{key}-data-quality",
+        name=data_quality_schedule_name(key),
         monitoring_schedule_config={
             "monitoring_type": "DataQuality",
             "monitoring_job_definition_name": definition.name,

@@ -51,6 +51,7 @@ COMPONENTS = (
     "components.serving_endpoint:ServingEndpoint",
     "components.monitoring:Monitoring",
     "components.promotion:Promotion",
+    "components.lifecycle:Lifecycle",
     "components.ci_access:CiAccess",
     "components.ci_runners:CiRunner",
 )

@@ -22,6 +22,7 @@ from .ci_access import CiAccessConfig
 from .ci_runners import CiRunnersConfig
 from .environments import PROFILES, EnvironmentProfile
 from .feature_store import FeatureStoreConfig
+from .lifecycle import check_lifecycle
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .policy import PolicyConfig
@@ -188,6 +189,7 @@ class PlatformConfig(ConfigModel):
             raise rule_error(
                 "ciRunners", "needs ciAccess: runner jobs deploy with the ciAccess deploy role"
             )
+        check_lifecycle(self)
         alerts = self.monitoring
         if env.alert_recipient_required and not (
             alerts.alert_emails or alerts.alert_https_endpoints

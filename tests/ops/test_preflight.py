@@ -272,9 +272,7 @@ def test_bucket_already_ours_passes(moto: None, tmp_path: Path, capsys: Any) -> 
     assert "exists in this account (deployed before)" in _row(capsys.readouterr().out, "features")
 
 
-def test_bucket_kept_from_a_destroyed_stack_fails(
-    moto: None, tmp_path: Path, capsys: Any
-) -> None:
+def test_bucket_kept_from_a_destroyed_stack_fails(moto: None, tmp_path: Path, capsys: Any) -> None:
     """Buckets are retained on delete: after `pulumi destroy` the bucket stays, the stack's
     roles go, and the next `pulumi up` would fail to create the bucket."""
     bucket = f"mlops-dev-features-{ACCOUNT}"
