@@ -51,6 +51,7 @@ COMPONENTS = (
     "components.serving_endpoint:ServingEndpoint",
     "components.monitoring:Monitoring",
     "components.ci_access:CiAccess",
+    "components.ci_cluster_access:CiClusterAccess",
     "components.ci_runners:CiRunner",
 )
 DEPLOYMENT = "components.context:Deployment"
