@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "CiAccess": "ci_access",
     "CiAccessArgs": "ci_access",
+    "CiClusterAccess": "ci_cluster_access",
+    "CiClusterAccessArgs": "ci_cluster_access",
     "CiRunner": "ci_runners",
     "CiRunnerArgs": "ci_runners",
     "Deployment": "context",
@@ -48,6 +50,8 @@ _EXPORTS = {
 __all__ = [
     "CiAccess",
     "CiAccessArgs",
+    "CiClusterAccess",
+    "CiClusterAccessArgs",
     "CiRunner",
     "CiRunnerArgs",
     "Deployment",
@@ -96,6 +100,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .ci_access import CiAccess, CiAccessArgs
+    from .ci_cluster_access import CiClusterAccess, CiClusterAccessArgs
+    from .ci_runners import CiRunner, CiRunnerArgs
     from .context import Deployment
     from .feature_store import FeatureArgs, FeatureGroupArgs, FeatureStore, FeatureStoreArgs
     from .lifecycle import Lifecycle, LifecycleArgs

@@ -18,11 +18,6 @@ CODEBUILD_SERVICE = "codebuild.amazonaws.com"
 RUNNER_NAME = "ci-runner"
 # The event CodeBuild's GitHub Actions runner integration starts a build on.
 WORKFLOW_JOB_QUEUED = "WORKFLOW_JOB_QUEUED"
-# Deploy jobs create namespaces, resource quotas, RBAC and Helm releases: cluster-scoped
-# objects that AmazonEKSAdminPolicy (namespace-scoped admin) cannot create.
-DEPLOY_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-# `pulumi preview --refresh` only reads the cluster's objects.
-PREVIEW_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 
 
 @dataclass
@@ -40,13 +35,8 @@ class CiRunnerArgs:
         vpc_id: VPC the runner runs in.
         private_subnet_ids: Private subnets of the runner's network interfaces.
         log_retention_days: Retention of the runner's build logs.
-        deploy_role_arn: CI deploy role (given cluster-admin access on the cluster).
-        preview_role_arn: CI preview role (given view access on the cluster).
-        cluster_name: EKS cluster the runner deploys to; None without a training cluster.
         cluster_security_group_id: The cluster's security group (HTTPS let in from the
             runner); None without a training cluster.
-        ci_role_grants: The CI roles and their policies: EKS checks the roles when their
-            access entries are made.
     """
 
     github_repository: str
@@ -59,11 +49,7 @@ class CiRunnerArgs:
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[Sequence[str]]
     log_retention_days: int
-    deploy_role_arn: pulumi.Input[str]
-    preview_role_arn: pulumi.Input[str]
-    cluster_name: pulumi.Input[str] | None = None
     cluster_security_group_id: pulumi.Input[str] | None = None
-    ci_role_grants: Sequence[pulumi.Resource] = ()
 
 
 def runner_label(project_name: str) -> str:
@@ -161,8 +147,8 @@ class CiRunner(pulumi.ComponentResource):
     security group lets HTTPS in from it. Builds are encrypted with the platform key and
     log to a pre-created encrypted log group. The project's own role can only write its
     logs, place its network interfaces and use the GitHub connection: the jobs deploy
-    with the CI deploy role over GitHub OIDC, as on any runner. With a cluster, the CI
-    deploy and preview roles get EKS access entries (cluster admin and view).
+    with the CI deploy role over GitHub OIDC, as on any runner; that role's access to the
+    cluster is its EKS access entry (CiClusterAccess).
 
     Outputs:
         project_name: CodeBuild project name (the runner label's stem).
@@ -218,8 +204,6 @@ class CiRunner(pulumi.ComponentResource):
             filter_groups=[{"filters": [{"type": "EVENT", "pattern": WORKFLOW_JOB_QUEUED}]}],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[project, *role.ready]),
         )
-        if args.cluster_name is not None:
-            self._cluster_access(name, args, args.cluster_name, deployment)
 
         self.project_name = project.name
         self.project_arn = project.arn
@@ -317,28 +301,3 @@ class CiRunner(pulumi.ComponentResource):
             # CodeBuild checks the role (ENIs, connection) when the project is saved.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, *role.ready]),
         )
-
-    def _cluster_access(
-        self, name: str, args: CiRunnerArgs, cluster_name: pulumi.Input[str], d: Deployment
-    ) -> None:
-        """EKS access entries for the CI roles: deploy as cluster admin, preview as viewer."""
-        for suffix, role_arn, policy in (
-            ("deploy", args.deploy_role_arn, DEPLOY_ACCESS_POLICY),
-            ("preview", args.preview_role_arn, PREVIEW_ACCESS_POLICY),
-        ):
-            entry = aws.eks.AccessEntry(
-                f"{name}-{suffix}-access",
-                cluster_name=cluster_name,
-                principal_arn=role_arn,
-                type="STANDARD",
-                tags=d.tagged(),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.ci_role_grants)),
-            )
-            aws.eks.AccessPolicyAssociation(
-                f"{name}-{suffix}-access-policy",
-                cluster_name=cluster_name,
-                principal_arn=role_arn,
-                policy_arn=policy,
-                access_scope={"type": "cluster"},
-                opts=pulumi.ResourceOptions(parent=entry, depends_on=[entry, *args.ci_role_grants]),
-            )

@@ -7,13 +7,16 @@ stack file -> config -> PlatformKey ─┬─> Network
                                      │      ModelRegistry approvals ─> Promotion (GitHub PR)
                                      │   FeatureStore + ModelRegistry + Monitoring ─> Lifecycle
                                      │       (retraining pipelines, schedules, drift, batch)
-                                     └─> CiAccess ──> CiRunner (with TrainingCluster)
+                                     └─> CiAccess ─┬─> CiClusterAccess (with TrainingCluster)
+                                                   └─> CiRunner
 """
 
 import pulumi
 
 from components import (
     CiAccess,
+    CiClusterAccess,
+    CiClusterAccessArgs,
     CiRunner,
     FeatureStore,
     Lifecycle,
@@ -147,16 +150,24 @@ if ci_args is not None:
     ci = CiAccess("ci-access", ci_args, deployment)
     pulumi.export(outputs.CI_PREVIEW_ROLE_ARN, ci.preview_role_arn)
     pulumi.export(outputs.CI_DEPLOY_ROLE_ARN, ci.deploy_role_arn)
+    if training is not None:
+        # The CI roles' only way into the cluster: its creator gets no admin access.
+        CiClusterAccess(
+            "ci-cluster-access",
+            CiClusterAccessArgs(
+                cluster_name=training.cluster_name,
+                deploy_role_arn=ci.deploy_role_arn,
+                preview_role_arn=ci.preview_role_arn,
+                ci_role_grants=ci.role_grants,
+            ),
+            deployment,
+        )
     runner_args = args.ci_runner(
         config,
         kms_key_arn=key.arn,
         vpc_id=network.vpc_id,
         private_subnet_ids=network.private_subnet_ids,
-        deploy_role_arn=ci.deploy_role_arn,
-        preview_role_arn=ci.preview_role_arn,
-        cluster_name=training.cluster_name if training else None,
         cluster_security_group_id=training.cluster_security_group_id if training else None,
-        ci_role_grants=ci.role_grants,
     )
     if runner_args is not None:
         CiRunner("ci-runner", runner_args, deployment)

@@ -6,7 +6,7 @@ so a component stays usable outside this program.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -432,11 +432,7 @@ def ci_runner(
     kms_key_arn: pulumi.Input[str],
     vpc_id: pulumi.Input[str],
     private_subnet_ids: pulumi.Input[list[str]],
-    deploy_role_arn: pulumi.Input[str],
-    preview_role_arn: pulumi.Input[str],
-    cluster_name: pulumi.Input[str] | None,
     cluster_security_group_id: pulumi.Input[str] | None,
-    ci_role_grants: Sequence[pulumi.Resource],
 ) -> CiRunnerArgs | None:
     """The stack's in-VPC GitHub Actions runner; None without ciRunners (or ciAccess)."""
     runners, ci = config.ci_runners, config.ci_access
@@ -453,11 +449,7 @@ def ci_runner(
         vpc_id=vpc_id,
         private_subnet_ids=private_subnet_ids,
         log_retention_days=filled(config.monitoring.log_retention_days),
-        deploy_role_arn=deploy_role_arn,
-        preview_role_arn=preview_role_arn,
-        cluster_name=cluster_name,
         cluster_security_group_id=cluster_security_group_id,
-        ci_role_grants=ci_role_grants,
     )
 
 

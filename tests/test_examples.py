@@ -91,6 +91,11 @@ EXPECTED: dict[str, dict[str, int]] = {
         "mlops:ci:CiAccess": 1,
         "aws:iam/role:Role": 2,
     },
+    "ci_cluster_access": {
+        "mlops:ci:CiClusterAccess": 1,
+        "aws:eks/accessEntry:AccessEntry": 2,
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 2,
+    },
     "ci_runner": {
         "mlops:ci:CiRunner": 1,
         "aws:codebuild/project:Project": 1,

@@ -1,7 +1,8 @@
 """CiRunner: an in-VPC CodeBuild runner for GitHub Actions jobs of a stack.
 
-The VPC, key and CI roles exist already (created by the platform or by hand); without
-a cluster the runner gets no EKS access entries.
+The VPC and key exist already (created by the platform or by hand); without a cluster
+no cluster security group lets the runner in. Its jobs reach the cluster with the CI deploy
+role, through that role's access entry (CiClusterAccess).
 """
 
 import pulumi
@@ -31,8 +32,6 @@ runner = CiRunner(
         vpc_id="vpc-0123456789abcdef0",
         private_subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
         log_retention_days=90,
-        deploy_role_arn=f"arn:aws:iam::{ACCOUNT}:role/mlops-{deployment.stack}-ci-deploy",
-        preview_role_arn=f"arn:aws:iam::{ACCOUNT}:role/mlops-{deployment.stack}-ci-preview",
     ),
     deployment,
 )

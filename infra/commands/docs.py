@@ -53,6 +53,7 @@ COMPONENTS = (
     "components.promotion:Promotion",
     "components.lifecycle:Lifecycle",
     "components.ci_access:CiAccess",
+    "components.ci_cluster_access:CiClusterAccess",
     "components.ci_runners:CiRunner",
 )
 DEPLOYMENT = "components.context:Deployment"

@@ -15,6 +15,7 @@ from components.ci_runners import RUNNER_NAME, runner_label
 from infra.config import ConfigError, load_stack_file
 from infra.plan import Plan, build_plan
 from tests.helpers import BASE_STACK, of_type, policy_json, write_stack
+from tests.stacks import stack_names
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
@@ -182,10 +183,10 @@ def test_ci_roles_get_eks_access(staging: Plan) -> None:
     entries = {
         r["name"]: r["inputs"]
         for r in of_type(staging, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
-        if r["name"].startswith("ci-runner-")
+        if r["name"].startswith("ci-cluster-access-")
     }
-    deploy = entries["ci-runner-deploy-access-policy"]
-    preview = entries["ci-runner-preview-access-policy"]
+    deploy = entries["ci-cluster-access-deploy-policy"]
+    preview = entries["ci-cluster-access-preview-policy"]
     assert deploy["policyArn"].endswith("/AmazonEKSClusterAdminPolicy")
     assert preview["policyArn"].endswith("/AmazonEKSViewPolicy")
     assert deploy["principalArn"] == staging.outputs["ciDeployRoleArn"]
@@ -274,11 +275,11 @@ def test_ci_access_entries_wait_for_their_roles_and_policies(staging: Plan, role
     ]
     grants = [r["urn"] for r in staging.resources if r["parent"] == ci_role["urn"]]
     assert grants, "the CI role has no policy"
-    entry = one(staging, "aws:eks/accessEntry:AccessEntry", f"ci-runner-{role}-access")
+    entry = one(staging, "aws:eks/accessEntry:AccessEntry", f"ci-cluster-access-{role}")
     association = one(
         staging,
         "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
-        f"ci-runner-{role}-access-policy",
+        f"ci-cluster-access-{role}-policy",
     )
     for resource in (entry, association):
         assert {ci_role["urn"], *grants} <= set(resource["dependsOn"]), resource["name"]
@@ -291,8 +292,10 @@ def test_cluster_admins_are_the_ci_deploy_role_and_the_named_break_glass_roles(
     shipped_plan: Callable[[str], Plan],
 ) -> None:
     """No identity is cluster admin because it happened to create the cluster."""
-    for stack in ("staging", "prod"):
+    for stack in stack_names():
         plan = shipped_plan(stack)
+        if not plan.config.training.enabled:
+            continue
         (cluster,) = of_type(plan, "aws:eks/cluster:Cluster")
         assert cluster["inputs"]["accessConfig"] == {
             "authenticationMode": "API",

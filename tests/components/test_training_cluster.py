@@ -144,7 +144,7 @@ def test_admin_roles_get_cluster_admin_access_entries(shipped_plan: Callable[[st
     plan = shipped_plan("prod")
     admins = plan.config.training.admin_role_arns
     (cluster,) = of_type(plan, CLUSTER)
-    # The CI roles' entries belong to the stack's runner (tests/components/test_ci_runners.py).
+    # The CI roles' entries belong to CiClusterAccess (tests/components/test_ci_runners.py).
     entries = children_of(plan, cluster["urn"])
     entries = [e for e in entries if e["type"] == "aws:eks/accessEntry:AccessEntry"]
     assert sorted(e["inputs"]["principalArn"] for e in entries) == sorted(admins)
