@@ -13,12 +13,18 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "CiAccess": "ci_access",
     "CiAccessArgs": "ci_access",
+    "CiClusterAccess": "ci_cluster_access",
+    "CiClusterAccessArgs": "ci_cluster_access",
+    "CiRunner": "ci_runners",
+    "CiRunnerArgs": "ci_runners",
     "Deployment": "context",
     "ExistingVpcArgs": "network",
     "FeatureArgs": "feature_store",
     "FeatureGroupArgs": "feature_store",
     "FeatureStore": "feature_store",
     "FeatureStoreArgs": "feature_store",
+    "Lifecycle": "lifecycle",
+    "LifecycleArgs": "lifecycle",
     "MlflowArgs": "model_registry",
     "ModelFamilyArgs": "model_registry",
     "ModelRegistry": "model_registry",
@@ -30,6 +36,8 @@ _EXPORTS = {
     "NodeGroupArgs": "training_cluster",
     "PermissionsBoundary": "permissions_boundary",
     "PlatformKey": "platform_key",
+    "Promotion": "promotion",
+    "PromotionArgs": "promotion",
     "SecureBucket": "secure_bucket",
     "SecureBucketArgs": "secure_bucket",
     "ServingEndpoint": "serving_endpoint",
@@ -43,12 +51,18 @@ _EXPORTS = {
 __all__ = [
     "CiAccess",
     "CiAccessArgs",
+    "CiClusterAccess",
+    "CiClusterAccessArgs",
+    "CiRunner",
+    "CiRunnerArgs",
     "Deployment",
     "ExistingVpcArgs",
     "FeatureArgs",
     "FeatureGroupArgs",
     "FeatureStore",
     "FeatureStoreArgs",
+    "Lifecycle",
+    "LifecycleArgs",
     "MlflowArgs",
     "ModelFamilyArgs",
     "ModelRegistry",
@@ -60,6 +74,8 @@ __all__ = [
     "NodeGroupArgs",
     "PermissionsBoundary",
     "PlatformKey",
+    "Promotion",
+    "PromotionArgs",
     "SecureBucket",
     "SecureBucketArgs",
     "ServingEndpoint",
@@ -86,8 +102,11 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .ci_access import CiAccess, CiAccessArgs
+    from .ci_cluster_access import CiClusterAccess, CiClusterAccessArgs
+    from .ci_runners import CiRunner, CiRunnerArgs
     from .context import Deployment
     from .feature_store import FeatureArgs, FeatureGroupArgs, FeatureStore, FeatureStoreArgs
+    from .lifecycle import Lifecycle, LifecycleArgs
     from .model_registry import (
         MlflowArgs,
         ModelFamilyArgs,
@@ -99,6 +118,7 @@ if TYPE_CHECKING:
     from .network import ExistingVpcArgs, Network, NetworkArgs
     from .permissions_boundary import PermissionsBoundary
     from .platform_key import PlatformKey
+    from .promotion import Promotion, PromotionArgs
     from .secure_bucket import SecureBucket, SecureBucketArgs
     from .serving_endpoint import ServingEndpoint, ServingEndpointArgs
     from .training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster, TrainingClusterArgs

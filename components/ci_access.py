@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -33,10 +32,13 @@ FORBIDDEN_POLICY_PATTERNS = (
 
 # Services the platform's resources are handed roles for (iam:PassRole).
 PASS_ROLE_SERVICES = (
+    "codebuild.amazonaws.com",
     "ec2.amazonaws.com",
     "eks.amazonaws.com",
+    "events.amazonaws.com",
     "pods.eks.amazonaws.com",
     "sagemaker.amazonaws.com",
+    "scheduler.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
 )
 
@@ -74,6 +76,13 @@ class CiAccessArgs:
             changes must carry; None lets it create no role.
         ci_role_boundary_arn: Boundary the CI roles themselves carry (an organisation's).
         project: Pulumi project name (the state backend's object keys).
+        readable_secrets: Secrets (names or ARNs in the stack's region) the deploy reads:
+            the promotion dispatch token.
+        preview_environments: GitHub environments whose jobs may also assume the read-only
+            preview role (the promote workflow reads the model registry from one).
+        runner_connection_arn: CodeConnections connection the stack's CI runner project is
+            saved with (set up by an administrator): the deploy role may hand it to
+            CodeBuild, not change it.
     """
 
     github_repository: str
@@ -90,12 +99,16 @@ class CiAccessArgs:
     role_boundary_arn: pulumi.Input[str] | None = None
     ci_role_boundary_arn: str | None = None
     project: str = "mlops-platform"
+    preview_environments: Sequence[str] = ()
+    readable_secrets: Sequence[str] = ()
+    runner_connection_arn: str | None = None
 
 
 def github_subjects(args: CiAccessArgs) -> tuple[list[str], list[str]]:
     """The exact OIDC `sub` claims the preview and the deploy role accept."""
     repo = f"repo:{args.github_repository}"
     preview = [f"{repo}:pull_request"]
+    preview += [f"{repo}:environment:{e}" for e in args.preview_environments]
     deploy = [f"{repo}:environment:{args.deploy_environment}"]
     if args.allow_branch_deploys:
         deploy.append(f"{repo}:ref:refs/heads/{args.branch}")
@@ -213,6 +226,48 @@ def deploy_allow_statements(args: CiAccessArgs, scope: StackScope) -> list[State
         *type_statements(args.managed_types, scope, boundary, write=True),
         *pass_role_statements(scope),
         *state_statements(args, scope, write=True),
+        *secret_statements(args, scope),
+    ]
+
+
+def _literal(text: str) -> str:
+    """`text` inside an ARN template, braces kept as they are."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def secret_statements(args: CiAccessArgs, scope: StackScope) -> list[Statement]:
+    """The named secrets the deploy reads (the promotion dispatch token) and the CI runner's
+    GitHub connection."""
+    statements: list[Statement] = []
+    if args.runner_connection_arn:
+        statements.append(
+            {
+                "Sid": "PassGithubConnectionToCodeBuild",
+                "Effect": "Allow",
+                "Action": [
+                    "codeconnections:PassConnection",
+                    "codeconnections:UseConnection",
+                    "codestar-connections:PassConnection",
+                    "codestar-connections:UseConnection",
+                ],
+                "Resource": args.runner_connection_arn,
+            }
+        )
+    if not args.readable_secrets:
+        return statements
+    pattern = "arn:{partition}:secretsmanager:{region}:{account}:secret:"
+    return [
+        *statements,
+        {
+            "Sid": "ReadNamedSecrets",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            # A name matches its secret's ARN: the name, '-' and 6 random characters.
+            "Resource": [
+                s if s.startswith("arn:") else scope.fill(pattern + _literal(s) + "-??????")
+                for s in args.readable_secrets
+            ],
+        },
     ]
 
 
@@ -249,6 +304,13 @@ class ProtectedResources:
     def arns(self) -> list[pulumi.Input[str]]:
         boundary = [self.boundary_arn] if self.boundary_arn is not None else []
         return [*self.ci_role_arns, self.ci_policy_arns, self.oidc_provider_arn, *boundary]
+
+
+def stack_scope(ident: AwsIdentity, deployment: Deployment) -> StackScope:
+    """What fills the permission table's templates for this account, region and stack."""
+    return StackScope(
+        ident.partition, ident.region, ident.account_id, deployment.name_prefix, deployment.stack
+    )
 
 
 def protected_resources(
@@ -325,6 +387,8 @@ class CiAccess(pulumi.ComponentResource):
         oidc_provider_arn: The GitHub OIDC provider trusted by both roles.
         preview_role_arn: Role for `pulumi preview` from pull requests.
         deploy_role_arn: Role for `pulumi up` from the GitHub environment.
+        role_grants: The roles and the policies granting them, for what AWS checks against
+            the roles (not an Output).
     """
 
     # What CiAccess itself creates: the deploy role reads these (it may not change them).
@@ -339,6 +403,7 @@ class CiAccess(pulumi.ComponentResource):
     oidc_provider_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
+    role_grants: list[pulumi.Resource]
 
     def __init__(
         self,
@@ -349,19 +414,14 @@ class CiAccess(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:ci:CiAccess", name, None, opts)
         ident = aws_identity()
-        scope = StackScope(
-            ident.partition, ident.region, ident.account_id, deployment.name_prefix,
-            deployment.stack,
-        )  # fmt: skip
+        scope = stack_scope(ident, deployment)
         provider_arn = self._oidc_provider_arn(name, args, deployment, ident)
         preview_subjects, deploy_subjects = github_subjects(args)
         names = [deployment.name("ci-preview"), deployment.name("ci-deploy")]
         protected = protected_resources(args, scope, names)
         # The CI roles carry the organisation's boundary if one is mandated, never the
         # platform's: that one allows no IAM, and the deploy role's job includes IAM.
-        ci_deployment = dataclasses.replace(
-            deployment, permissions_boundary_arn=args.ci_role_boundary_arn
-        )
+        ci_deployment = replace(deployment, permissions_boundary_arn=args.ci_role_boundary_arn)
         preview = service_role(
             f"{name}-preview",
             ci_deployment,
@@ -388,10 +448,13 @@ class CiAccess(pulumi.ComponentResource):
             indexed_attachment_aliases=True,
         )
 
-        self._deploy_policies(name, deployment, deploy, deploy_allow_statements(args, scope))
+        attachments = self._deploy_policies(
+            name, deployment, deploy, deploy_allow_statements(args, scope)
+        )
         self.oidc_provider_arn = provider_arn
         self.preview_role_arn = preview.arn
         self.deploy_role_arn = deploy.arn
+        self.role_grants = [*preview.ready, *deploy.ready, *attachments]
         self.register_outputs(
             {
                 "oidc_provider_arn": self.oidc_provider_arn,
@@ -406,8 +469,9 @@ class CiAccess(pulumi.ComponentResource):
         deployment: Deployment,
         deploy: ServiceRole,
         statements: Sequence[Statement],
-    ) -> None:
+    ) -> list[pulumi.Resource]:
         """The deploy role's allows, as managed policies (an inline policy holds too few)."""
+        attachments: list[pulumi.Resource] = []
         for index, chunk in enumerate(split_statements(statements), start=1):
             policy_name = deployment.name(f"ci-deploy-{index}")
             policy = aws.iam.Policy(
@@ -418,12 +482,14 @@ class CiAccess(pulumi.ComponentResource):
                 tags=deployment.tagged(policy_name),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            aws.iam.RolePolicyAttachment(
+            attachment = aws.iam.RolePolicyAttachment(
                 f"{name}-deploy-{index}",
                 role=deploy.name,
                 policy_arn=policy.arn,
                 opts=pulumi.ResourceOptions(parent=deploy.role),
             )
+            attachments.append(attachment)
+        return attachments
 
     def _oidc_provider_arn(
         self, name: str, args: CiAccessArgs, deployment: Deployment, ident: AwsIdentity

@@ -306,4 +306,9 @@ FIXED_ACTIONS = (
     "iam:CreateServiceLinkedRole",
     "iam:DeleteRolePermissionsBoundary",
     "sts:AssumeRole",
+    "secretsmanager:GetSecretValue",
+    "codeconnections:PassConnection",
+    "codeconnections:UseConnection",
+    "codestar-connections:PassConnection",
+    "codestar-connections:UseConnection",
 )

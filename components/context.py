@@ -13,6 +13,7 @@ import pulumi
 # `Deployment.stack`, and the key that scopes the CI roles to their own stack's resources.
 STACK_TAG = "stack"
 
+
 @dataclass(frozen=True)
 class Deployment:
     """The deployment every component belongs to.

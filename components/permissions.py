@@ -242,7 +242,9 @@ ACTIONS_BY_TYPE: Mapping[str, TypeActions] = {
         delete=("iam:DeleteOpenIDConnectProvider",),
         tag=("iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider"),
         scope=Scope(
-            arns=("arn:{partition}:iam::{account}:oidc-provider/token.actions.githubusercontent.com",)
+            arns=(
+                "arn:{partition}:iam::{account}:oidc-provider/token.actions.githubusercontent.com",
+            )
         ),
         administered=True,
     ),
@@ -576,6 +578,23 @@ ACTIONS_BY_TYPE: Mapping[str, TypeActions] = {
         delete=("events:RemoveTargets",),
         scope=Scope(arns=_regional("events", "rule/{prefix}*")),
     ),
+    # Lifecycle: retraining and batch pipelines, their schedules.
+    "aws:sagemaker/pipeline:Pipeline": TypeActions(
+        create=("sagemaker:CreatePipeline", "sagemaker:AddTags"),
+        read=("sagemaker:DescribePipeline", "sagemaker:ListTags"),
+        update=("sagemaker:UpdatePipeline",),
+        delete=("sagemaker:DeletePipeline",),
+        tag=("sagemaker:AddTags", "sagemaker:DeleteTags"),
+        scope=SAGEMAKER,
+    ),
+    # Schedules live in the account's default group, named like the stack's pipelines.
+    "aws:scheduler/schedule:Schedule": TypeActions(
+        create=("scheduler:CreateSchedule",),
+        read=("scheduler:GetSchedule",),
+        update=("scheduler:UpdateSchedule",),
+        delete=("scheduler:DeleteSchedule",),
+        scope=Scope(arns=_regional("scheduler", "schedule/default/{prefix}*")),
+    ),
     "aws:sns/topic:Topic": TypeActions(
         create=("sns:CreateTopic", "sns:SetTopicAttributes", "sns:TagResource"),
         read=("sns:GetTopicAttributes", "sns:ListTagsForResource"),
@@ -597,6 +616,89 @@ ACTIONS_BY_TYPE: Mapping[str, TypeActions] = {
         update=("sns:SetSubscriptionAttributes",),
         delete=("sns:Unsubscribe",),
         scope=Scope(arns=_regional("sns", "{prefix}*")),
+    ),
+    # Promotion: EventBridge to GitHub, its dead-letter queue; model-quality stacks.
+    "aws:cloudwatch/eventConnection:EventConnection": TypeActions(
+        # EventBridge keeps the connection's credentials in a secret it creates with the
+        # caller's rights, named after the connection.
+        create=(
+            "events:CreateConnection",
+            "secretsmanager:CreateSecret",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:TagResource",
+        ),
+        read=("events:DescribeConnection", "secretsmanager:DescribeSecret"),
+        update=(
+            "events:UpdateConnection",
+            "secretsmanager:UpdateSecret",
+            "secretsmanager:PutSecretValue",
+        ),
+        delete=("events:DeleteConnection", "secretsmanager:DeleteSecret"),
+        scope=Scope(
+            arns=(
+                *_regional("events", "connection/{prefix}*"),
+                *_regional("secretsmanager", "secret:events!connection/{prefix}*"),
+            )
+        ),
+    ),
+    "aws:cloudwatch/eventApiDestination:EventApiDestination": TypeActions(
+        create=("events:CreateApiDestination",),
+        read=("events:DescribeApiDestination",),
+        update=("events:UpdateApiDestination",),
+        delete=("events:DeleteApiDestination",),
+        scope=Scope(arns=_regional("events", "api-destination/{prefix}*")),
+    ),
+    "aws:sqs/queue:Queue": TypeActions(
+        create=("sqs:CreateQueue", "sqs:TagQueue", "sqs:SetQueueAttributes"),
+        read=("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"),
+        update=("sqs:SetQueueAttributes",),
+        delete=("sqs:DeleteQueue",),
+        tag=("sqs:TagQueue", "sqs:UntagQueue"),
+        scope=Scope(arns=_regional("sqs", "{prefix}*")),
+    ),
+    "aws:sqs/queuePolicy:QueuePolicy": TypeActions(
+        create=("sqs:SetQueueAttributes",),
+        read=("sqs:GetQueueAttributes",),
+        update=("sqs:SetQueueAttributes",),
+        delete=("sqs:SetQueueAttributes",),
+        scope=Scope(arns=_regional("sqs", "{prefix}*")),
+    ),
+    # CloudFormation creates a stack's resources with the caller's rights (no service role
+    # is passed to it), so those resources need their own rows' actions too.
+    "aws:cloudformation/stack:Stack": TypeActions(
+        create=("cloudformation:CreateStack", "cloudformation:TagResource"),
+        read=(
+            "cloudformation:DescribeStacks",
+            "cloudformation:DescribeStackEvents",
+            "cloudformation:GetTemplate",
+        ),
+        update=("cloudformation:UpdateStack",),
+        delete=("cloudformation:DeleteStack",),
+        tag=("cloudformation:TagResource", "cloudformation:UntagResource"),
+        scope=Scope(arns=_regional("cloudformation", "stack/{prefix}*/*")),
+    ),
+    # In-VPC CI runner
+    "aws:codebuild/project:Project": TypeActions(
+        create=("codebuild:CreateProject",),
+        read=("codebuild:BatchGetProjects",),
+        update=("codebuild:UpdateProject",),
+        delete=("codebuild:DeleteProject",),
+        scope=Scope(arns=_regional("codebuild", "project/{prefix}*")),
+    ),
+    "aws:codebuild/webhook:Webhook": TypeActions(
+        create=("codebuild:CreateWebhook",),
+        read=("codebuild:BatchGetProjects",),
+        update=("codebuild:UpdateWebhook",),
+        delete=("codebuild:DeleteWebhook",),
+        scope=Scope(arns=_regional("codebuild", "project/{prefix}*")),
+    ),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": TypeActions(
+        create=("ec2:AuthorizeSecurityGroupEgress", "ec2:CreateTags"),
+        read=("ec2:DescribeSecurityGroupRules",),
+        update=("ec2:ModifySecurityGroupRules",),
+        delete=("ec2:RevokeSecurityGroupEgress",),
+        tag=("ec2:CreateTags", "ec2:DeleteTags"),
+        scope=EC2,
     ),
     "aws:budgets/budget:Budget": TypeActions(
         create=("budgets:ModifyBudget", "budgets:TagResource"),

@@ -39,6 +39,7 @@ IMAGE_PULL_ACTIONS = (
     "ecr:GetAuthorizationToken",
     "ecr:GetDownloadUrlForLayer",
 )
+CONNECTION_SERVICES = ("codeconnections", "codestar-connections")
 KEY_USE_ACTIONS = (
     "kms:CreateGrant",
     "kms:Decrypt",
@@ -63,13 +64,26 @@ class _Scope:
             resource,
         )  # fmt: skip
 
+    def iam(self, resource: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat(
+            "arn:", self.partition, ":iam::", self.account_id, ":", resource
+        )
+
 
 def boundary_statements(deployment: Deployment, scope: Any) -> list[Statement]:
     """What any role of the stack may ever be granted (`scope`: partition, region, account)."""
+    return [
+        *_data_statements(deployment, scope),
+        *_lifecycle_statements(deployment, scope),
+        *_service_statements(deployment, scope),
+    ]
+
+
+def _data_statements(deployment: Deployment, scope: Any) -> list[Statement]:
+    """Data services, on the stack's own resources only."""
     prefix = deployment.name("")
     catalog_prefix = prefix.replace("-", "_")
     bucket = pulumi.Output.concat("arn:", scope.partition, ":s3:::", prefix, "*")
-    in_region = {"StringEquals": {"aws:RequestedRegion": scope.region}}
     return [
         {
             "Sid": "StackBuckets",
@@ -107,6 +121,88 @@ def boundary_statements(deployment: Deployment, scope: Any) -> list[Statement]:
             "Resource": scope.regional(
                 "ecr", f"repository/{deployment.name_prefix}-{deployment.stack}/*"
             ),
+        },
+    ]
+
+
+# Jobs SageMaker Pipelines starts are named `pipelines-<execution>-<step>`, whatever the
+# pipeline's name: the pipeline roles' own policies scope them further.
+PIPELINE_JOB_KINDS = ("processing-job", "training-job", "transform-job")
+PIPELINE_JOB_ACTIONS = (
+    "sagemaker:AddTags",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateTransformJob",
+    "sagemaker:DescribeProcessingJob",
+    "sagemaker:DescribeTrainingJob",
+    "sagemaker:DescribeTransformJob",
+    "sagemaker:StopProcessingJob",
+    "sagemaker:StopTrainingJob",
+    "sagemaker:StopTransformJob",
+)
+
+
+def _lifecycle_statements(deployment: Deployment, scope: Any) -> list[Statement]:
+    """What the lifecycle's pipeline, batch and trigger roles do beyond the stack's names."""
+    prefix = deployment.name("")
+    tagged = {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": deployment.stack}}
+    return [
+        {
+            "Sid": "StackPipelineJobs",
+            "Effect": "Allow",
+            "Action": list(PIPELINE_JOB_ACTIONS),
+            "Resource": [
+                scope.regional("sagemaker", f"{kind}/pipelines-*") for kind in PIPELINE_JOB_KINDS
+            ],
+        },
+        {
+            # Batch models are auto-named (a new version is a new model): found by tag.
+            "Sid": "StackTaggedModels",
+            "Effect": "Allow",
+            "Action": "sagemaker:DescribeModel",
+            "Resource": scope.regional("sagemaker", "model/*"),
+            "Condition": tagged,
+        },
+        {
+            # A pipeline hands its own role to the jobs it starts; the only IAM a bounded
+            # role can ever hold, and only for the stack's roles and SageMaker.
+            "Sid": "PassStackRolesToSageMaker",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": scope.iam(f"role/{prefix}*"),
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        },
+        {
+            "Sid": "StackQueues",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": scope.regional("sqs", f"{prefix}*"),
+        },
+    ]
+
+
+def _service_statements(deployment: Deployment, scope: Any) -> list[Statement]:
+    """Regional operations, image pulls, the GitHub connection and the stack's API
+    destinations."""
+    prefix = deployment.name("")
+    in_region = {"StringEquals": {"aws:RequestedRegion": scope.region}}
+    return [
+        {
+            # The CI runner reaches GitHub through the account's CodeConnections connection.
+            "Sid": "GithubConnections",
+            "Effect": "Allow",
+            "Action": [
+                f"{service}:{action}"
+                for service in CONNECTION_SERVICES
+                for action in ("GetConnectionToken", "UseConnection")
+            ],
+            "Resource": [scope.regional(s, "connection/*") for s in CONNECTION_SERVICES],
+        },
+        {
+            "Sid": "StackApiDestinations",
+            "Effect": "Allow",
+            "Action": "events:InvokeApiDestination",
+            "Resource": scope.regional("events", f"api-destination/{prefix}*"),
         },
         {
             "Sid": "PullImages",

@@ -46,6 +46,7 @@ def _physical_name(inputs: State, name: str) -> str:
         "alarmName",
         "dashboardName",
         "databaseName",
+        "pipelineName",
     ):
         if isinstance(value := inputs.get(key), str):
             return value
@@ -73,7 +74,25 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "defaultVersion": 1,
             },
             "aws:ecr/repository:Repository": self._ecr_repository,
+            # EventBridge ARNs are in service `events`, as IAM policies name them.
+            "aws:cloudwatch/eventApiDestination:EventApiDestination": self._events(
+                "api-destination"
+            ),
+            "aws:cloudwatch/eventConnection:EventConnection": self._events("connection"),
+            "aws:sqs/queue:Queue": self._sqs_queue,
         }
+
+    def _events(self, kind: str) -> Callable[[State, str], State]:
+        def state(inputs: State, physical: str) -> State:
+            arn = f"arn:aws:events:{self.region}:{self.account_id}:{kind}/{physical}/mock"
+            return {"arn": arn}
+
+        return state
+
+    def _sqs_queue(self, inputs: State, physical: str) -> State:
+        # A queue's ARN ends in its bare name; its id is its URL.
+        url = f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{physical}"
+        return {"arn": f"arn:aws:sqs:{self.region}:{self.account_id}:{physical}", "url": url}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, State]:
         inputs = dict(args.inputs)
@@ -125,6 +144,16 @@ class PlatformMocks(pulumi.runtime.Mocks):
             }
         elif token == "aws:ec2/getVpc:getVpc":
             result = {"id": a.get("id"), "cidrBlock": "10.0.0.0/16"}
+        elif token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            # Secret values exist only in the account; offline a placeholder stands in.
+            result = {
+                "arn": a.get("secretId"),
+                "id": f"{a.get('secretId')}|AWSCURRENT",
+                "secretId": a.get("secretId"),
+                "secretString": "offline-placeholder",
+                "versionId": "offline",
+                "versionStage": "AWSCURRENT",
+            }
         elif token == "aws:iam/getPolicyDocument:getPolicyDocument":
             result = {
                 "json": json.dumps({"Version": "2012-10-17", "Statement": a.get("statements", [])})
@@ -174,6 +203,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 {"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/MOCK"}]}
             ],
             "status": "ACTIVE",
+            # EKS creates the cluster's security group; the inputs' vpcConfig is kept.
+            "vpcConfig": {
+                **inputs.get("vpcConfig", {}),
+                "clusterSecurityGroupId": f"sg-{physical}-cluster",
+            },
         }
 
     def _eks_node_group(self, inputs: State, physical: str) -> State:

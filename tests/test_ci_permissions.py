@@ -30,7 +30,7 @@ from tests.ci_roles import (
     role_arn,
     type_rows,
 )
-from tests.helpers import BASE_STACK, write_stack
+from tests.helpers import BASE_STACK, of_type, write_stack
 
 OIDC_TYPE = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 # Account-wide resources IAM requires next to a stack's own (a database's catalog, the
@@ -201,6 +201,27 @@ def test_roles_are_passed_only_to_platform_services(any_shipped_plan: Plan) -> N
     to_eks = {"iam:PassedToService": "eks.amazonaws.com"}
     for other in (role_arn("admin"), role_arn(f"mlops-{plan.stack}2-training-node")):
         assert not deploy.allows("iam:PassRole", other, to_eks)
+
+
+def test_every_service_role_can_be_passed_to_its_service(any_shipped_plan: Plan) -> None:
+    """The deploy role hands each role the stack makes to the services that role trusts
+    (SageMaker its pipeline roles, EventBridge Scheduler its schedule role, ...)."""
+    plan = any_shipped_plan
+    deploy = ci_role(plan, "deploy")
+    refused, checked = [], set()
+    for role in of_type(plan, "aws:iam/role:Role"):
+        name = role["inputs"]["name"]
+        for statement in json.loads(role["inputs"]["assumeRolePolicy"])["Statement"]:
+            services = statement["Principal"].get("Service", [])
+            for service in [services] if isinstance(services, str) else services:
+                checked.add(service)
+                to = {"iam:PassedToService": service}
+                if not deploy.allows("iam:PassRole", role_arn(name), to):
+                    refused.append(f"{name} to {service}")
+    assert refused == []
+    assert "sagemaker.amazonaws.com" in checked
+    if of_type(plan, "aws:scheduler/schedule:Schedule"):
+        assert "scheduler.amazonaws.com" in checked
 
 
 def test_the_stack_tag_cannot_be_forged(shipped_plan: Callable[[str], Plan]) -> None:

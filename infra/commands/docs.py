@@ -50,7 +50,11 @@ COMPONENTS = (
     "components.training_cluster.workloads:TeamNamespace",
     "components.serving_endpoint:ServingEndpoint",
     "components.monitoring:Monitoring",
+    "components.promotion:Promotion",
+    "components.lifecycle:Lifecycle",
     "components.ci_access:CiAccess",
+    "components.ci_cluster_access:CiClusterAccess",
+    "components.ci_runners:CiRunner",
 )
 DEPLOYMENT = "components.context:Deployment"
 # Modules whose public functions and classes are the shared building blocks of components.

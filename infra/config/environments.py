@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 EnvironmentKind = Literal["dev", "staging", "prod"]
+# The order a model version is promoted in: each environment serves only versions the one
+# before it has served (`mlops-platform promote`).
+PROMOTION_ORDER: tuple[EnvironmentKind, ...] = ("dev", "staging", "prod")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ class EnvironmentProfile:
         alert_recipient_required: At least one alert e-mail or HTTPS endpoint.
         system_on_demand_min: Fewest nodes of an on-demand system node group (0: no rule).
         gpu_scale_from_zero: GPU node groups must have min 0.
+
+    Lifecycle defaults:
+        pipeline_triggers: Retraining pipelines run on their schedule and on drift unless
+            the stack file says otherwise (off: started by hand only).
     """
 
     nat_gateways: Literal["single", "perAz"]
@@ -48,6 +55,7 @@ class EnvironmentProfile:
     alert_recipient_required: bool
     system_on_demand_min: int
     gpu_scale_from_zero: bool
+    pipeline_triggers: bool = True
 
 
 PROFILES: dict[str, EnvironmentProfile] = {
@@ -65,6 +73,8 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=False,
         system_on_demand_min=0,
         gpu_scale_from_zero=True,
+        # Retraining costs money: in dev a pipeline runs when someone starts it.
+        pipeline_triggers=False,
     ),
     # Prod-shaped (private API) but smaller and disposable.
     "staging": EnvironmentProfile(
