@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "CiAccess": "ci_access",
     "CiAccessArgs": "ci_access",
+    "CiRunner": "ci_runners",
+    "CiRunnerArgs": "ci_runners",
     "Deployment": "context",
     "ExistingVpcArgs": "network",
     "FeatureArgs": "feature_store",
@@ -31,6 +33,8 @@ _EXPORTS = {
     "NetworkArgs": "network",
     "NodeGroupArgs": "training_cluster",
     "PlatformKey": "platform_key",
+    "Promotion": "promotion",
+    "PromotionArgs": "promotion",
     "SecureBucket": "secure_bucket",
     "SecureBucketArgs": "secure_bucket",
     "ServingEndpoint": "serving_endpoint",
@@ -44,6 +48,8 @@ _EXPORTS = {
 __all__ = [
     "CiAccess",
     "CiAccessArgs",
+    "CiRunner",
+    "CiRunnerArgs",
     "Deployment",
     "ExistingVpcArgs",
     "FeatureArgs",
@@ -62,6 +68,8 @@ __all__ = [
     "NetworkArgs",
     "NodeGroupArgs",
     "PlatformKey",
+    "Promotion",
+    "PromotionArgs",
     "SecureBucket",
     "SecureBucketArgs",
     "ServingEndpoint",
@@ -101,6 +109,7 @@ if TYPE_CHECKING:
     from .monitoring import Monitoring, MonitoringArgs
     from .network import ExistingVpcArgs, Network, NetworkArgs
     from .platform_key import PlatformKey
+    from .promotion import Promotion, PromotionArgs
     from .secure_bucket import SecureBucket, SecureBucketArgs
     from .serving_endpoint import ServingEndpoint, ServingEndpointArgs
     from .training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster, TrainingClusterArgs

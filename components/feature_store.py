@@ -16,6 +16,9 @@ from .secure_bucket import SecureBucket, SecureBucketArgs
 
 # Prefix of the offline store inside the bucket: the role may write here and nowhere else.
 OFFLINE_PREFIX = "offline-store"
+# The role is named `mlops-<stack>-feature-store`; preflight looks for it to tell a deployed
+# stack from one whose buckets were kept when it was destroyed.
+ROLE_NAME_PART = "feature-store"
 
 
 def offline_data_prefix(feature_group_name: str, account_id: str, region: str) -> str:
@@ -183,7 +186,7 @@ class FeatureStore(pulumi.ComponentResource):
         role = service_role(
             f"{name}-role",
             deployment,
-            role_name=deployment.name("feature-store"),
+            role_name=deployment.name(ROLE_NAME_PART),
             services=["sagemaker.amazonaws.com"],
             parent=self,
             statements=self._role_statements(

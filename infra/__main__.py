@@ -4,21 +4,24 @@ stack file -> config -> PlatformKey ─┬─> Network
                                      ├─> FeatureStore ──┐
                                      ├─> ModelRegistry ─┼─> TrainingCluster ─┐
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
+                                     │      ModelRegistry approvals ─> Promotion (GitHub PR)
                                      │   FeatureStore + ModelRegistry + Monitoring ─> Lifecycle
                                      │       (retraining pipelines, schedules, drift, batch)
-                                     └─> CiAccess
+                                     └─> CiAccess ──> CiRunner (with TrainingCluster)
 """
 
 import pulumi
 
 from components import (
     CiAccess,
+    CiRunner,
     FeatureStore,
     Lifecycle,
     ModelRegistry,
     Monitoring,
     Network,
     PlatformKey,
+    Promotion,
     ServingEndpoint,
     TrainingCluster,
 )
@@ -79,6 +82,19 @@ monitoring = Monitoring(
     ),
     deployment,
 )
+promotion_args = args.promotion(
+    config,
+    kms_key_arn=key.arn,
+    model_package_group_names=registry.model_package_group_names,
+    alert_topic_arn=monitoring.topic_arn,
+)
+alarm_names = monitoring.alarm_names
+if promotion_args is not None:
+    promotion = Promotion("promotion", promotion_args, deployment)
+    pulumi.export(outputs.PROMOTION_RULE_NAMES, promotion.rule_names)
+    alarm_names = pulumi.Output.all(alarm_names, promotion.alarm_name).apply(
+        lambda names: [*names[0], names[1]]
+    )
 lifecycle_args = args.lifecycle(
     config,
     deployment,
@@ -92,12 +108,11 @@ lifecycle_args = args.lifecycle(
     alert_topic_arn=monitoring.topic_arn,
     model_package_arn=registry.model_package_arn,
 )
-alarm_names = monitoring.alarm_names
 if lifecycle_args is not None:
     lifecycle = Lifecycle("lifecycle", lifecycle_args, deployment)
     pulumi.export(outputs.PIPELINE_NAMES, lifecycle.pipeline_names)
     pulumi.export(outputs.PIPELINE_SCHEDULE_NAMES, lifecycle.schedule_names)
-    alarm_names = pulumi.Output.all(monitoring.alarm_names, lifecycle.alarm_names).apply(
+    alarm_names = pulumi.Output.all(alarm_names, lifecycle.alarm_names).apply(
         lambda names: [*names[0], *names[1]]
     )
 
@@ -132,3 +147,16 @@ if ci_args is not None:
     ci = CiAccess("ci-access", ci_args, deployment)
     pulumi.export(outputs.CI_PREVIEW_ROLE_ARN, ci.preview_role_arn)
     pulumi.export(outputs.CI_DEPLOY_ROLE_ARN, ci.deploy_role_arn)
+    runner_args = args.ci_runner(
+        config,
+        kms_key_arn=key.arn,
+        vpc_id=network.vpc_id,
+        private_subnet_ids=network.private_subnet_ids,
+        deploy_role_arn=ci.deploy_role_arn,
+        preview_role_arn=ci.preview_role_arn,
+        cluster_name=training.cluster_name if training else None,
+        cluster_security_group_id=training.cluster_security_group_id if training else None,
+        ci_role_grants=ci.role_grants,
+    )
+    if runner_args is not None:
+        CiRunner("ci-runner", runner_args, deployment)

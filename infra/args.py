@@ -6,7 +6,7 @@ so a component stays usable outside this program.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -15,6 +15,7 @@ import pulumi
 from components import Deployment, ExistingVpcArgs, NetworkArgs, catalog
 from components.aws_context import aws_identity
 from components.ci_access import CiAccessArgs
+from components.ci_runners import CiRunnerArgs
 from components.feature_store import (
     FeatureArgs,
     FeatureGroupArgs,
@@ -32,6 +33,7 @@ from components.monitoring import (
     BudgetArgs,
     DataQualityArgs,
     EndpointAlarmThresholds,
+    ModelQualityArgs,
     MonitoredEndpointArgs,
     MonitoringArgs,
     endpoint_alarm_names,
@@ -40,6 +42,7 @@ from components.monitoring.model_monitoring import (
     data_quality_schedule_name,
     model_monitor_image,
 )
+from components.promotion import PromotionArgs
 from components.serving_endpoint import (
     RolloutArgs,
     ServerlessArgs,
@@ -51,7 +54,8 @@ from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 from .config import PlatformConfig
 from .config.lifecycle import Batch as LifecycleBatch
 from .config.lifecycle import Pipeline as LifecyclePipeline
-from .config.monitoring import Budget, baseline_prefix, monitored_endpoints
+from .config.monitoring import Budget, GroundTruth, baseline_prefix, monitored_endpoints
+from .config.promotion import DISPATCH_EVENT_TYPE
 
 T = TypeVar("T")
 
@@ -191,9 +195,8 @@ def monitoring(
     """Monitoring args; `endpoints` maps config names to the built ServingEndpoints.
 
     An endpoint that is declared but not deployed has nothing to alarm on or monitor yet;
-    a deployed one is checked for data quality when it captures data (against the
-    baseline of the model version it serves, `baseline_prefix`).
-    """
+    a deployed one that captures data is checked for data quality (against the baseline
+    of its model version, `baseline_prefix`) and for model quality with ground truth."""
     mon = config.monitoring
     checked = {e.name for e in monitored_endpoints(mon, config.serving.deployed())}
     watched = []
@@ -213,6 +216,7 @@ def monitoring(
                 ),
                 data_capture_uri=built.data_capture_uri,
                 baseline_prefix=baseline_prefix(ep) if ep.name in checked else None,
+                model_quality=_model_quality(ep.ground_truth),
             )
         )
     return MonitoringArgs(
@@ -235,6 +239,22 @@ def monitoring(
         max_pending_pods=mon.cluster.max_pending_pods,
         pending_minutes=mon.cluster.pending_minutes,
         budget=_budget(mon.budget),
+    )
+
+
+def _model_quality(truth: GroundTruth | None) -> ModelQualityArgs | None:
+    if truth is None:
+        return None
+    return ModelQualityArgs(
+        labels_prefix=truth.labels_prefix,
+        problem_type=truth.problem_type,
+        inference_attribute=truth.inference_attribute,
+        metric=str(truth.metric),
+        threshold=truth.threshold,
+        higher_is_worse=truth.higher_is_worse,
+        schedule=truth.schedule,
+        probability_attribute=truth.probability_attribute,
+        probability_threshold=truth.probability_threshold,
     )
 
 
@@ -346,6 +366,8 @@ def training(
         endpoint_public_access=filled(t.endpoint_public_access),
         public_access_cidrs=[str(c) for c in t.public_access_cidrs],
         admin_role_arns=t.admin_role_arns,
+        cluster_creator_admin=t.cluster_creator_admin,
+        kubernetes_objects=t.kubernetes_objects,
         log_retention_days=filled(config.monitoring.log_retention_days),
         observability_addon=config.monitoring.cluster.enabled,
     )
@@ -367,6 +389,75 @@ def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
         secrets_kms_key_arn=ci.secrets_kms_key_arn,
         deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
         max_session_seconds=ci.max_session_hours * 3600,
+        preview_environments=[config.promotion.github_environment] if config.promotion else [],
+        readable_secrets=[config.promotion.token_secret] if config.promotion else [],
+    )
+
+
+def promotion(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    model_package_group_names: pulumi.Output[list[str]],
+    alert_topic_arn: pulumi.Input[str],
+) -> PromotionArgs | None:
+    """Promotion args, or None when the stack promotes manually only.
+
+    `model_package_group_names` is the registry's list, in `registry.models` order.
+    """
+    promo = config.promotion
+    if promo is None:
+        return None
+    order = [m.name for m in config.registry.models]
+
+    def group(family: str) -> pulumi.Output[str]:
+        index = order.index(family)
+        return model_package_group_names.apply(lambda names: names[index])
+
+    return PromotionArgs(
+        github_repository=promo.github_repository,
+        token_secret=promo.token_secret,
+        model_package_groups={family: group(family) for family in config.promoted_families()},
+        kms_key_arn=kms_key_arn,
+        alert_topic_arn=alert_topic_arn,
+        event_type=DISPATCH_EVENT_TYPE,
+        max_retry_attempts=promo.max_retry_attempts,
+        max_event_age_seconds=promo.max_event_age_minutes * 60,
+    )
+
+
+def ci_runner(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    vpc_id: pulumi.Input[str],
+    private_subnet_ids: pulumi.Input[list[str]],
+    deploy_role_arn: pulumi.Input[str],
+    preview_role_arn: pulumi.Input[str],
+    cluster_name: pulumi.Input[str] | None,
+    cluster_security_group_id: pulumi.Input[str] | None,
+    ci_role_grants: Sequence[pulumi.Resource],
+) -> CiRunnerArgs | None:
+    """The stack's in-VPC GitHub Actions runner; None without ciRunners (or ciAccess)."""
+    runners, ci = config.ci_runners, config.ci_access
+    if runners is None or ci is None:
+        return None
+    return CiRunnerArgs(
+        github_repository=ci.github_repository,
+        connection_arn=runners.connection_arn,
+        compute_type=runners.compute_type,
+        image=runners.image,
+        build_timeout_minutes=runners.build_timeout_minutes,
+        queued_timeout_minutes=runners.queued_timeout_minutes,
+        kms_key_arn=kms_key_arn,
+        vpc_id=vpc_id,
+        private_subnet_ids=private_subnet_ids,
+        log_retention_days=filled(config.monitoring.log_retention_days),
+        deploy_role_arn=deploy_role_arn,
+        preview_role_arn=preview_role_arn,
+        cluster_name=cluster_name,
+        cluster_security_group_id=cluster_security_group_id,
+        ci_role_grants=ci_role_grants,
     )
 
 

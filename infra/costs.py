@@ -294,9 +294,28 @@ def _pipeline_schedule(r: Resource, p: _Pricer) -> Estimate | None:
         return schedule_estimate(r, p.resources, p.region, p.assume["pipelineJobMinutes"])
     except ValueError as error:
         raise UnpricedError(f"{r['urn']}: {error}") from None
+def _codebuild_project(r: Resource, p: _Pricer) -> Estimate:
+    compute = r["inputs"].get("environment", {}).get("computeType", "?")
+    return 0.0, f"billed per build minute on {compute}; nothing while idle"
+
+
+# Types billed by the hour while they exist, that no estimator prices yet: planning one is
+# an error, never a silent 0 (resource types outside ESTIMATORS cost nothing idle).
+HOURLY_TYPES_WITHOUT_ESTIMATOR = frozenset(
+    {
+        "aws:codebuild/fleet:Fleet",
+        "aws:ec2/instance:Instance",
+        "aws:rds/instance:Instance",
+        "aws:rds/cluster:Cluster",
+        "aws:elasticache/cluster:Cluster",
+        "aws:opensearch/domain:Domain",
+        "aws:sagemaker/notebookInstance:NotebookInstance",
+    }
+)
 
 
 ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
+    "aws:codebuild/project:Project": _codebuild_project,
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
     "aws:ec2/natGateway:NatGateway": _nat_gateway,
@@ -328,6 +347,8 @@ def estimate_resources(
     items = []
     for resource in resources:
         estimator = ESTIMATORS.get(resource["type"])
+        if resource["type"] in HOURLY_TYPES_WITHOUT_ESTIMATOR:
+            raise UnpricedError(f"{resource['urn']}: {resource['type']} has no price estimator")
         if estimator is None:
             continue
         estimate = estimator(resource, pricer)

@@ -1,8 +1,11 @@
 """Build or check `infra/data/replacements.json`: which inputs force a replacement.
 
-The data comes from the upstream Terraform AWS provider's resource schemas (the fields
-marked `ForceNew: true` in internal/service/<svc>/<resource>.go), which pulumi-aws bridges
-unchanged. Each entry records the schema file and the commit it was read at.
+The data comes from the upstream Terraform AWS provider's resource schemas, which
+pulumi-aws bridges unchanged: the top-level fields of internal/service/<svc>/<resource>.go
+marked `ForceNew: true` (SDK resources) or given a `RequiresReplace` plan modifier
+(framework resources). A field whose nested attributes force a replacement is listed
+whole: changing anything inside it may replace the resource. Each entry records the schema
+file and the commit it was read at; `updatable` lists the other inputs of the schema.
 
     python -m infra.gen_replacements --check         # exit 1 when the table is stale
     python -m infra.gen_replacements --from-go DIR   # re-read ForceNew fields from a checkout
@@ -30,7 +33,12 @@ PLURAL = {
     "feature_definition": "featureDefinitions",
     "taint": "taints",
 }
-_FIELD = re.compile(r'^\t{3}(?:"(\w+)"|names\.Attr(\w+)):\s*\{(.*?)^\t{3}\}', re.M | re.S)
+# A schema field: `"name": {` (SDK) or `names.AttrName: schema.StringAttribute{` (framework),
+# up to the closing brace at the same indentation.
+_FIELD = re.compile(
+    r'^(\t+)(?:"(\w+)"|names\.Attr(\w+)):\s*(?:schema\.\w+)?\{(.*?)^\1\}', re.M | re.S
+)
+_REPLACES = re.compile(r"ForceNew:\s*true|RequiresReplace(?:IfConfigured)?\(\)")
 
 
 def camel(name: str) -> str:
@@ -42,13 +50,18 @@ def camel(name: str) -> str:
 
 
 def force_new_fields(go_source: str) -> list[str]:
-    """Top-level schema attributes marked ForceNew in a provider resource file."""
-    fields = []
-    for quoted, attr, body in _FIELD.findall(go_source):
-        name = quoted or re.sub(r"(?<!^)([A-Z])", r"_\1", attr).lower()
-        if re.search(r"^\t{4}ForceNew:\s*true", body, re.M):
-            fields.append(camel(name))
-    return sorted(fields)
+    """Top-level schema attributes of a provider resource file that force a replacement,
+    directly or through a nested attribute (the shallowest fields are the top level)."""
+    fields = _FIELD.findall(go_source)
+    if not fields:
+        return []
+    top = min(len(indent) for indent, *_ in fields)
+    found = set()
+    for indent, quoted, attr, body in fields:
+        if len(indent) == top and _REPLACES.search(body):
+            name = quoted or re.sub(r"(?<!^)([A-Z])", r"_\1", attr).lower()
+            found.add(camel(name))
+    return sorted(found)
 
 
 def problems(table: dict[str, Any]) -> list[str]:
@@ -72,7 +85,11 @@ def problems(table: dict[str, Any]) -> list[str]:
 
 
 def _inputs_of(rtype: str) -> set[str] | None:
-    """camelCase input names of a pulumi-aws resource type, from its Args class."""
+    """camelCase input names of a pulumi-aws resource type, from its constructor.
+
+    The resource's own `_internal_init` is read, not `<Type>Args`: in several modules a
+    nested input type of the same name shadows the resource's Args class.
+    """
     import importlib
     import inspect
 
@@ -81,11 +98,13 @@ def _inputs_of(rtype: str) -> set[str] | None:
         module = importlib.import_module(f"pulumi_aws.{module_path}")
     except ImportError:
         return None
-    args = getattr(module, f"{cls}Args", None)
-    if args is None:
+    resource = getattr(module, cls, None)
+    init = getattr(resource, "_internal_init", None)
+    if init is None:
         return None
-    params = inspect.signature(args.__init__).parameters
-    return {camel(p) for p in params if p != "self"}
+    params = inspect.signature(init).parameters
+    skip = {"__self__", "resource_name", "opts", "__props__"}
+    return {camel(p) for p in params if p not in skip}
 
 
 def main(argv: list[str] | None = None) -> int:

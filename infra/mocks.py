@@ -126,6 +126,16 @@ class PlatformMocks(pulumi.runtime.Mocks):
             }
         elif token == "aws:ec2/getVpc:getVpc":
             result = {"id": a.get("id"), "cidrBlock": "10.0.0.0/16"}
+        elif token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            # Secret values exist only in the account; offline a placeholder stands in.
+            result = {
+                "arn": a.get("secretId"),
+                "id": f"{a.get('secretId')}|AWSCURRENT",
+                "secretId": a.get("secretId"),
+                "secretString": "offline-placeholder",
+                "versionId": "offline",
+                "versionStage": "AWSCURRENT",
+            }
         elif token == "aws:iam/getPolicyDocument:getPolicyDocument":
             result = {
                 "json": json.dumps({"Version": "2012-10-17", "Statement": a.get("statements", [])})
@@ -175,6 +185,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 {"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/MOCK"}]}
             ],
             "status": "ACTIVE",
+            # EKS creates the cluster's security group; the inputs' vpcConfig is kept.
+            "vpcConfig": {
+                **inputs.get("vpcConfig", {}),
+                "clusterSecurityGroupId": f"sg-{physical}-cluster",
+            },
         }
 
     def _eks_node_group(self, inputs: State, physical: str) -> State:

@@ -36,6 +36,7 @@ CI_PREVIEW_ROLE_ARN: Final = "ciPreviewRoleArn"
 CI_DEPLOY_ROLE_ARN: Final = "ciDeployRoleArn"
 PIPELINE_NAMES: Final = "pipelineNames"
 PIPELINE_SCHEDULE_NAMES: Final = "pipelineScheduleNames"
+PROMOTION_RULE_NAMES: Final = "promotionRuleNames"
 
 # Every output name above, for checks over consumers (workflows, README, verify).
 ALL: Final[frozenset[str]] = frozenset(

@@ -84,6 +84,13 @@ EXPECTED: dict[str, dict[str, int]] = {
         "mlops:ci:CiAccess": 1,
         "aws:iam/role:Role": 2,
     },
+    "ci_runner": {
+        "mlops:ci:CiRunner": 1,
+        "aws:codebuild/project:Project": 1,
+        "aws:codebuild/webhook:Webhook": 1,
+        "aws:iam/role:Role": 1,
+        "aws:eks/accessEntry:AccessEntry": 0,
+    },
 }
 
 

@@ -52,6 +52,7 @@ COMPONENTS = (
     "components.monitoring:Monitoring",
     "components.lifecycle:Lifecycle",
     "components.ci_access:CiAccess",
+    "components.ci_runners:CiRunner",
 )
 DEPLOYMENT = "components.context:Deployment"
 # Modules whose public functions and classes are the shared building blocks of components.

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 EnvironmentKind = Literal["dev", "staging", "prod"]
+# The order a model version is promoted in: each environment serves only versions the one
+# before it has served (`mlops-platform promote`).
+PROMOTION_ORDER: tuple[EnvironmentKind, ...] = ("dev", "staging", "prod")
 
 
 @dataclass(frozen=True)
