@@ -29,9 +29,9 @@ def offline_data_prefix(feature_group_name: str, account_id: str, region: str) -
     out of another group whose name merely starts the same way only as far as S3 prefixes
     allow, so group names should not extend one another.
     """
-    return (
-        f"{OFFLINE_PREFIX}/{account_id}/sagemaker/{region}/offline-store/{feature_group_name}-"
-    )
+    return f"{OFFLINE_PREFIX}/{account_id}/sagemaker/{region}/offline-store/{feature_group_name}-"
+
+
 MAX_FEATURE_GROUP_NAME = 64
 
 

@@ -88,13 +88,6 @@ promotion_args = args.promotion(
     model_package_group_names=registry.model_package_group_names,
     alert_topic_arn=monitoring.topic_arn,
 )
-alarm_names = monitoring.alarm_names
-if promotion_args is not None:
-    promotion = Promotion("promotion", promotion_args, deployment)
-    pulumi.export(outputs.PROMOTION_RULE_NAMES, promotion.rule_names)
-    alarm_names = pulumi.Output.all(alarm_names, promotion.alarm_name).apply(
-        lambda names: [*names[0], names[1]]
-    )
 lifecycle_args = args.lifecycle(
     config,
     deployment,
@@ -108,6 +101,13 @@ lifecycle_args = args.lifecycle(
     alert_topic_arn=monitoring.topic_arn,
     model_package_arn=registry.model_package_arn,
 )
+alarm_names = monitoring.alarm_names
+if promotion_args is not None:
+    promotion = Promotion("promotion", promotion_args, deployment)
+    pulumi.export(outputs.PROMOTION_RULE_NAMES, promotion.rule_names)
+    alarm_names = pulumi.Output.all(alarm_names, promotion.alarm_name).apply(
+        lambda names: [*names[0], names[1]]
+    )
 if lifecycle_args is not None:
     lifecycle = Lifecycle("lifecycle", lifecycle_args, deployment)
     pulumi.export(outputs.PIPELINE_NAMES, lifecycle.pipeline_names)

@@ -289,11 +289,6 @@ def _monitoring_schedule(r: Resource, p: _Pricer) -> Estimate:
     )
 
 
-def _pipeline_schedule(r: Resource, p: _Pricer) -> Estimate | None:
-    try:
-        return schedule_estimate(r, p.resources, p.region, p.assume["pipelineJobMinutes"])
-    except ValueError as error:
-        raise UnpricedError(f"{r['urn']}: {error}") from None
 def _codebuild_project(r: Resource, p: _Pricer) -> Estimate:
     compute = r["inputs"].get("environment", {}).get("computeType", "?")
     return 0.0, f"billed per build minute on {compute}; nothing while idle"
@@ -312,6 +307,13 @@ HOURLY_TYPES_WITHOUT_ESTIMATOR = frozenset(
         "aws:sagemaker/notebookInstance:NotebookInstance",
     }
 )
+
+
+def _pipeline_schedule(r: Resource, p: _Pricer) -> Estimate | None:
+    try:
+        return schedule_estimate(r, p.resources, p.region, p.assume["pipelineJobMinutes"])
+    except ValueError as error:
+        raise UnpricedError(f"{r['urn']}: {error}") from None
 
 
 ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {

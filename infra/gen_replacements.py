@@ -8,7 +8,8 @@ whole: changing anything inside it may replace the resource. Each entry records 
 file and the commit it was read at; `updatable` lists the other inputs of the schema.
 
     python -m infra.gen_replacements --check         # exit 1 when the table is stale
-    python -m infra.gen_replacements --from-go DIR   # re-read ForceNew fields from a checkout
+    python -m infra.gen_replacements --from-go DIR [--commit SHA]
+                                                     # re-read every entry from a checkout
 
 The check fails when the installed pulumi-aws is not the version the table was made for,
 or an input the table names is not an input of the installed resource class.
@@ -49,19 +50,57 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def force_new_fields(go_source: str) -> list[str]:
-    """Top-level schema attributes of a provider resource file that force a replacement,
-    directly or through a nested attribute (the shallowest fields are the top level)."""
+# Inputs pulumi-aws names other than the Terraform attribute (beyond plurals).
+RENAMED = {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {"alarm_name": "name"},
+    "aws:sns/topicSubscription:TopicSubscription": {"topic_arn": "topic"},
+}
+# Inputs that never replace nor need listing: tags are updated through the tagging API.
+_SKIPPED = {"tags", "tags_all", "timeouts", "id"}
+
+
+def schema_fields(go_source: str) -> list[tuple[str, bool, bool]]:
+    """(Terraform name, forces a replacement, can be set) of each top-level schema field;
+    the shallowest fields in the file are the top level."""
     fields = _FIELD.findall(go_source)
     if not fields:
         return []
     top = min(len(indent) for indent, *_ in fields)
-    found = set()
+    found = []
     for indent, quoted, attr, body in fields:
-        if len(indent) == top and _REPLACES.search(body):
-            name = quoted or re.sub(r"(?<!^)([A-Z])", r"_\1", attr).lower()
-            found.add(camel(name))
-    return sorted(found)
+        if len(indent) != top:
+            continue
+        name = quoted or re.sub(r"(?<!^)([A-Z])", r"_\1", attr).lower()
+        settable = bool(re.search(r"(Optional|Required):\s*true|Block\{", body))
+        found.append((name, bool(_REPLACES.search(body)), settable))
+    return found
+
+
+def force_new_fields(go_source: str) -> list[str]:
+    """Top-level schema attributes of a provider resource file that force a replacement,
+    directly or through a nested attribute."""
+    return sorted({camel(name) for name, forces, _ in schema_fields(go_source) if forces})
+
+
+def pulumi_input(rtype: str, tf_name: str, inputs: set[str]) -> str:
+    """The pulumi-aws input for a Terraform attribute: renamed, as is, or pluralised."""
+    if tf_name in RENAMED.get(rtype, {}):
+        return RENAMED[rtype][tf_name]
+    base = camel(tf_name)
+    plurals = [base + "s", base[:-1] + "ies" if base.endswith("y") else base]
+    return next((c for c in [base, *plurals] if c in inputs), base)
+
+
+def read_entry(rtype: str, go_source: str) -> tuple[list[str], list[str]]:
+    """(forceNew, updatable) pulumi-aws inputs of `rtype` from its upstream schema file."""
+    inputs = _inputs_of(rtype) or set()
+    force_new: set[str] = set()
+    updatable: set[str] = set()
+    for name, forces, settable in schema_fields(go_source):
+        if name in _SKIPPED or not (forces or settable):
+            continue
+        (force_new if forces else updatable).add(pulumi_input(rtype, name, inputs))
+    return sorted(force_new), sorted(updatable)
 
 
 def problems(table: dict[str, Any]) -> list[str]:
@@ -111,13 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--from-go", metavar="DIR", type=Path)
+    parser.add_argument("--commit", help="the checkout's commit, recorded on each entry read")
     args = parser.parse_args(argv)
     table = load_table()
     if args.from_go:
-        for entry in table["types"].values():
+        for rtype, entry in table["types"].items():
             path = args.from_go / entry["source"]
             if path.exists():
-                entry["forceNew"] = force_new_fields(path.read_text(encoding="utf-8"))
+                source = path.read_text(encoding="utf-8")
+                entry["forceNew"], entry["updatable"] = read_entry(rtype, source)
+                if args.commit:
+                    entry["commit"] = args.commit
         table["pulumiAws"] = importlib.metadata.version("pulumi_aws")
         TABLE.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
     found = problems(table)

@@ -72,6 +72,13 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
         "aws:cloudwatch/dashboard:Dashboard": 1,
     },
+    "promotion": {
+        "mlops:lifecycle:Promotion": 1,
+        "aws:cloudwatch/eventConnection:EventConnection": 1,
+        "aws:cloudwatch/eventApiDestination:EventApiDestination": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1,
+        "aws:sqs/queue:Queue": 1,
+    },
     "lifecycle": {
         "mlops:lifecycle:Lifecycle": 1,
         "aws:sagemaker/pipeline:Pipeline": 1,

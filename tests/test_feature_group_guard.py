@@ -71,9 +71,7 @@ def test_schema_change_of_a_deployed_group_is_refused(
 ) -> None:  # fmt: skip
     head, code = _plan_edited(tmp_path, base, old, new)
     assert code == 2
-    assert capsys.readouterr().err == (
-        f"error: {head}: {expected}: {REPLACES}\n"
-    )
+    assert capsys.readouterr().err == (f"error: {head}: {expected}: {REPLACES}\n")
 
 
 def test_a_new_group_is_not_a_schema_change(

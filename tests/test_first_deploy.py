@@ -100,3 +100,22 @@ def test_phase_one_plans_clean(
     assert " 0 mandatory / " in capsys.readouterr().out
     document = json.loads(out.read_text(encoding="utf-8"))
     assert not [t for t in document["summary"]["byType"] if t.startswith("kubernetes:")]
+
+
+def test_flipping_the_creator_setting_is_flagged_as_replacing_the_cluster(
+    tmp_path: Path, shipped_plan: Callable[[str], Plan], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """EKS reads it only at creation (ForceNew): the review gate must show a replacement."""
+    data = yaml.safe_load((STACKS_DIR / "Pulumi.prod.yaml").read_text(encoding="utf-8"))
+    data["config"]["mlops-platform:training"]["clusterCreatorAdmin"] = True
+    kept = tmp_path / "Pulumi.prod.yaml"
+    kept.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    before.write_text(json.dumps(build_plan("prod", kept).document()), encoding="utf-8")
+    after.write_text(json.dumps(shipped_plan("prod").document()), encoding="utf-8")
+    assert main(["diff", str(before), str(after), "--fail-on-data-loss"]) == 3
+    out = capsys.readouterr().out
+    assert (
+        "aws:eks/cluster:Cluster 'training' changes accessConfig, which forces a replacement" in out
+    )
+    assert "bootstrapClusterCreatorAdminPermissions: true -> false" in out

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from infra.cli import main
-from infra.gen_replacements import _inputs_of, camel, force_new_fields, problems
+from infra.gen_replacements import _inputs_of, camel, force_new_fields, problems, read_entry
 from infra.replacements import Verdict, classify, load_table, would_replace
 from policy.rules import STATEFUL_TYPES
 from tests.conftest import SHIPPED_STACKS
@@ -125,6 +125,24 @@ def test_framework_resources_and_nested_fields_are_read() -> None:
         '\t\t\t"endpoint_config_name": {\n\t\t\t\tRequired: true,\n\t\t\t},\n'
     )
     assert force_new_fields(nested) == ["deploymentConfig"]
+
+
+def test_an_entry_is_read_with_pulumi_input_names() -> None:
+    """Terraform names map to pulumi-aws inputs: renamed (`alarm_name` is `name`),
+    pluralised (`inline_policy` is `inlinePolicies`) or camelCased; computed-only fields and
+    tags are left out."""
+    alarm = (
+        '\t\t\t"alarm_name": {\n\t\t\t\tRequired: true,\n\t\t\t\tForceNew: true,\n\t\t\t},\n'
+        '\t\t\t"alarm_description": {\n\t\t\t\tOptional: true,\n\t\t\t},\n'
+        '\t\t\t"arn": {\n\t\t\t\tComputed: true,\n\t\t\t},\n'
+        "\t\t\tnames.AttrTags: {\n\t\t\t\tOptional: true,\n\t\t\t},\n"
+    )
+    assert read_entry("aws:cloudwatch/metricAlarm:MetricAlarm", alarm) == (
+        ["name"],
+        ["alarmDescription"],
+    )
+    role = '\t\t\t"inline_policy": {\n\t\t\t\tOptional: true,\n\t\t\t},\n'
+    assert read_entry("aws:iam/role:Role", role) == ([], ["inlinePolicies"])
 
 
 def test_inputs_are_the_resources_own() -> None:

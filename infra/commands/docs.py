@@ -50,6 +50,7 @@ COMPONENTS = (
     "components.training_cluster.workloads:TeamNamespace",
     "components.serving_endpoint:ServingEndpoint",
     "components.monitoring:Monitoring",
+    "components.promotion:Promotion",
     "components.lifecycle:Lifecycle",
     "components.ci_access:CiAccess",
     "components.ci_runners:CiRunner",

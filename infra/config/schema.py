@@ -185,11 +185,11 @@ class PlatformConfig(ConfigModel):
             )
 
         self._check_serving(env)
-        check_lifecycle(self)
         if self.ci_runners is not None and self.ci_access is None:
             raise rule_error(
                 "ciRunners", "needs ciAccess: runner jobs deploy with the ciAccess deploy role"
             )
+        check_lifecycle(self)
         alerts = self.monitoring
         if env.alert_recipient_required and not (
             alerts.alert_emails or alerts.alert_https_endpoints

@@ -327,11 +327,22 @@ def _stack_deployed(aws: Aws, stack: str) -> bool:
 def _check_own_bucket(aws: Aws, report: Report, name: str, stack: str, account: str) -> None:
     """The bucket exists in this account: right region, and does the stack still exist?"""
     label = f"bucket name {name}"
-    location = aws.client("s3").get_bucket_location(Bucket=name, ExpectedBucketOwner=account)
+    try:
+        location = aws.client("s3").get_bucket_location(Bucket=name, ExpectedBucketOwner=account)
+        deployed = _stack_deployed(aws, stack)
+    except (BotoCoreError, ClientError) as exc:
+        _reraise_fatal(exc, aws)
+        report.add(
+            label,
+            Status.FAIL,
+            f"exists in this account, but its region or the stack's state cannot be read: "
+            f"{describe_error(exc, region=aws.region)}",
+        )
+        return
     where = _bucket_region(location.get("LocationConstraint"))
     if where != aws.region:
         report.add(label, Status.FAIL, _moved_remedy(name, where, aws.region))
-    elif not _stack_deployed(aws, stack):
+    elif not deployed:
         report.add(
             label,
             Status.FAIL,
@@ -353,7 +364,6 @@ def _check_bucket_names(aws: Aws, report: Report, stack: str, account: str) -> N
             continue
         try:
             s3.head_bucket(Bucket=name, ExpectedBucketOwner=account)
-            _check_own_bucket(aws, report, name, stack, account)
         except ClientError as exc:
             _reraise_fatal(exc, aws)
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -372,6 +382,8 @@ def _check_bucket_names(aws: Aws, report: Report, stack: str, account: str) -> N
         except BotoCoreError as exc:
             _reraise_fatal(exc, aws)
             report.add(label, Status.FAIL, describe_error(exc, region=aws.region))
+        else:
+            _check_own_bucket(aws, report, name, stack, account)
 
 
 def _partition(region: str) -> str:

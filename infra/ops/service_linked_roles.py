@@ -94,9 +94,7 @@ def report_service_linked_roles(states: list[RoleState], report: Report, fix: bo
         role = state.role
         if state.exists is None:
             if fix:
-                raise AwsError(
-                    f"cannot check {state.label}: {state.problem}; nothing was changed"
-                )
+                raise AwsError(f"cannot check {state.label}: {state.problem}; nothing was changed")
             report.add(state.label, Status.WARN, f"cannot check: {state.problem}")
         elif state.exists:
             report.add(state.label, Status.OK, "exists")

@@ -53,13 +53,12 @@ CASES: list[tuple[str, Any, str]] = [
         "wrong-type",
         _with(mlops__platform__network={"azCount": "three"}),
         "network.azCount: Input should be a valid integer, unable to parse string as an integer "
-        "(got \"three\")",
+        '(got "three")',
     ),
     (
         "bad-cidr",
         _with(mlops__platform__network={"cidr": "10.0.0.0/33"}),
-        "network.cidr: '10.0.0.0/33' is not a valid IPv4 CIDR block ('33' is not a valid "
-        "netmask)",
+        "network.cidr: '10.0.0.0/33' is not a valid IPv4 CIDR block ('33' is not a valid netmask)",
     ),
     (
         "cidr-host-bits",
@@ -95,8 +94,7 @@ CASES: list[tuple[str, Any, str]] = [
                 "publicSubnetCidrs": ["10.0.16.0/24", "10.0.200.0/24"],
             }
         ),
-        "network.publicSubnetCidrs[0]: 10.0.16.0/24 overlaps privateSubnetCidrs[1] "
-        "(10.0.16.0/20)",
+        "network.publicSubnetCidrs[0]: 10.0.16.0/24 overlaps privateSubnetCidrs[1] (10.0.16.0/20)",
     ),
     (
         "subnet-outside-vpc",
@@ -156,7 +154,7 @@ CASES: list[tuple[str, Any, str]] = [
             }
         ),
         "network.existingVpc.vpcId: String should match pattern '^vpc-[0-9a-f]{8,17}$' (got "
-        "\"vpc-xyz\")",
+        '"vpc-xyz")',
     ),
     (
         "existing-vpc-repeated-subnet",

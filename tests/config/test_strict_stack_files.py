@@ -23,9 +23,9 @@ BOMB = "config:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     for p, c in zip("abcdef", "bcdefg", strict=True)
 )
 # One level: a thousand-item list repeated 60 times is 60,000 values without any nesting.
-WIDE_BOMB = "config:\n  a: &a [" + ", ".join(["x"] * 1000) + "]\n  b: [" + ", ".join(
-    ["*a"] * 60
-) + "]\n"
+WIDE_BOMB = (
+    "config:\n  a: &a [" + ", ".join(["x"] * 1000) + "]\n  b: [" + ", ".join(["*a"] * 60) + "]\n"
+)
 
 
 def _extra_tags(text: str) -> bytes:

@@ -272,9 +272,7 @@ def test_bucket_already_ours_passes(moto: None, tmp_path: Path, capsys: Any) -> 
     assert "exists in this account (deployed before)" in _row(capsys.readouterr().out, "features")
 
 
-def test_bucket_kept_from_a_destroyed_stack_fails(
-    moto: None, tmp_path: Path, capsys: Any
-) -> None:
+def test_bucket_kept_from_a_destroyed_stack_fails(moto: None, tmp_path: Path, capsys: Any) -> None:
     """Buckets are retained on delete: after `pulumi destroy` the bucket stays, the stack's
     roles go, and the next `pulumi up` would fail to create the bucket."""
     bucket = f"mlops-dev-features-{ACCOUNT}"
@@ -465,3 +463,34 @@ def test_marker_role_is_one_the_program_creates(shipped_plan: Any) -> None:
         if r["type"] == "aws:iam/role:Role"
     }
     assert stack_marker_role("dev") in roles
+
+
+def test_an_unreadable_stack_state_is_not_mistaken_for_another_account(
+    moto: None, tmp_path: Path, capsys: Any, mocker: Any
+) -> None:
+    """The bucket is ours (HeadBucket answered); IAM refusing GetRole must not read as
+    'taken by another account'."""
+    from botocore.exceptions import ClientError
+
+    boto3.client("s3", region_name=REGION).create_bucket(
+        Bucket=f"mlops-dev-features-{ACCOUNT}",
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
+    original = Aws.client
+
+    def client(self: Aws, service: str) -> Any:
+        made = original(self, service)
+        if service == "iam" and not getattr(made, "_denied", False):
+
+            def deny(**_: Any) -> None:
+                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetRole")
+
+            made.meta.events.register("before-call.iam.GetRole", deny)
+            made._denied = True
+        return made
+
+    mocker.patch.object(Aws, "client", client)
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 1
+    row = _row(capsys.readouterr().out, "features")
+    assert "FAIL" in row and "taken by another account" not in row
+    assert "exists in this account, but its region or the stack's state cannot be read" in row
