@@ -36,9 +36,10 @@ def test_prod_loop_shows_approval_endpoint_and_monitors(shipped_plan: Any) -> No
 
 def test_dev_shows_what_is_absent(shipped_plan: Any) -> None:
     (line,) = loop_lines(_doc(shipped_plan("dev")))
+    # Dev's pipeline is started by hand: no schedule, no drift trigger.
     assert line == (
-        "fraud-detector: pipeline: absent -> schedule: absent -> drift trigger: absent -> "
-        "approval rule: absent -> endpoint: absent -> monitors: absent"
+        "fraud-detector: pipeline: mlops-dev-fraud-detector-retrain -> schedule: absent -> "
+        "drift trigger: absent -> approval rule: absent -> endpoint: absent -> monitors: absent"
     )
 
 
@@ -47,6 +48,8 @@ def test_pipelines_schedules_and_drift_rules_are_found_by_type_and_name(
 ) -> None:
     """The retraining resources another part of the program adds show up in the loop."""
     doc = copy.deepcopy(_doc(shipped_plan("staging")))
+    # Start from a plan without the shipped lifecycle resources.
+    doc["resources"] = [r for r in doc["resources"] if "lifecycle" not in r["urn"]]
 
     def add(type_token: str, name: str, inputs: dict[str, Any]) -> None:
         urn = f"urn:pulumi:staging::mlops-platform::{type_token}::{name}"
@@ -84,7 +87,7 @@ def test_mermaid_defines_every_node_it_wires(shipped_plan: Any) -> None:
     assert used and used <= defined
     assert "model_registry --> promotion" in text
     assert "fraud_detector_approval_rule -->|promote PR| fraud_detector_endpoint" in text
-    assert "class fraud_detector_pipeline absent" in text
+    assert "class merchant_risk_pipeline absent" in text
 
 
 @pytest.mark.parametrize("quiet", [["--quiet"], []])

@@ -183,6 +183,7 @@ def test_dead_letters_are_encrypted_and_only_from_the_approval_rules(shipped_pla
         a
         for a in of_type(plan, "aws:cloudwatch/metricAlarm:MetricAlarm")
         if a["inputs"].get("namespace") == "AWS/SQS"
+        and "promotion" in a["inputs"]["dimensions"]["QueueName"]
     ]
     assert [a["inputs"]["dimensions"]["QueueName"] for a in alarms] == ["mlops-prod-promotion-dlq"]
 
