@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .context import Deployment
+from .dead_letters import dead_letter_alarm, dead_letter_queue
 from .iam import ServiceRole, Statement, policy_document, service_role
 
 # EventBridge detail type of model package changes (registration, approval, updates).
@@ -32,8 +33,6 @@ EVENT_FIELDS = {
     "version": "$.detail.ModelPackageVersion",
     "arn": "$.detail.ModelPackageArn",
 }
-# SQS keeps a parked dispatch at most 14 days: time to notice the alarm and replay it.
-DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
 
 @dataclass
@@ -205,14 +204,12 @@ class Promotion(pulumi.ComponentResource):
 
     def _dead_letter_queue(self, args: PromotionArgs) -> aws.sqs.Queue:
         d = self._deployment
-        return aws.sqs.Queue(
+        return dead_letter_queue(
             f"{self._name}-dlq",
-            name=d.name("promotion-dlq"),
-            kms_master_key_id=args.kms_key_arn,
-            kms_data_key_reuse_period_seconds=300,
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
-            tags=d.tagged(d.name("promotion-dlq")),
-            opts=pulumi.ResourceOptions(parent=self),
+            d,
+            queue_name=d.name("promotion-dlq"),
+            kms_key_arn=args.kms_key_arn,
+            parent=self,
         )
 
     def _rule(
@@ -281,21 +278,13 @@ class Promotion(pulumi.ComponentResource):
         self, queue: aws.sqs.Queue, topic_arn: pulumi.Input[str]
     ) -> aws.cloudwatch.MetricAlarm:
         d = self._deployment
-        return aws.cloudwatch.MetricAlarm(
+        return dead_letter_alarm(
             f"{self._name}-dlq-alarm",
-            name=d.name("promotion-dispatch-failed"),
-            alarm_description="A promotion dispatch to GitHub failed after its retries; "
+            d,
+            alarm_name=d.name("promotion-dispatch-failed"),
+            description="A promotion dispatch to GitHub failed after its retries; "
             "the event waits in the dead-letter queue.",
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": queue.name},
-            statistic="Maximum",
-            period=300,
-            evaluation_periods=1,
-            threshold=0,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[topic_arn],
-            tags=d.tagged(),
-            opts=pulumi.ResourceOptions(parent=self),
+            queue_name=queue.name,
+            topic_arn=topic_arn,
+            parent=self,
         )

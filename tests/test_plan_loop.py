@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,8 @@ def test_prod_loop_shows_approval_endpoint_and_monitors(shipped_plan: Any) -> No
 
 
 def test_dev_shows_what_is_absent(shipped_plan: Any) -> None:
-    """Dev retrains by hand: the pipeline exists, its triggers and the rest do not."""
     (line,) = loop_lines(_doc(shipped_plan("dev")))
+    # Dev's pipeline is started by hand: no schedule, no drift trigger.
     assert line == (
         "fraud-detector: pipeline: mlops-dev-fraud-detector-retrain -> schedule: absent -> "
         "drift trigger: absent -> approval rule: absent -> endpoint: absent -> monitors: absent"
@@ -44,15 +46,35 @@ def test_dev_shows_what_is_absent(shipped_plan: Any) -> None:
 def test_pipelines_schedules_and_drift_rules_are_found_by_type_and_name(
     shipped_plan: Any,
 ) -> None:
-    """Each family's loop holds its own retraining resources and none of another family's."""
-    doc = _doc(shipped_plan("staging"))
+    """The retraining resources another part of the program adds show up in the loop."""
+    doc = copy.deepcopy(_doc(shipped_plan("staging")))
+    # Start from a plan without the shipped lifecycle resources.
+    doc["resources"] = [r for r in doc["resources"] if "lifecycle" not in r["urn"]]
+
+    def add(type_token: str, name: str, inputs: dict[str, Any]) -> None:
+        urn = f"urn:pulumi:staging::mlops-platform::{type_token}::{name}"
+        doc["resources"].append(
+            {"urn": urn, "type": type_token, "name": name, "parent": None, "custom": True,
+             "protect": False, "retainOnDelete": False, "dependsOn": [], "inputs": inputs}
+        )  # fmt: skip
+
+    add("aws:sagemaker/pipeline:Pipeline", "lifecycle-fraud-detector-pipeline",
+        {"pipelineName": "mlops-staging-fraud-detector-retrain"})  # fmt: skip
+    add("aws:scheduler/schedule:Schedule", "lifecycle-fraud-detector-schedule",
+        {"name": "mlops-staging-fraud-detector-retrain"})  # fmt: skip
+    alarm_pattern = {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]}
+    drift = {
+        "name": "mlops-staging-fraud-detector-drift",
+        "eventPattern": json.dumps(alarm_pattern),
+    }
+    add("aws:cloudwatch/eventRule:EventRule", "lifecycle-fraud-detector-drift", drift)
     chain = loop_chain(doc, "fraud-detector", "mlops-staging-fraud-detector")
     assert chain["pipeline"] == ["mlops-staging-fraud-detector-retrain"]
     assert chain["schedule"] == ["mlops-staging-fraud-detector-retrain"]
     assert chain["drift trigger"] == ["mlops-staging-fraud-detector-drift"]
+    # The other family's loop does not pick them up.
     other = loop_chain(doc, "churn-predictor", "mlops-staging-churn-predictor")
-    assert other["pipeline"] == ["mlops-staging-churn-predictor-retrain"]
-    assert other["drift trigger"] == ["mlops-staging-churn-predictor-drift"]
+    assert other["pipeline"] == other["schedule"] == other["drift trigger"] == []
 
 
 def test_mermaid_defines_every_node_it_wires(shipped_plan: Any) -> None:
@@ -65,9 +87,7 @@ def test_mermaid_defines_every_node_it_wires(shipped_plan: Any) -> None:
     assert used and used <= defined
     assert "model_registry --> promotion" in text
     assert "fraud_detector_approval_rule -->|promote PR| fraud_detector_endpoint" in text
-    # prod's merchant-risk family has no retraining pipeline: drawn as absent.
     assert "class merchant_risk_pipeline absent" in text
-    assert "class fraud_detector_pipeline absent" not in text
 
 
 @pytest.mark.parametrize("quiet", [["--quiet"], []])

@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .. import dead_letters
 from ..aws_context import AwsIdentity
 from ..context import Deployment
 from ..iam import ServiceRole
@@ -52,31 +53,17 @@ def dead_letter_queue(
 ) -> tuple[aws.sqs.Queue, aws.cloudwatch.MetricAlarm]:
     """Triggers that could not start their pipeline; an alarm when one lands here."""
     queue_name = deployment.name("pipeline-triggers-dlq")
-    queue = aws.sqs.Queue(
-        f"{name}-dlq",
-        name=queue_name,
-        kms_master_key_id=kms_key_arn,
-        kms_data_key_reuse_period_seconds=300,
-        message_retention_seconds=14 * 24 * 3600,
-        tags=deployment.tagged(queue_name),
-        opts=pulumi.ResourceOptions(parent=parent),
+    queue = dead_letters.dead_letter_queue(
+        f"{name}-dlq", deployment, queue_name=queue_name, kms_key_arn=kms_key_arn, parent=parent
     )
-    alarm = aws.cloudwatch.MetricAlarm(
+    alarm = dead_letters.dead_letter_alarm(
         f"{name}-dlq-alarm",
-        name=deployment.name("pipeline-triggers-dlq"),
-        alarm_description="A schedule could not start its pipeline (see the dead-letter queue)",
-        namespace="AWS/SQS",
-        metric_name="ApproximateNumberOfMessagesVisible",
-        dimensions={"QueueName": queue_name},
-        statistic="Maximum",
-        period=300,
-        evaluation_periods=1,
-        threshold=0,
-        comparison_operator="GreaterThanThreshold",
-        treat_missing_data="notBreaching",
-        alarm_actions=[topic_arn],
-        tags=deployment.tagged(),
-        opts=pulumi.ResourceOptions(parent=queue),
+        deployment,
+        alarm_name=deployment.name("pipeline-triggers-dlq"),
+        description="A schedule could not start its pipeline (see the dead-letter queue)",
+        queue_name=queue_name,
+        topic_arn=topic_arn,
+        parent=queue,
     )
     return queue, alarm
 

@@ -181,18 +181,16 @@ def test_dead_letters_are_encrypted_and_only_from_the_approval_rules(shipped_pla
     plan = shipped_plan("prod")
     (queue,) = [r for r in of_type(plan, "aws:sqs/queue:Queue") if "promotion" in r["name"]]
     assert queue["inputs"]["kmsMasterKeyId"].startswith("arn:aws:kms:")
-    (queue_policy,) = [
-        r for r in of_type(plan, "aws:sqs/queuePolicy:QueuePolicy") if "promotion" in r["name"]
-    ]
+    (queue_policy,) = of_type(plan, "aws:sqs/queuePolicy:QueuePolicy")
     (statement,) = policy_json(queue_policy)["Statement"]
     sources = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
     assert sorted(s.rsplit("/", 1)[-1] for s in sources) == sorted(_approval_rules(plan))
     alarms = [
         a
         for a in of_type(plan, "aws:cloudwatch/metricAlarm:MetricAlarm")
-        if a["inputs"].get("namespace") == "AWS/SQS" and "promotion" in a["name"]
+        if a["inputs"].get("namespace") == "AWS/SQS"
+        and "promotion" in a["inputs"]["dimensions"]["QueueName"]
     ]
-    # The lifecycle's trigger queue has an alarm of its own (tests/components/lifecycle).
     assert [a["inputs"]["dimensions"]["QueueName"] for a in alarms] == ["mlops-prod-promotion-dlq"]
 
 

@@ -1,0 +1,65 @@
+"""Dead-letter queues: events a target could not take, kept encrypted, with an alarm.
+
+EventBridge rules and Scheduler schedules park what they could not deliver after their
+retries here; the alarm tells the alert topic as soon as one message waits.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from .context import Deployment
+
+# SQS's longest retention: time to read, fix and replay what failed.
+RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def dead_letter_queue(
+    resource_name: str,
+    deployment: Deployment,
+    *,
+    queue_name: str,
+    kms_key_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> aws.sqs.Queue:
+    """A KMS-encrypted queue that keeps undeliverable events for the longest SQS allows."""
+    return aws.sqs.Queue(
+        resource_name,
+        name=queue_name,
+        kms_master_key_id=kms_key_arn,
+        kms_data_key_reuse_period_seconds=300,
+        message_retention_seconds=RETENTION_SECONDS,
+        tags=deployment.tagged(queue_name),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def dead_letter_alarm(
+    resource_name: str,
+    deployment: Deployment,
+    *,
+    alarm_name: str,
+    description: str,
+    queue_name: pulumi.Input[str],
+    topic_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> aws.cloudwatch.MetricAlarm:
+    """An alarm to the alert topic as soon as one message waits in the queue."""
+    return aws.cloudwatch.MetricAlarm(
+        resource_name,
+        name=alarm_name,
+        alarm_description=description,
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": queue_name},
+        statistic="Maximum",
+        period=300,
+        evaluation_periods=1,
+        threshold=0,
+        comparison_operator="GreaterThanThreshold",
+        treat_missing_data="notBreaching",
+        alarm_actions=[topic_arn],
+        tags=deployment.tagged(),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
