@@ -173,6 +173,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 {"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/MOCK"}]}
             ],
             "status": "ACTIVE",
+            # EKS creates the cluster security group; Karpenter discovers it by a tag.
+            "vpcConfig": {
+                **(inputs.get("vpcConfig") or {}),
+                "clusterSecurityGroupId": f"sg-{physical}",
+            },
         }
 
     def _eks_node_group(self, inputs: State, physical: str) -> State:
