@@ -18,12 +18,25 @@ def with_pools() -> dict[str, Any]:
     training = valid_training()
     training["nodeGroups"] = training["nodeGroups"][:1]
     training["pools"] = [
-        {"name": "cpu", "kind": "cpu", "instanceTypes": ["m6i.xlarge"],
-         "capacityTypes": ["spot", "onDemand"], "limits": {"cpu": 64}},
-        {"name": "gpu-a10g", "kind": "gpu", "instanceTypes": ["g5.xlarge"],
-         "limits": {"cpu": 32, "gpus": 4}},
-        {"name": "gpu-a100", "kind": "gpu", "instanceTypes": ["p4d.24xlarge"],
-         "limits": {"cpu": 96, "gpus": 8}},
+        {
+            "name": "cpu",
+            "kind": "cpu",
+            "instanceTypes": ["m6i.xlarge"],
+            "capacityTypes": ["spot", "onDemand"],
+            "limits": {"cpu": 64},
+        },
+        {
+            "name": "gpu-a10g",
+            "kind": "gpu",
+            "instanceTypes": ["g5.xlarge"],
+            "limits": {"cpu": 32, "gpus": 4},
+        },
+        {
+            "name": "gpu-a100",
+            "kind": "gpu",
+            "instanceTypes": ["p4d.24xlarge"],
+            "limits": {"cpu": 96, "gpus": 8},
+        },
     ]
     training["teams"] = [
         {"name": "fraud", "gpuQuota": 6, "gpuQuotas": {"gpu-a10g": 2, "gpu-a100": 4}},
