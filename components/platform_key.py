@@ -135,10 +135,16 @@ def _alarm_statements(ident: AwsIdentity) -> list[Statement]:
     """CloudWatch alarms of this account publish to the encrypted SNS topic."""
     return [
         {
-            # CloudWatch alarms and EventBridge rules (model-monitoring alerts).
+            # CloudWatch alarms, EventBridge rules (model-monitoring alerts) and AWS Budgets.
             "Sid": "AlarmsPublishToEncryptedTopic",
             "Effect": "Allow",
-            "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+            "Principal": {
+                "Service": [
+                    "cloudwatch.amazonaws.com",
+                    "events.amazonaws.com",
+                    "budgets.amazonaws.com",
+                ]
+            },
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},

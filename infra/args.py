@@ -21,6 +21,7 @@ from components.model_registry import (
     ServingImageArgs,
 )
 from components.monitoring import (
+    BudgetArgs,
     DataQualityArgs,
     EndpointAlarmThresholds,
     MonitoredEndpointArgs,
@@ -36,7 +37,7 @@ from components.serving_endpoint import (
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingClusterArgs
 
 from .config import PlatformConfig
-from .config.monitoring import baseline_prefix, monitored_endpoints
+from .config.monitoring import Budget, baseline_prefix, monitored_endpoints
 
 T = TypeVar("T")
 
@@ -111,8 +112,9 @@ def serving_endpoints(
     subnet_ids: pulumi.Input[list[str]],
     artifact_bucket_name: pulumi.Input[str],
     artifact_bucket_arn: pulumi.Input[str],
-    repository_urls: Mapping[str, pulumi.Input[str]],
-    repository_arns: Mapping[str, pulumi.Input[str]],
+    # A map, or the registry's Output of one (indexing an Output gives the entry's Output).
+    repository_urls: Mapping[str, pulumi.Input[str]] | pulumi.Output[dict[str, str]],
+    repository_arns: Mapping[str, pulumi.Input[str]] | pulumi.Output[dict[str, str]],
     model_package_arn: Callable[[str, int], pulumi.Input[str]],
 ) -> dict[str, ServingEndpointArgs]:
     """ServingEndpoint args per deployed endpoint, keyed by the endpoint's config name.
@@ -218,6 +220,17 @@ def monitoring(
         cluster_name=cluster_name if mon.cluster.enabled else None,
         max_pending_pods=mon.cluster.max_pending_pods,
         pending_minutes=mon.cluster.pending_minutes,
+        budget=_budget(mon.budget),
+    )
+
+
+def _budget(budget: Budget | None) -> BudgetArgs | None:
+    if budget is None:
+        return None
+    return BudgetArgs(
+        monthly_limit_usd=budget.monthly_limit_usd,
+        forecast_percent=budget.forecast_percent,
+        actual_percent=budget.actual_percent,
     )
 
 

@@ -35,7 +35,8 @@ Estimate = tuple[float, str]
 @cache
 def prices() -> dict[str, Any]:
     """The shipped price table (source, date, base prices, region multipliers, assumptions)."""
-    return json.loads(PRICES_PATH.read_text(encoding="utf-8"))
+    table: dict[str, Any] = json.loads(PRICES_PATH.read_text(encoding="utf-8"))
+    return table
 
 
 class UnpricedError(ValueError):
@@ -87,7 +88,7 @@ def _eks_cluster(r: Resource, p: _Pricer) -> Estimate:
     version = r["inputs"].get("version")
     if version is None:
         # EKS creates a cluster without a version on its default, in standard support.
-        support = "standard"
+        support: catalog.Support = "standard"
     else:
         entry = catalog.kubernetes_version(str(version))
         if entry is None:
@@ -147,7 +148,8 @@ def _launch_template(reference: dict[str, Any], resources: list[Resource]) -> di
             f"{physical}-id",
             f"{other['name']}-id",
         ):
-            return other["inputs"]
+            inputs: dict[str, Any] = other["inputs"]
+            return inputs
     return {}
 
 

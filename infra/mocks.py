@@ -47,8 +47,8 @@ def _physical_name(inputs: State, name: str) -> str:
         "dashboardName",
         "databaseName",
     ):
-        if isinstance(inputs.get(key), str):
-            return inputs[key]
+        if isinstance(value := inputs.get(key), str):
+            return value
     return name
 
 
@@ -92,7 +92,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
             state.update(maker(inputs, physical))
         return state["id"], state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> State:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[State, list[tuple[str, str]] | None]:
         token, a = args.token, args.args
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             result: State = {
@@ -131,7 +131,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
             }
         else:
             result = {}
-        return result
+        # (outputs, check failures): pulumi reads the pair; a bare dict is its legacy form.
+        return result, []
 
     # -- computed attributes per type -------------------------------------------------
 
@@ -183,12 +184,16 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def _eks_node_group(self, inputs: State, physical: str) -> State:
         cluster = inputs.get("clusterName", "cluster")
         # `_physical_name` picks clusterName first; the node group's own name is this one.
-        physical = inputs.get("nodeGroupName", physical)
+        physical = inputs.get("nodeGroupName") or (
+            # EKS appends a unique suffix to a prefix; the mock's is fixed, for stable plans.
+            f"{inputs['nodeGroupNamePrefix']}mock" if "nodeGroupNamePrefix" in inputs else physical
+        )
         return {
             "arn": (
                 f"arn:aws:eks:{self.region}:{self.account_id}:nodegroup/{cluster}/{physical}/mock"
             ),
             "id": f"{cluster}:{physical}",
+            "nodeGroupName": physical,
             "status": "ACTIVE",
             "resources": [{"autoscalingGroups": [{"name": f"eks-{physical}-mock"}]}],
         }

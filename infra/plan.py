@@ -31,8 +31,53 @@ PROGRAM = Path(__file__).resolve().parent / "__main__.py"
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
+def qualified_type(parent_urn: str | None, type_: str) -> str:
+    """The type part of a URN as the engine builds it: the parent's qualified type, `$`, and
+    the resource's own type. The stack is nobody's ancestor in a URN, so a top-level
+    resource (parent = the stack, or none) has its bare type."""
+    if not parent_urn:
+        return type_
+    parent_type = parent_urn.split("::")[2]
+    if parent_type == STACK_TYPE:
+        return type_
+    return f"{parent_type}${type_}"
+
+
+def engine_urn(
+    resource: dict[str, Any], by_urn: dict[str, dict[str, Any]], stack: str, project: str = ""
+) -> str:
+    """The URN the engine gives `resource` (a plan entry or {type, name, parent}), computed
+    from its type, name and the chain of parents found in `by_urn` (URN -> plan entry).
+
+    A parent missing from `by_urn` is taken as a URN whose qualified type is already the
+    whole chain (a parent of an alias that no longer exists, for example)."""
+    types = [resource["type"]]
+    parent = resource.get("parent")
+    while parent:
+        if parent not in by_urn:
+            chain = parent.split("::")[2]
+            if chain != STACK_TYPE:
+                types.append(chain)
+            break
+        types.append(by_urn[parent]["type"])
+        parent = by_urn[parent].get("parent")
+    return (
+        f"urn:pulumi:{stack}::{project or PROJECT}::{'$'.join(reversed(types))}::{resource['name']}"
+    )
+
+
 class RecordingMonitor(MockMonitor):
-    """A MockMonitor that keeps what the engine would see of each registration."""
+    """A MockMonitor that keeps what the engine would see of each registration.
+
+    It hands out the URNs the engine computes (the mock's own carry only the direct
+    parent's type, and the stack's type on top-level components), so the plan's URNs work
+    with `pulumi state`, `--target` and `aliases=`.
+    """
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        settings = pulumi.runtime.settings
+        stack, project = settings.get_stack(), settings.get_project()
+        return f"urn:pulumi:{stack}::{project}::{qualified_type(parent, type_)}::{name}"
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
@@ -41,7 +86,8 @@ class RecordingMonitor(MockMonitor):
         self.stack_urn: str | None = None
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        # pulumi's MockMonitor is unannotated (untyped_calls_exclude misses super() calls).
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == STACK_TYPE:
             self.stack_urn = response.urn
             return response
@@ -65,7 +111,7 @@ class RecordingMonitor(MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if self.stack_urn and request.urn == self.stack_urn:
             self.stack_outputs = _plain(rpc.deserialize_properties(request.outputs))
-        return super().RegisterResourceOutputs(request)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
 # How the plan shows a secret input or output: never its value (the plan goes into PR comments).
@@ -195,7 +241,8 @@ def record_resources(
         )
         pulumi.runtime.set_all_config(entries or {}, list(secret_keys))
 
-        @pulumi.runtime.test
+        # pulumi.runtime.test is an untyped decorator; run's signature is written here.
+        @pulumi.runtime.test  # type: ignore[untyped-decorator]
         def run() -> None:
             program()
 
@@ -227,7 +274,7 @@ def build_plan(stack: str, config_path: Path | None = None) -> Plan:
 
     path = Path(config_path) if config_path else stack_file_path(stack)
     source, file_entries = read_stack_file(path)
-    config = config_from_mapping(file_entries, source)
+    config = config_from_mapping(file_entries, source, stack_path=path)
     entries = config_entries(file_entries)
     resources, outputs = run_program(
         stack, entries, config.region, secret_config_keys(file_entries)

@@ -18,24 +18,7 @@ from typing import Any
 
 from policy.rules import STATEFUL_TYPES
 
-# Inputs that name the physical resource: changing one replaces it even under the same URN.
-FORCE_NEW_INPUTS = {
-    "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix"),
-    "aws:s3/bucketV2:BucketV2": ("bucket", "bucketPrefix"),
-    "aws:sagemaker/featureGroup:FeatureGroup": (
-        "featureGroupName",
-        "recordIdentifierFeatureName",
-        "eventTimeFeatureName",
-        "offlineStoreConfig",
-    ),
-    "aws:glue/catalogDatabase:CatalogDatabase": ("name",),
-    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": ("modelPackageGroupName",),
-    "aws:ecr/repository:Repository": ("name",),
-    "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer": ("trackingServerName",),
-    "aws:cloudwatch/logGroup:LogGroup": ("name", "namePrefix"),
-    "aws:eks/cluster:Cluster": ("name", "encryptionConfig"),
-    "aws:kms/key:Key": ("customerMasterKeySpec", "keyUsage"),
-}
+from .replacements import classify
 
 _FLAGS = ("protect", "retainOnDelete", "parent")
 # Markdown: tables longer than this fold into <details>; inputs shown per changed resource.
@@ -74,13 +57,15 @@ class Change:
     usd_before: float
     usd_after: float
     replaces: list[str] = field(default_factory=list)
+    # Changed inputs the replacement table does not know (may replace).
+    unknown: list[str] = field(default_factory=list)
 
 
 @dataclass
 class DataLossWarning:
     """A stateful resource that would be replaced or deleted."""
 
-    kind: str  # "REPLACEMENT" or "DELETION"
+    kind: str  # "REPLACEMENT", "MAY REPLACE" or "DELETION"
     type: str
     name: str
     message: str
@@ -107,7 +92,7 @@ class PlanDiff:
         return bool(self.warnings)
 
 
-def load_side(spec: str) -> Side:
+def load_side(spec: str, stack: str | None = None) -> Side:
     """A stack name, a stack file (.yaml) or a saved plan JSON, as a plan document.
 
     Raises ConfigError for an invalid stack file and DiffInputError for an unreadable JSON.
@@ -135,7 +120,7 @@ def load_side(spec: str) -> Side:
     from .plan import build_plan
 
     if path.suffix in (".yaml", ".yml") or path.exists():
-        stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+        stack = stack or path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
         return Side(spec, build_plan(stack, path).document())
     return Side(spec, build_plan(spec).document())
 
@@ -150,14 +135,15 @@ def _normalizer(stack: str) -> Any:
     """Replace the stack name inside physical names, so dev vs prod shows real differences."""
     if not stack:
         return lambda value, path: value
-    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(stack)}(?![a-z0-9])")
+    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(stack)}(?![A-Za-z0-9])")
 
     def normalize(value: Any, path: str) -> Any:
         if isinstance(value, str):
             if path.endswith("stack") and value == stack:
                 return "<stack>"
-            if ":" in value or "-" in value or "/" in value:
-                return pattern.sub("<stack>", value)
+            # Stack names are lowercase letters and digits only, so a whole-word match
+            # (`mlops-dev-x`, `mlops_dev_features`, "of stack dev") is the stack's name.
+            return pattern.sub("<stack>", value)
         return value
 
     return normalize
@@ -218,8 +204,8 @@ def diff_plans(a: Side, b: Side) -> PlanDiff:
         paths = sorted(before.keys() | after.keys())
         inputs = [(p, before.get(p), after.get(p)) for p in paths if before.get(p) != after.get(p)]
         rtype = res_b[key]["type"]
-        forced = FORCE_NEW_INPUTS.get(rtype, ())
-        replaces = sorted({p.split(".")[0].split("[")[0] for p, _, _ in inputs} & set(forced))
+        top = {p.split(".")[0].split("[")[0] for p, _, _ in inputs if not p.startswith("<")}
+        verdict = classify(rtype, top)
         changed.append(
             Change(
                 key=key,
@@ -228,7 +214,8 @@ def diff_plans(a: Side, b: Side) -> PlanDiff:
                 inputs=inputs,
                 usd_before=cost_a.get(key, 0.0),
                 usd_after=cost_b.get(key, 0.0),
-                replaces=replaces,
+                replaces=list(verdict.replaces),
+                unknown=list(verdict.unknown),
             )
         )
 
@@ -280,6 +267,17 @@ def _stateful_warnings(
                     change.name,
                     f"{change.type} '{change.name}' changes {', '.join(change.replaces)}, "
                     "which forces a replacement (data loss)",
+                )
+            )
+        elif change.type in STATEFUL_TYPES and change.unknown:
+            warnings.append(
+                DataLossWarning(
+                    "MAY REPLACE",
+                    change.type,
+                    change.name,
+                    f"{change.type} '{change.name}' changes {', '.join(change.unknown)}, which "
+                    "infra/data/replacements.json does not know: it may force a replacement "
+                    "(data loss)",
                 )
             )
     return warnings

@@ -25,6 +25,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
@@ -247,12 +248,12 @@ def _policy(
 
 def build_policies(
     settings: StackSettings | None = None,
-) -> list[ResourceValidationPolicy | StackValidationPolicy]:
+) -> list[Policy]:
     """One pulumi-policy policy per registered rule (same name, description and level),
     then the advisory `suppressed-findings` policy. `settings`: default from the
     environment the Pulumi CLI gives the pack (`StackSettings.from_environ`)."""
     settings = StackSettings.from_environ() if settings is None else settings
-    policies = [_policy(rule, settings) for rule in RULES]
+    policies: list[Policy] = [_policy(rule, settings) for rule in RULES]
     policies.append(
         StackValidationPolicy(
             name=SUPPRESSED_POLICY,

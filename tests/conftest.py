@@ -7,8 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from infra.plan import Plan, build_plan
+from tests.stacks import stack_names
 
-SHIPPED_STACKS = ("dev", "staging", "prod")
+SHIPPED_STACKS = tuple(stack_names())
 
 
 @pytest.fixture(scope="session")

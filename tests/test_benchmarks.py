@@ -45,7 +45,7 @@ def test_script_runs_on_a_tiny_input(tmp_path: Path) -> None:
     out = tmp_path / "BENCH.md"
     subprocess.run(
         [sys.executable, str(SCRIPT), "--runs", "1", "--cold-runs", "0", "--stacks", "dev",
-         "--scales", "0.02", "0.04", "--no-memory", "--output", str(out)],
+         "--scales", "0.02", "0.04", "--no-memory", "--no-typecheck", "--output", str(out)],
         check=True,
         capture_output=True,
         timeout=120,

@@ -36,9 +36,12 @@ from infra.plan import (
     RecordingMonitor,
     build_plan,
     config_entries,
+    engine_urn,
+    qualified_type,
     record_resources,
 )
 from policy.rules import STATEFUL_TYPES
+from tests.stacks import non_prod_stacks, prod_stacks
 
 SNAPSHOT = Path(__file__).parent / "data" / "prod_stateful_urns.json"
 
@@ -46,26 +49,9 @@ SNAPSHOT = Path(__file__).parent / "data" / "prod_stateful_urns.json"
 # -- URNs as the engine computes them ----------------------------------------------------
 
 
-def _qualified_type(urn: str) -> str:
-    return urn.split("::")[2]
-
-
-def engine_urn(resource: dict[str, Any], by_urn: dict[str, dict[str, Any]], stack: str) -> str:
-    """The URN Pulumi gives a resource: every ancestor's type (the stack excluded), then its own."""
-    types = [resource["type"]]
-    parent = resource["parent"]
-    while parent is not None and parent in by_urn:
-        types.append(by_urn[parent]["type"])
-        parent = by_urn[parent]["parent"]
-    return f"urn:pulumi:{stack}::{PROJECT}::{'$'.join(reversed(types))}::{resource['name']}"
-
-
-def stateful_urns(resources: list[dict[str, Any]], stack: str) -> dict[str, str]:
-    """{engine URN: mock URN} of the stateful resources of a plan."""
-    by_urn = {r["urn"]: r for r in resources}
-    return {
-        engine_urn(r, by_urn, stack): r["urn"] for r in resources if r["type"] in STATEFUL_TYPES
-    }
+def stateful_urns(resources: list[dict[str, Any]]) -> list[str]:
+    """The URNs of the stateful resources of a plan (the plan's URNs are the engine's)."""
+    return sorted(r["urn"] for r in resources if r["type"] in STATEFUL_TYPES)
 
 
 # -- aliases ------------------------------------------------------------------------------
@@ -100,7 +86,7 @@ def alias_urns(
             spec = alias.spec
             if spec.parentUrn and spec.parentUrn not in by_urn:
                 # A parent that no longer exists (a move): its URN names the old chain.
-                chain = f"{_qualified_type(spec.parentUrn)}${spec.type or resource['type']}"
+                chain = qualified_type(spec.parentUrn, spec.type or resource["type"])
                 name = spec.name or resource["name"]
                 olds.add(f"urn:pulumi:{spec.stack or stack}::{PROJECT}::{chain}::{name}")
                 continue
@@ -117,7 +103,7 @@ def alias_urns(
             }
             olds.add(engine_urn(old, by_urn, spec.stack or stack))
         if olds:
-            result[engine_urn(resource, by_urn, stack)] = olds
+            result[resource["urn"]] = olds
     return result
 
 
@@ -166,7 +152,7 @@ def write_snapshot(plan: Plan) -> None:
     document = {
         "stack": plan.stack,
         "about": "URNs of stateful prod resources; see tests/test_data_safety.py",
-        "urns": sorted(stateful_urns(plan.resources, plan.stack)),
+        "urns": stateful_urns(plan.resources),
     }
     SNAPSHOT.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
@@ -176,7 +162,7 @@ def write_snapshot(plan: Plan) -> None:
 
 def test_stateful_prod_urns_match_the_snapshot(shipped_plan: Callable[[str], Plan]) -> None:
     plan = shipped_plan("prod")
-    current = stateful_urns(plan.resources, "prod")
+    current = stateful_urns(plan.resources)
     recorded = load_snapshot()
     aliases: dict[str, set[str]] = {}
     if set(recorded) - set(current):
@@ -209,7 +195,7 @@ def test_snapshot_covers_every_kind_of_prod_data() -> None:
 
 
 def test_engine_urns_carry_the_whole_parent_chain(shipped_plan: Callable[[str], Plan]) -> None:
-    current = stateful_urns(shipped_plan("prod").resources, "prod")
+    current = stateful_urns(shipped_plan("prod").resources)
     assert (
         "urn:pulumi:prod::mlops-platform::mlops:data:FeatureStore$mlops:storage:SecureBucket"
         "$aws:s3/bucket:Bucket::feature-store-offline"
@@ -260,10 +246,11 @@ def test_declared_aliases_resolve_to_the_old_engine_urn() -> None:
     assert compare([f"{base}aws:s3/bucket:Bucket::original"], [], resolved)[0] != []
 
 
+@pytest.mark.parametrize("stack", prod_stacks())
 def test_every_stateful_prod_resource_is_protected_and_retained(
-    shipped_plan: Callable[[str], Plan],
+    stack: str, shipped_plan: Callable[[str], Plan]
 ) -> None:
-    plan = shipped_plan("prod")
+    plan = shipped_plan(stack)
     stateful = [r for r in plan.resources if r["type"] in STATEFUL_TYPES]
     assert len(stateful) >= 10
     unsafe = [r["urn"] for r in stateful if not (r["protect"] and r["retainOnDelete"])]
@@ -281,7 +268,7 @@ def test_no_bucket_or_repository_is_force_destroyed_in_prod(
     assert [r["urn"] for r in repos if r["inputs"].get("forceDelete")] == []
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging"])
+@pytest.mark.parametrize("stack", non_prod_stacks())
 def test_non_prod_stacks_stay_disposable(stack: str, shipped_plan: Callable[[str], Plan]) -> None:
     plan = shipped_plan(stack)
     assert not [r["urn"] for r in plan.resources if r["protect"]]

@@ -12,6 +12,7 @@ from infra.cli import main
 from infra.config.base import SECRET_PLACEHOLDER
 from infra.plan import Plan, build_plan
 from tests.helpers import of_type
+from tests.stacks import non_prod_stacks
 
 STATEFUL_FOUNDATION_TYPES = ("aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup",
                              "aws:s3/bucket:Bucket")  # fmt: skip
@@ -67,7 +68,7 @@ def test_prod_stateful_resources_are_protected_and_retained(
     assert [r["urn"] for r in stateful if not (r["protect"] and r["retainOnDelete"])] == []
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging"])
+@pytest.mark.parametrize("stack", non_prod_stacks())
 def test_non_prod_resources_can_be_torn_down(
     stack: str, shipped_plan: Callable[[str], Plan]
 ) -> None:

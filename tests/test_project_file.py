@@ -8,6 +8,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from tests.stacks import stack_files
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,8 +27,7 @@ def test_project_runs_the_infra_program_with_stacks_in_stacks_dir() -> None:
     assert project["main"] == "infra/"
     assert project["stackConfigDir"] == "stacks"
     assert (ROOT / project["main"] / "__main__.py").is_file()
-    for stack in ("dev", "staging", "prod"):
-        assert (ROOT / project["stackConfigDir"] / f"Pulumi.{stack}.yaml").is_file()
+    assert stack_files(ROOT / project["stackConfigDir"])
 
 
 def test_a_schema_violation_is_caught() -> None:

@@ -19,6 +19,7 @@ import pytest
 from infra.mocks import MOCK_ACCOUNT_ID
 from infra.plan import Plan
 from tests.helpers import of_type
+from tests.stacks import stack_names
 
 ROLE = "aws:iam/role:Role"
 GRANT_TYPES = {
@@ -133,7 +134,7 @@ def test_a_removed_dependency_is_caught(shipped_plan: Callable[[str], Plan]) -> 
     assert found == [f"{model['urn']} does not wait for {policy.rsplit('::', 1)[-1]}"]
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("stack", stack_names())
 def test_endpoints_wait_for_their_serving_role_policy(
     stack: str, shipped_plan: Callable[[str], Plan]
 ) -> None:

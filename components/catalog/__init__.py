@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 HERE = Path(__file__).resolve().parent
+# The processing instance a model-monitoring job runs on unless the stack file says
+# otherwise: the smallest general-purpose type SageMaker processing offers in every catalog
+# region (a test checks it stays offered).
+MONITORING_JOB_INSTANCE_TYPE = "ml.m5.xlarge"
 
 Service = Literal["ec2", "sagemaker-hosting", "sagemaker-processing", "sagemaker-transform"]
 SERVICES: tuple[Service, ...] = (
@@ -83,7 +87,8 @@ class KubernetesVersion:
 
 
 def _read(name: str) -> dict[str, Any]:
-    return json.loads((HERE / name).read_text(encoding="utf-8"))
+    table: dict[str, Any] = json.loads((HERE / name).read_text(encoding="utf-8"))
+    return table
 
 
 @cache

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "DEFAULT_THRESHOLDS": "thresholds",
+    "BudgetArgs": "args",
     "DataQualityArgs": "args",
     "EndpointAlarmNames": "endpoint_alarms",
     "EndpointAlarmThresholds": "thresholds",
@@ -32,6 +33,7 @@ _EXPORTS = {
 __all__ = [
     "DEFAULT_THRESHOLDS",
     "MODEL_MONITOR_ACCOUNTS",
+    "BudgetArgs",
     "DataQualityArgs",
     "EndpointAlarmNames",
     "EndpointAlarmThresholds",
@@ -59,7 +61,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .args import DataQualityArgs, MonitoredEndpointArgs, MonitoringArgs
+    from .args import BudgetArgs, DataQualityArgs, MonitoredEndpointArgs, MonitoringArgs
     from .component import Monitoring
     from .dashboard import dashboard_body
     from .endpoint_alarms import EndpointAlarmNames, endpoint_alarm_names

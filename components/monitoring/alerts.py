@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,29 @@ import pulumi_aws as aws
 
 from ..context import Deployment
 from ..iam import Statement, policy_document
+
+
+def _account_services_publish(topic_arn: pulumi.Input[str], ident: Any) -> list[Statement]:
+    """CloudWatch alarms and AWS Budgets of this account (not another's) may publish."""
+    return [
+        {
+            "Sid": "CloudWatchAlarmsPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
+        },
+        {
+            # The stack's AWS Budget alerts (forecast and actual spend).
+            "Sid": "BudgetsPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "budgets.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
+        },
+    ]
 
 
 def topic_statements(
@@ -33,14 +57,7 @@ def topic_statements(
             ],
             "Resource": topic_arn,
         },
-        {
-            "Sid": "CloudWatchAlarmsPublish",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": "sns:Publish",
-            "Resource": topic_arn,
-            "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
-        },
+        *_account_services_publish(topic_arn, ident),
     ]
     if event_rule_arns:
         statements.append(
@@ -93,13 +110,34 @@ def alert_topic(
         policy=policy_document(topic_statements(topic.arn, ident, event_rule_arns)),
         opts=pulumi.ResourceOptions(parent=topic),
     )
-    subscriptions = [("email", e) for e in emails] + [("https", u) for u in https_endpoints]
-    for index, (protocol, target) in enumerate(subscriptions):
-        aws.sns.TopicSubscription(
-            f"{name}-alerts-{protocol}-{index}",
-            topic=topic.arn,
-            protocol=protocol,
-            endpoint=target,
-            opts=pulumi.ResourceOptions(parent=topic),
+    # Keyed by content, not by position in one list: adding or removing a subscriber must
+    # not re-create the others. E-mail addresses are keyed by a digest; https endpoints
+    # (secrets, unknown until deploy) by their position among https endpoints only. The
+    # aliases adopt what stacks deployed under the former positional names.
+    for index, email in enumerate(emails):
+        # A secret address is unknown here: it keeps its position among e-mails.
+        key = hashlib.sha256(email.encode()).hexdigest()[:10] if isinstance(email, str) else index
+        former = f"{name}-alerts-email-{index}"
+        _subscription(f"{name}-alerts-email-{key}", topic, "email", email, former)
+    for index, url in enumerate(https_endpoints):
+        _subscription(
+            f"{name}-alerts-https-{index}",
+            topic,
+            "https",
+            url,
+            f"{name}-alerts-https-{len(emails) + index}",
         )
     return topic
+
+
+def _subscription(
+    logical: str, topic: aws.sns.Topic, protocol: str, endpoint: Any, former: str
+) -> None:
+    aliases = [] if former == logical else [pulumi.Alias(name=former)]
+    aws.sns.TopicSubscription(
+        logical,
+        topic=topic.arn,
+        protocol=protocol,
+        endpoint=endpoint,
+        opts=pulumi.ResourceOptions(parent=topic, aliases=aliases),
+    )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from components import catalog
+
 from .thresholds import EndpointAlarmThresholds
 
 
@@ -57,8 +59,27 @@ class DataQualityArgs:
     """
 
     schedule: str = "cron(0 * ? * * *)"
-    instance_type: str = "ml.m5.xlarge"
+    instance_type: str = catalog.MONITORING_JOB_INSTANCE_TYPE
     max_runtime_seconds: int = 3300
+
+
+@dataclass(frozen=True)
+class BudgetArgs:
+    """A monthly cost budget for the stack's resources.
+
+    Args:
+        monthly_limit_usd: Monthly limit in USD (set it from `mlops-platform plan`'s
+            estimate plus the usage the estimate leaves out).
+        forecast_percent: Alert when the month's forecast passes this share of the limit.
+        actual_percent: Alert when the month's actual spend passes this share of the limit.
+    The budget counts the costs of resources tagged with this stack (the platform's stack
+    tag, which every resource carries): activate that tag as a cost allocation tag in
+    Billing once per account, or the budget sees no cost.
+    """
+
+    monthly_limit_usd: float
+    forecast_percent: float = 100.0
+    actual_percent: float = 80.0
 
 
 @dataclass
@@ -82,6 +103,7 @@ class MonitoringArgs:
             observability add-on (a TrainingCluster add-on).
         max_pending_pods: Pending pods (for example unschedulable GPU pods) that alarm.
         pending_minutes: Minutes pods may stay pending before alarming.
+        budget: The stack's monthly cost budget alerting on the topic; None: no budget.
     """
 
     kms_key_arn: pulumi.Input[str]
@@ -97,3 +119,4 @@ class MonitoringArgs:
     cluster_name: pulumi.Input[str] | None = None
     max_pending_pods: int = 5
     pending_minutes: int = 15
+    budget: BudgetArgs | None = None

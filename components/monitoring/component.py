@@ -9,6 +9,7 @@ from ..aws_context import aws_identity
 from ..context import Deployment
 from .alerts import alert_topic
 from .args import MonitoringArgs
+from .budget import stack_budget
 from .cluster_alarms import cluster_alarms
 from .dashboard import dashboard
 from .endpoint_alarms import endpoint_alarms
@@ -26,7 +27,8 @@ class Monitoring(pulumi.ComponentResource):
     endpoint with data capture and a baseline a Model Monitor data-quality job definition
     and hourly schedule that run network-isolated in the private subnets, write
     KMS-encrypted reports to the artifact bucket and publish CloudWatch metrics, with
-    EventBridge rules sending violations and failed runs to the alert topic.
+    EventBridge rules sending violations and failed runs to the alert topic; and, when
+    configured, the stack's monthly AWS Budget with forecast and actual alerts on the topic.
 
     Outputs:
         topic_arn: Alert topic ARN.
@@ -72,6 +74,8 @@ class Monitoring(pulumi.ComponentResource):
                 pending_minutes=args.pending_minutes,
             )
         model_monitoring(name, args, deployment, ident=ident, topic=topic, parent=self)
+        if args.budget is not None:
+            stack_budget(name, args.budget, deployment, topic_arn=topic.arn, parent=self)
 
         self.topic_arn = topic.arn
         self.alarm_names = pulumi.Output.all(*[a.name for a in alarms])

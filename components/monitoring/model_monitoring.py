@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pulumi
@@ -255,6 +255,7 @@ def _definition_inputs(
 ) -> dict[str, Any]:
     """Every input of the endpoint's job definition that SageMaker cannot update."""
     dq: DataQualityArgs = args.data_quality
+    assert args.artifact_bucket_name is not None
     bucket = pulumi.Output.from_input(args.artifact_bucket_name)
     baseline = pulumi.Output.concat("s3://", bucket, f"/{endpoint.baseline_prefix}")
     reports = f"/monitoring/{endpoint.endpoint_name}/data-quality"
@@ -341,6 +342,11 @@ def data_quality_schedule(
     )
 
 
+def _pattern_json(kind: str) -> Callable[[Sequence[str]], str]:
+    """The event pattern of `kind` as JSON, once the schedules' ARNs are known."""
+    return lambda arns: json.dumps(alert_event_pattern(kind, arns))
+
+
 def alert_rules(
     name: str,
     deployment: Deployment,
@@ -358,9 +364,7 @@ def alert_rules(
             f"{name}-monitor-{kind}",
             name=rule_name,
             description=f"Model Monitor data-quality {kind} -> alert topic",
-            event_pattern=arns.apply(
-                lambda values, k=kind: json.dumps(alert_event_pattern(k, values))
-            ),
+            event_pattern=arns.apply(_pattern_json(kind)),
             tags=deployment.tagged(rule_name),
             opts=pulumi.ResourceOptions(parent=parent),
         )

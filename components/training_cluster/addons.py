@@ -24,7 +24,7 @@ AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
 _ON_SYSTEM_NODES = {NODE_KIND_LABEL: "system"}
 
 # Add-on configuration (validated by EKS against each add-on's configuration schema).
-ADDON_CONFIGURATION: dict[str, dict] = {
+ADDON_CONFIGURATION: dict[str, dict[str, object]] = {
     # Enforce NetworkPolicies: without it the team namespaces' default-deny is inert.
     "vpc-cni": {"enableNetworkPolicy": "true"},
     "coredns": {"nodeSelector": _ON_SYSTEM_NODES},

@@ -68,6 +68,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+# Tag keys the launch template stamps on instances, volumes and interfaces. The template's
+# data is versioned and a new version rolls every node, so it carries only these fixed keys
+# (values that never change for a stack); the stack's other tags go on the template itself.
+INSTANCE_TAG_KEYS = ("Name", "eks-cluster", "stack", "environment")
+
+
 def launch_template(
     resource_name: str,
     group: NodeGroupArgs,
@@ -85,6 +91,7 @@ def launch_template(
     """
     physical = deployment.name("training", group.name)
     tags = deployment.tagged(physical, **{"eks-cluster": cluster_name})
+    instance_tags = {key: tags[key] for key in INSTANCE_TAG_KEYS if key in tags}
     return aws.ec2.LaunchTemplate(
         resource_name,
         name=physical,
@@ -109,7 +116,7 @@ def launch_template(
             }
         ],
         tag_specifications=[
-            {"resource_type": kind, "tags": tags}
+            {"resource_type": kind, "tags": instance_tags}
             for kind in ("instance", "volume", "network-interface")
         ],
         tags=tags,
@@ -182,7 +189,9 @@ def node_group(
     nodes = aws.eks.NodeGroup(
         resource_name,
         cluster_name=cluster_name,
-        node_group_name=group.name,
+        # A prefix (EKS appends a unique suffix) lets a change that needs a new node group
+        # create the new one before deleting the old, instead of failing on the name.
+        node_group_name_prefix=f"{group.name}-",
         node_role_arn=node_role_arn,
         subnet_ids=subnet_ids,
         version=kubernetes_version,

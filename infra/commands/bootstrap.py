@@ -19,14 +19,16 @@ from ..ops.report import console
 from . import invalid_stack_name
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "bootstrap",
         help="create (or check) the S3 state bucket and KMS key Pulumi needs first",
-        description="Idempotently create a versioned, SSE-KMS encrypted, fully blocked, "
-        "TLS-only S3 bucket for Pulumi state and a rotating KMS key + alias for the "
-        "awskms:// secrets provider. An existing bucket missing a protection is reported; "
-        "--fix applies it. Service-linked roles a first deploy needs (Auto Scaling's) are "
+        description="Check (dry run, read-only) or with --fix idempotently create a "
+        "versioned, SSE-KMS encrypted, fully blocked, TLS-only S3 bucket for Pulumi state and "
+        "a rotating KMS key + alias for the awskms:// secrets provider. Without --fix nothing "
+        "is written: what is missing is reported. --fix only adds: existing policy statements "
+        "and lifecycle rules are kept, its lifecycle rule covers .pulumi/ only. "
+        "Service-linked roles a first deploy needs (Auto Scaling's) are "
         "reported when missing; --fix creates them. Exit 0 ok, 1 unfixed drift, 2 usage or "
         "AWS access error.",
     )
@@ -37,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--fix",
         action="store_true",
-        help="apply protections an existing bucket lacks; create missing service-linked roles",
+        help="create the bucket and key, apply protections an existing bucket lacks, create "
+        "missing service-linked roles (default: report only, change nothing)",
     )
     parser.add_argument(
         "--noncurrent-days",

@@ -207,8 +207,12 @@ def nested_dataclasses(owner: Any, types: list[str]) -> list[type]:
     for text in types:
         for name in _TYPE_NAME.findall(text):
             obj = namespace.get(name)
-            is_args = isinstance(obj, type) and dataclasses.is_dataclass(obj)
-            if is_args and obj.__name__ != "Deployment" and obj not in found:
+            if (
+                isinstance(obj, type)
+                and dataclasses.is_dataclass(obj)
+                and obj.__name__ != "Deployment"
+                and obj not in found
+            ):
                 found.append(obj)
     return found
 
@@ -268,7 +272,9 @@ def constructor_inputs(ref: Reference, cls: type) -> None:
 
 
 def load_type(owner: Any, name: str) -> type:
-    return vars(sys.modules[owner.__module__])[name.strip("'\"")]
+    found = vars(sys.modules[owner.__module__])[name.strip("'\"")]
+    assert isinstance(found, type), f"{name} is not a class of {owner.__module__}"
+    return found
 
 
 def signature(parameters: Any) -> str:
@@ -407,7 +413,7 @@ def render_readme(current: str) -> tuple[str, list[str]]:
     return text, ref.problems
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "docs",
         help="generate the component reference in components/README.md",

@@ -9,12 +9,13 @@ result, so a fork starts from a file that plans.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..config import ConfigError, load_stack_file
-from ..config.loader import PROJECT, STACKS_DIR
+from ..config.loader import PROJECT, STACKS_DIR, free_cidr
 from ..config.schema import SCHEMA_VERSION
 from . import invalid_stack_name
 
@@ -26,6 +27,12 @@ SCHEMA_VERSION_KEY = f"{PROJECT}:schemaVersion"
 def render_stack(name: str, source_env: str, template: str) -> str:
     """The new stack file: header, modeline, schemaVersion and the template's entries."""
     body = [line for line in template.splitlines() if line.strip() != MODELINE]
+    # The copied range would overlap its source stack's (refused): take a free one.
+    cidr = free_cidr()
+    body = [
+        re.sub(r"^(\s+cidr:\s*)\S+", rf"\g<1>{cidr}", line) if "cidr:" in line else line
+        for line in body
+    ]
     if not any(line.strip().startswith(f"{SCHEMA_VERSION_KEY}:") for line in body):
         at = next(i for i, line in enumerate(body) if line.rstrip() == "config:")
         body.insert(at + 1, f"  {SCHEMA_VERSION_KEY}: {SCHEMA_VERSION}")
@@ -33,15 +40,15 @@ def render_stack(name: str, source_env: str, template: str) -> str:
         MODELINE,
         f"# Stack '{name}', created {datetime.now(UTC):%Y-%m-%d} by "
         f"`mlops-platform new-stack {name} --from {source_env}`",
-        f"# from the shipped {source_env} stack. Physical names become mlops-{name}-*; change",
-        "# network.cidr if this VPC will be peered with another stack's. Check it with",
+        f"# from the shipped {source_env} stack. Physical names become mlops-{name}-*;",
+        "# network.cidr is a range no shipped stack uses. Check it with",
         f"# `mlops-platform plan {name}` and compare with `mlops-platform diff {source_env} "
         f"{name}`.",
     ]
     return "\n".join(header + body) + "\n"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "new-stack",
         help="scaffold stacks/Pulumi.NAME.yaml from a shipped environment",

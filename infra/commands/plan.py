@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.tree import Tree
 
 from ..config import ConfigError
 from ..plan import Plan, build_plan
@@ -24,7 +25,7 @@ _KEY_SETTINGS = (
 )  # fmt: skip
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "plan",
         help="show what the stack would create, offline (no cloud credentials, no Pulumi CLI)",
@@ -41,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write the plan document as JSON ('-' for stdout)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "--format",
+        choices=("table", "tree"),
+        default="table",
+        help="a table per component (default) or one tree, like `pulumi preview`",
+    )
     parser.set_defaults(func=run)
 
 
@@ -65,22 +72,41 @@ def run(args: argparse.Namespace) -> int:
         console = Console()
         if not console.is_terminal:
             console = Console(width=160)
-        render(plan, document, console, quiet=args.quiet)
+        render(plan, document, console, quiet=args.quiet, tree=args.format == "tree")
     mandatory = [p for p in plan.policy if p["level"] == "mandatory"]
     return 1 if mandatory else 0
 
 
+def _sizing(resource: dict[str, Any]) -> list[str]:
+    """Instance types and counts of node groups and endpoint variants: what costs money."""
+    inputs = resource["inputs"]
+    scaling = inputs.get("scalingConfig")
+    if isinstance(scaling, dict):
+        sizes = "/".join(str(scaling.get(k, "?")) for k in ("minSize", "desiredSize", "maxSize"))
+        return [f"nodes(min/desired/max)={sizes}"]
+    shown = []
+    for variant in inputs.get("productionVariants") or []:
+        serverless = variant.get("serverlessConfig")
+        if serverless:
+            shown.append(f"{variant.get('variantName')}=serverless "
+                         f"{serverless.get('memorySizeInMb')}MB")  # fmt: skip
+        else:
+            shown.append(f"{variant.get('variantName')}={variant.get('instanceType')}"
+                         f" x{variant.get('initialInstanceCount')}")  # fmt: skip
+    return shown
+
+
 def _settings(resource: dict[str, Any]) -> str:
     inputs = resource["inputs"]
-    shown = []
+    shown = _sizing(resource)
     for key in _KEY_SETTINGS:
+        if len(shown) >= 2:
+            break
         if key in inputs and not isinstance(inputs[key], dict):
             value = inputs[key]
             if isinstance(value, list):
                 value = ",".join(map(str, value))
             shown.append(f"{key}={value}")
-        if len(shown) == 2:
-            break
     flags = [
         f
         for f, on in (("protect", resource["protect"]), ("retain", resource["retainOnDelete"]))
@@ -89,41 +115,88 @@ def _settings(resource: dict[str, Any]) -> str:
     return " ".join(shown + flags)
 
 
-def render(plan: Plan, document: dict[str, Any], console: Console, quiet: bool = False) -> None:
-    resources = plan.resources
+def render(
+    plan: Plan,
+    document: dict[str, Any],
+    console: Console,
+    quiet: bool = False,
+    tree: bool = False,
+) -> None:
+    """The resources (a table per top-level component, or one tree), policy and summary."""
     children: dict[str | None, list[dict[str, Any]]] = {}
-    usd = {item["urn"]: f"{item['usd']:,.2f}" for item in document["cost"]["items"]}
-    for r in resources:
+    for r in plan.resources:
         children.setdefault(r["parent"], []).append(r)
-
-    def walk(urn: str, depth: int, table: Table) -> None:
-        for child in children.get(urn, []):
-            short = child["type"].removeprefix("aws:").removeprefix("kubernetes:")
-            table.add_row(
-                "  " * depth + child["name"], short, _settings(child), usd.get(child["urn"], "")
-            )
-            walk(child["urn"], depth + 1, table)
-
-    summary = document["summary"]
+    usd = {item["urn"]: float(item["usd"]) for item in document["cost"]["items"]}
     if not quiet:
-        for top in children.get(None, []):
-            table = Table(
-                title=f"{top['name']} ({top['type']})",
-                title_justify="left",
-                show_lines=False,
-                expand=False,
-            )
-            table.add_column("resource")
-            table.add_column("type")
-            table.add_column("key settings")
-            table.add_column("usd/mo", justify="right")
-            if top["custom"]:
-                table.add_row(top["name"], top["type"], _settings(top), usd.get(top["urn"], ""))
-            walk(top["urn"], 0, table)
-            console.print(table)
+        draw = _render_tree if tree else _render_tables
+        draw(children, usd, console)
     render_policy(plan, console)
     for note in document["pending"]:
         console.print(note["message"], markup=False, highlight=False)
+    _render_summary(plan, document, console)
+
+
+def _subtotal(urn: str, children: dict[str | None, list[dict[str, Any]]],
+              usd: dict[str, float]) -> float:  # fmt: skip
+    """Estimated USD/month of a resource and everything under it."""
+    return usd.get(urn, 0.0) + sum(
+        _subtotal(c["urn"], children, usd) for c in children.get(urn, [])
+    )
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _short_type(type_token: str) -> str:
+    return type_token.removeprefix("aws:").removeprefix("kubernetes:")
+
+
+def _render_tables(children: dict[str | None, list[dict[str, Any]]], usd: dict[str, float],
+                   console: Console) -> None:  # fmt: skip
+    def walk(urn: str, depth: int, table: Table) -> None:
+        for child in children.get(urn, []):
+            table.add_row("  " * depth + child["name"], _short_type(child["type"]),
+                          _settings(child), _money(usd.get(child["urn"])))  # fmt: skip
+            walk(child["urn"], depth + 1, table)
+
+    for top in children.get(None, []):
+        subtotal = _subtotal(top["urn"], children, usd)
+        title = f"{top['name']} ({top['type']}): est. {subtotal:,.2f} USD/month"
+        table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+        # Fold long cells instead of cutting them: two rows never end in identical "…" text.
+        for column in ("resource", "type", "key settings"):
+            table.add_column(column, overflow="fold")
+        table.add_column("usd/mo", justify="right", no_wrap=True)
+        if top["custom"]:
+            table.add_row(top["name"], top["type"], _settings(top), _money(usd.get(top["urn"])))
+        walk(top["urn"], 0, table)
+        console.print(table)
+
+
+def _render_tree(children: dict[str | None, list[dict[str, Any]]], usd: dict[str, float],
+                 console: Console) -> None:  # fmt: skip
+    """One tree of every resource, like `pulumi preview`, with subtotals on components."""
+
+    def label(resource: dict[str, Any]) -> str:
+        cost = _subtotal(resource["urn"], children, usd)
+        parts = [f"+ {_short_type(resource['type'])} {resource['name']}", _settings(resource)]
+        if cost:
+            parts.append(f"{cost:,.2f} USD/mo")
+        return "  ".join(p for p in parts if p)
+
+    def grow(node: Tree, urn: str) -> None:
+        for child in children.get(urn, []):
+            grow(node.add(label(child), highlight=False), child["urn"])
+
+    root = Tree("resources", highlight=False)
+    for top in children.get(None, []):
+        grow(root.add(label(top), highlight=False), top["urn"])
+    console.print(root, markup=False, highlight=False)
+
+
+def _render_summary(plan: Plan, document: dict[str, Any], console: Console) -> None:
+    summary = document["summary"]
     cost = document["cost"]
     suppressed = f" ({len(plan.suppressed)} suppressed)" if plan.suppressed else ""
     console.print(

@@ -19,7 +19,7 @@ from . import invalid_stack_name
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "preflight",
         help="before `pulumi up`: check account, region, quotas, EKS version, bucket names",

@@ -82,7 +82,7 @@ def render_schema() -> str:
     return json.dumps(stack_file_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "schema",
         help="write the stack-file JSON Schema editors validate stacks/*.yaml with",

@@ -13,7 +13,7 @@ from ..ops.verify import OutputsError, load_outputs, run_verify
 from . import invalid_stack_name
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "verify",
         help="after `pulumi up`: check the deployed resources are healthy and protected",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import types
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
 # Rule violations found in model validators carry the key path they are about inside the
@@ -43,6 +44,33 @@ class ConfigModel(BaseModel):
         populate_by_name=True,
         validate_default=True,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        # pydantic reads `true` as 1 where a number is expected; in YAML that is a typo
+        # (`max: yes`), never a count.
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                key = field.alias or name
+                for given in (key, name):
+                    value = data.get(given)
+                    if isinstance(value, bool) and _is_number(field.annotation):
+                        raise rule_error(key, f"expected a number, got {str(value).lower()}")
+        return data
+
+
+def _is_number(annotation: Any) -> bool:
+    """Whether a field's type is a number (int or float, optionally None), not a bool."""
+    if annotation in (int, float):
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_number(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return bool(args) and all(_is_number(a) for a in args)
+    return False
 
 
 def rule_error(path: str, message: str) -> ValueError:

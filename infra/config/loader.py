@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Collection, Mapping
 from datetime import date
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from . import strict_yaml
 from .base import SECRET_PLACEHOLDER, split_rule_error
+from .network import NetworkConfig
 from .provider_keys import known_provider_key
 from .schema import PlatformConfig
 
@@ -20,6 +22,7 @@ PROJECT = "mlops-platform"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACKS_DIR = REPO_ROOT / "stacks"
 
+_DEFAULT_CIDR = NetworkConfig.model_fields["cidr"].default
 # Top-level keys Pulumi itself writes into stack files.
 _STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
 # Config namespaces of the providers the program uses; their keys are theirs to check.
@@ -89,7 +92,74 @@ def read_stack_file(path: str | Path) -> tuple[str, dict[str, Any]]:
 def load_stack_file(path: str | Path, *, today: date | None = None) -> PlatformConfig:
     """Validate a stack file. Raises ConfigError with a one-line message."""
     source, entries = read_stack_file(path)
-    return config_from_mapping(entries, source, today=today)
+    return config_from_mapping(entries, source, today=today, stack_path=Path(path))
+
+
+def _empty_value(value: Any, path: str) -> str | None:
+    """Key path of the first `key:` with nothing after it inside `value`, if any."""
+    if value is None:
+        return path
+    if isinstance(value, dict):
+        items: Any = ((f"{path}.{key}", item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    else:
+        return None
+    for where, item in items:
+        found = _empty_value(item, where)
+        if found is not None:
+            return found
+    return None
+
+
+def _shipped_cidr(path: Path) -> ipaddress.IPv4Network | None:
+    """The VPC range a shipped stack file creates (None: existing VPC or unreadable)."""
+    try:
+        _, entries = read_stack_file(path)
+        network = entries.get(f"{PROJECT}:network") or {}
+        if not isinstance(network, dict) or "existingVpc" in network:
+            return None
+        return ipaddress.IPv4Network(network.get("cidr", _DEFAULT_CIDR))
+    except (ConfigError, ValueError, TypeError):
+        return None
+
+
+def shipped_cidrs() -> dict[str, ipaddress.IPv4Network]:
+    """Stack name -> VPC range of every shipped stack that creates its VPC."""
+    found = {}
+    for path in sorted(STACKS_DIR.glob("Pulumi.*.yaml")):
+        cidr = _shipped_cidr(path)
+        if cidr is not None:
+            found[path.name[len("Pulumi.") : -len(".yaml")]] = cidr
+    return found
+
+
+def free_cidr() -> ipaddress.IPv4Network:
+    """The first 10.N.0.0/16 (N >= 1) no shipped stack uses, for a new stack."""
+    taken = list(shipped_cidrs().values())
+    for second in range(1, 256):
+        candidate = ipaddress.IPv4Network(f"10.{second}.0.0/16")
+        if not any(candidate.overlaps(other) for other in taken):
+            return candidate
+    raise ValueError("every 10.N.0.0/16 is taken by a shipped stack")
+
+
+def check_shipped_cidrs(config: PlatformConfig, source: str, path: Path) -> None:
+    """Refuse a VPC range overlapping another shipped stack's: peering or a transit gateway
+    between the two would be impossible, and a fork that copied a file forgot to change it.
+    The shipped file of the same stack (same file name) is the one being edited."""
+    # Only stacks that ship (files in stacks/) are held to it; a scratch copy elsewhere
+    # planned with --config is not deployed next to them.
+    if config.network.existing_vpc is not None or path.resolve().parent != STACKS_DIR.resolve():
+        return
+    cidr = config.network.cidr
+    for stack, theirs in shipped_cidrs().items():
+        if f"Pulumi.{stack}.yaml" != path.name and cidr.overlaps(theirs):
+            raise ConfigError(
+                source,
+                "network.cidr",
+                f"{cidr} overlaps stack '{stack}' ({theirs}); give each stack its own range",
+            )
 
 
 def has_secret(value: Any) -> bool:
@@ -118,13 +188,15 @@ def config_from_mapping(
     secret_keys: Collection[str] = (),
     *,
     today: date | None = None,
+    stack_path: Path | None = None,
 ) -> PlatformConfig:
     """Validate Pulumi config entries (`namespace:key` -> value) from `source`.
 
     `secret_keys` are the entries Pulumi holds as secrets (decrypted in `entries`); an entry
     with a `secure:` value anywhere inside is one too. The config remembers which sections
     were secret, so the program passes their values to resources as secrets. `today` is the
-    day Kubernetes support dates are judged on (default: today).
+    day Kubernetes support dates are judged on (default: today). With `stack_path`, the
+    VPC range may not overlap another shipped stack's.
     """
     raw: dict[str, Any] = {}
     secret_sections: set[str] = set()
@@ -135,6 +207,10 @@ def config_from_mapping(
                 raise ConfigError(
                     source, str(full_key), "empty section: give it settings or remove the key"
                 )
+            # `key:` with nothing after it reads as null, which silently means "default".
+            empty = _empty_value(value, key)
+            if empty is not None:
+                raise ConfigError(source, empty, "empty value: give it a value or remove the key")
             if full_key in secret_keys or has_secret(value):
                 secret_sections.add(key)
             raw[key] = without_secrets(value)
@@ -156,6 +232,8 @@ def config_from_mapping(
     except ValidationError as exc:
         raise _as_config_error(exc, source) from None
     config._secret_sections = frozenset(secret_sections)
+    if stack_path is not None:
+        check_shipped_cidrs(config, source, stack_path)
     return config
 
 
@@ -184,6 +262,8 @@ def config_from_pulumi() -> PlatformConfig:
 def _format_loc(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
+        if isinstance(part, str) and len(part) > 40:
+            part = part[:37] + "..."
         if isinstance(part, int):
             text += f"[{part}]"
         elif str(part).startswith("["):

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
+from components import catalog
+
 from .base import SECRET_PLACEHOLDER, ConfigModel, rule_error
 from .catalog_checks import check_instance_type
 
@@ -45,7 +47,9 @@ class DataQuality(ConfigModel):
     schedule: str = Field(
         default="cron(0 * ? * * *)", description="Schedule expression (hourly by default)."
     )
-    instance_type: str = Field(default="ml.m5.xlarge", description="Processing instance type.")
+    instance_type: str = Field(
+        default=catalog.MONITORING_JOB_INSTANCE_TYPE, description="Processing instance type."
+    )
     max_runtime_minutes: int = Field(
         default=55, ge=1, le=60, description="Stop a run after this long (hourly: < 60)."
     )
@@ -84,10 +88,29 @@ class ClusterAlarms(ConfigModel):
         description="Install the CloudWatch observability add-on and alarm on the cluster.",
     )
     max_pending_pods: int = Field(
-        default=5, ge=0, description="Pods pending (for example unschedulable GPU pods)."
+        default=5,
+        ge=0,
+        le=100_000,
+        description="Pods pending (for example unschedulable GPU pods).",
     )
     pending_minutes: int = Field(
         default=15, ge=1, le=1440, description="Minutes pods may stay pending before alarming."
+    )
+
+
+class Budget(ConfigModel):
+    """The stack's monthly AWS Budget, alerting on the alert topic."""
+
+    monthly_limit_usd: float = Field(
+        gt=0,
+        le=10_000_000,
+        description="Monthly limit in USD: `mlops-platform plan`'s estimate plus headroom.",
+    )
+    forecast_percent: float = Field(
+        default=100, gt=0, le=1000, description="Alert when the forecast passes this % of it."
+    )
+    actual_percent: float = Field(
+        default=80, gt=0, le=1000, description="Alert when actual spend passes this % of it."
     )
 
 
@@ -107,6 +130,10 @@ class MonitoringConfig(ConfigModel):
     )
     cluster: ClusterAlarms = Field(
         default_factory=ClusterAlarms, description="Training-cluster alarms."
+    )
+    budget: Budget | None = Field(
+        default=None,
+        description="Monthly cost budget of the stack's tagged resources; none when unset.",
     )
 
     @field_validator("log_retention_days")

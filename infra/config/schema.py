@@ -53,14 +53,10 @@ class Tags(ConfigModel):
 
     owner: Annotated[
         str, StringConstraints(min_length=1, max_length=256, pattern=_TAG_CHARACTERS)
-    ] = Field(
-        description="Team or person accountable for the stack."
-    )
+    ] = Field(description="Team or person accountable for the stack.")
     cost_center: Annotated[
         str, StringConstraints(min_length=1, max_length=256, pattern=_TAG_CHARACTERS)
-    ] = Field(
-        description="Cost center the bill goes to."
-    )
+    ] = Field(description="Cost center the bill goes to.")
     extra: dict[TagKey, TagText] = Field(
         default_factory=dict,
         description="Further tags (keys must not start with 'aws:' nor name a tag the "

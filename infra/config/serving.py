@@ -105,6 +105,7 @@ class EndpointAlarms(ConfigModel):
     max_server_errors: int = Field(
         default=DEFAULT_THRESHOLDS.max_5xx_errors,
         ge=0,
+        le=1_000_000,
         description="5xx responses per minute that raise the alarm.",
     )
     latency_p99_ms: int = Field(
@@ -116,6 +117,7 @@ class EndpointAlarms(ConfigModel):
     max_invocation_errors: int = Field(
         default=DEFAULT_THRESHOLDS.max_invocation_errors,
         ge=0,
+        le=1_000_000,
         description="Failed model invocations per minute that raise the alarm.",
     )
     evaluation_minutes: int = Field(
@@ -141,6 +143,8 @@ class Endpoint(ConfigModel):
     model_package_version: int | None = Field(
         default=None,
         ge=1,
+        # SageMaker's ModelPackageVersion is a 32-bit integer.
+        le=2**31 - 1,
         description="Serve this Approved version of the model family's package group. "
         "Without it (or modelDataUrl + imageDigest) the endpoint is declared, not deployed.",
     )
@@ -159,6 +163,7 @@ class Endpoint(ConfigModel):
     target_invocations_per_instance: int = Field(
         default=100,
         ge=1,
+        le=1_000_000,
         description="Autoscaling target: invocations per instance per minute.",
     )
     serverless: Serverless | None = Field(default=None, description="Serverless settings.")

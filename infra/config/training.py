@@ -47,9 +47,11 @@ class NodeGroup(ConfigModel):
     capacity: Literal["onDemand", "spot"] = Field(
         default="onDemand", description="On-demand or spot capacity."
     )
-    min: int = Field(default=0, ge=0, description="Minimum size.")
-    desired: int = Field(default=0, ge=0, description="Desired size at creation.")
-    max: int = Field(default=1, ge=1, description="Maximum size.")
+    # EKS caps a managed node group at 450 nodes (service quota "Nodes per managed node
+    # group"); the API model has no upper bound, so the limit is written here.
+    min: int = Field(default=0, ge=0, le=450, description="Minimum size.")
+    desired: int = Field(default=0, ge=0, le=450, description="Desired size at creation.")
+    max: int = Field(default=1, ge=1, le=450, description="Maximum size.")
     disk_size_gib: int = Field(default=100, ge=20, le=16384, description="Root volume (gp3).")
 
     @model_validator(mode="after")
@@ -116,9 +118,16 @@ class Team(ConfigModel):
     """A team that gets its own namespace, quotas and workload identity."""
 
     name: ResourceName = Field(description="Team name, also its namespace.")
-    cpu_quota: int = Field(default=64, ge=1, description="Requested CPU cores, summed.")
-    memory_quota_gib: int = Field(default=256, ge=1, description="Requested memory, summed.")
-    gpu_quota: int = Field(default=0, ge=0, description="Requested nvidia.com/gpu, summed.")
+    # Upper bounds: more than any cluster of 450-node groups of the largest instances holds.
+    cpu_quota: int = Field(
+        default=64, ge=1, le=1_000_000, description="Requested CPU cores, summed."
+    )
+    memory_quota_gib: int = Field(
+        default=256, ge=1, le=100_000_000, description="Requested memory, summed."
+    )
+    gpu_quota: int = Field(
+        default=0, ge=0, le=100_000, description="Requested nvidia.com/gpu, summed."
+    )
     gpu_quotas: dict[ResourceName, Annotated[int, Field(ge=0)]] | None = Field(
         default=None,
         description="Kueue GPU quota per gpu pool (sum <= gpuQuota); default: the whole "
@@ -288,7 +297,8 @@ def check_training_for_environment(
         )
     # In no environment may the cluster API be open to the whole internet.
     for index, cidr in enumerate(training.public_access_cidrs):
-        if cidr.prefixlen == 0:
+        # A few very wide ranges (0.0.0.0/1 + 128.0.0.0/1) are the internet too.
+        if cidr.prefixlen < 8:
             raise rule_error(
                 f"training.publicAccessCidrs[{index}]",
                 f"{cidr} opens the {environment} API endpoint to the internet; name your ranges",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -29,7 +29,8 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 
-RETRY_MODES = ("standard", "adaptive")
+RetryMode = Literal["standard", "adaptive"]
+RETRY_MODES: tuple[RetryMode, ...] = ("standard", "adaptive")
 DEFAULT_MAX_ATTEMPTS = 8
 
 _THROTTLING_CODES = frozenset(
@@ -97,7 +98,7 @@ class AwsOptions:
 
     region: str | None = None
     profile: str | None = None
-    retry_mode: str = "standard"
+    retry_mode: RetryMode = "standard"
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
     @classmethod
@@ -111,9 +112,9 @@ class AwsOptions:
         )
 
 
-def _env_retry_mode() -> str:
+def _env_retry_mode() -> RetryMode:
     mode = os.environ.get("AWS_RETRY_MODE", "standard")
-    return mode if mode in RETRY_MODES else "standard"
+    return next((m for m in RETRY_MODES if m == mode), "standard")
 
 
 def _env_max_attempts() -> int:
@@ -178,17 +179,15 @@ class Aws:
         if not region:
             raise AwsError(describe_error(NoRegionError()))
         self.region: str = region
-        s3_settings: dict[str, Any] = {}
-        if endpoint_override("S3"):
-            # S3-compatible stores (and moto on an IP address) rarely serve virtual-host
-            # style bucket addresses.
-            s3_settings["addressing_style"] = "path"
+        # S3-compatible stores (and moto on an IP address) rarely serve virtual-host
+        # style bucket addresses.
+        path_style = bool(endpoint_override("S3"))
         self.config = Config(
             region_name=region,
             # total_max_attempts counts the first call, as AWS_MAX_ATTEMPTS does;
             # botocore's max_attempts would count retries only.
             retries={"mode": options.retry_mode, "total_max_attempts": options.max_attempts},
-            s3=s3_settings or None,
+            s3={"addressing_style": "path"} if path_style else None,
             user_agent_extra="mlops-platform",
         )
         self._clients: dict[str, Any] = {}
@@ -197,7 +196,9 @@ class Aws:
         """A cached client for `service` with the shared retry policy and endpoint."""
         if service not in self._clients:
             try:
-                self._clients[service] = self.session.client(service, config=self.config)
+                # boto3-stubs types a client per literal service name; this factory serves any.
+                client = self.session.client(service, config=self.config)  # type: ignore[call-overload]
+                self._clients[service] = client
             except BotoCoreError as exc:
                 raise AwsError(describe_error(exc, region=self.region)) from None
         return self._clients[service]

@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import outputs as output_names
 from .aws import Aws, AwsError, describe_error, error_code, is_fatal
+from .bootstrap import key_state_remedy
 from .report import Report, Status
 
 _NOT_FOUND = frozenset(
@@ -118,6 +119,20 @@ class _Verifier:
             else:
                 status, detail = Status.FAIL, describe_error(exc, region=self.aws.region)
         self.report.add(label, status, detail)
+
+    # -- KMS ------------------------------------------------------------------------------
+    def kms_key(self) -> None:
+        """The platform key: a disabled or pending-deletion key makes its data unreadable."""
+        for arn in self.names(output_names.KMS_KEY_ARN) or []:
+
+            def probe(arn: str = arn) -> tuple[Status, str]:
+                meta = self.aws.client("kms").describe_key(KeyId=arn)["KeyMetadata"]
+                state = meta.get("KeyState")
+                if state == "Enabled":
+                    return Status.PASS, f"{meta['KeyId']} Enabled"
+                return Status.FAIL, f"{meta['KeyId']} is {state}: {key_state_remedy(meta)}"
+
+            self.check("KMS key", probe)
 
     # -- EKS ------------------------------------------------------------------------------
     def eks(self) -> None:
@@ -287,6 +302,7 @@ def run_verify(aws: Aws, stack: str, outputs: dict[str, Any]) -> Report:
     report = Report(f"verify {stack} ({aws.region})")
     aws.caller_account()
     verifier = _Verifier(aws, outputs, report)
+    verifier.kms_key()
     verifier.eks()
     verifier.feature_groups()
     verifier.model_package_groups()

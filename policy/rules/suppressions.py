@@ -67,8 +67,13 @@ def suppressions_from_config(value: Any) -> list[Suppression]:
         if not isinstance(entry, Mapping):
             continue
         rule, resource, reason = (entry.get(k) for k in ("rule", "resource", "reason"))
-        named = isinstance(rule, str) and isinstance(resource, str) and resource
-        if named and reason_problem(reason) is None:
+        if (
+            isinstance(rule, str)
+            and isinstance(resource, str)
+            and resource
+            and isinstance(reason, str)
+            and reason_problem(reason) is None
+        ):
             found.append(Suppression(rule, resource, reason.strip()))
     return found
 

@@ -13,6 +13,7 @@ import pytest
 import components
 from components import catalog
 from components.catalog import generate
+from tests.stacks import stack_names
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG_DIR = REPO / "components" / "catalog"
@@ -28,7 +29,7 @@ def test_schema_and_catalog_load_without_provider_sdks() -> None:
         "import infra.config\n"
         "from infra.config import load_stack_file, stack_file_path\n"
         "from infra.commands.schema import stack_file_schema\n"
-        "for stack in ('dev', 'staging', 'prod'):\n"
+        f"for stack in {stack_names()!r}:\n"
         "    load_stack_file(stack_file_path(stack))\n"
         "stack_file_schema()\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {SDKS!r}))\n"
@@ -219,3 +220,10 @@ def test_a_version_in_standard_support_exists_today() -> None:
     # kubernetes.json before the newest one leaves standard support.
     newest = catalog.kubernetes_versions()[-1]
     assert newest.support_on(date.today()) == "standard"
+
+
+def test_default_monitoring_instance_is_offered_for_processing_in_every_region() -> None:
+    for region in catalog.regions():
+        assert catalog.offered(
+            catalog.MONITORING_JOB_INSTANCE_TYPE, region, "sagemaker-processing"
+        ), region

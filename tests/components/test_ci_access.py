@@ -100,6 +100,8 @@ def test_provider_for_github_audience_sts(dev_plan: Plan) -> None:
     (provider,) = of_type(dev_plan, PROVIDER_TYPE)
     assert provider["inputs"]["url"] == f"https://{OIDC}"
     assert provider["inputs"]["clientIdLists"] == ["sts.amazonaws.com"]
+    # Shared by every stack of the account: destroying a dev stack must leave it in place.
+    assert provider["retainOnDelete"]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from components import Deployment, ExistingVpcArgs, Network, NetworkArgs
 from infra.plan import Plan, record_resources
 from tests.helpers import of_type, policy_json
+from tests.stacks import region
 
 EXPECTED = {  # stack: (AZs, NAT gateways)
     "dev": (2, 1),
@@ -61,7 +62,7 @@ def test_endpoints_keep_aws_traffic_private(
     any_shipped_plan = shipped_plan(stack)
     endpoints = of_type(any_shipped_plan, "aws:ec2/vpcEndpoint:VpcEndpoint")
     by_service = {e["inputs"]["serviceName"].rsplit(".", 1)[-1]: e for e in endpoints}
-    services = {e["inputs"]["serviceName"].removeprefix("com.amazonaws.eu-west-1.")
+    services = {e["inputs"]["serviceName"].removeprefix(f"com.amazonaws.{region(stack)}.")
                 for e in endpoints}  # fmt: skip
     assert {"s3", "sagemaker.api", "sagemaker.runtime", "ecr.api", "ecr.dkr", "sts", "logs",
             "monitoring"} <= services  # fmt: skip

@@ -7,21 +7,17 @@ program wires in from the feature store and registry.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 from collections.abc import Callable
 from typing import Any
 
-import pulumi
 import pytest
 
 from components import Deployment, catalog
 from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 from components.training_cluster.args import TrainingClusterArgs
-from infra.config.loader import PROJECT
 from infra.mocks import PlatformMocks
-from infra.plan import Plan, RecordingMonitor, build_plan
+from infra.plan import Plan, RecordingMonitor, build_plan, record_resources
 from tests.helpers import BASE_STACK, by_urn, of_type, policy_json, write_stack
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -35,6 +31,11 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ASG_TAG = "aws:autoscaling/tag:Tag"
 TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
+
+
+def _group_name(inputs: dict) -> str:
+    """The configured group of a node group, named by prefix (create-before-delete)."""
+    return str(inputs["nodeGroupNamePrefix"]).removesuffix("-")
 
 
 def one(plan: Plan, type_token: str) -> dict[str, Any]:
@@ -263,9 +264,10 @@ def test_ebs_csi_driver_has_a_pod_identity_that_can_use_the_key(any_shipped_plan
 def test_one_node_group_and_launch_template_per_configured_group(any_shipped_plan: Plan) -> None:
     plan = any_shipped_plan
     configured = plan.config.training.node_groups
-    groups = {g["inputs"]["nodeGroupName"]: g for g in of_type(plan, NODE_GROUP)}
+    groups = {_group_name(g["inputs"]): g for g in of_type(plan, NODE_GROUP)}
     assert set(groups) == {g.name for g in configured}
-    assert plan.outputs["eksNodeGroupNames"] == [g.name for g in configured]
+    # EKS completes each name prefix with a unique suffix (the mock's is "mock").
+    assert plan.outputs["eksNodeGroupNames"] == [f"{g.name}-mock" for g in configured]
     templates = {t["inputs"]["name"]: t for t in of_type(plan, LAUNCH_TEMPLATE)}
     assert len(templates) == len(configured)
     for group in configured:
@@ -310,9 +312,7 @@ def test_launch_templates_require_imdsv2_and_encrypt_gp3_roots(any_shipped_plan:
 def test_system_groups_are_on_demand_and_untainted(any_shipped_plan: Plan) -> None:
     plan = any_shipped_plan
     kinds = {g.name: g.kind for g in plan.config.training.node_groups}
-    systems = [
-        g for g in of_type(plan, NODE_GROUP) if kinds[g["inputs"]["nodeGroupName"]] == "system"
-    ]
+    systems = [g for g in of_type(plan, NODE_GROUP) if kinds[_group_name(g["inputs"])] == "system"]
     assert systems
     for group in systems:
         assert group["inputs"]["capacityType"] == "ON_DEMAND"
@@ -326,7 +326,7 @@ def test_gpu_groups_are_tainted_scale_from_zero_and_use_the_nvidia_ami(
     plan = any_shipped_plan
     configured = {g.name: g for g in plan.config.training.node_groups if g.kind == "gpu"}
     assert configured
-    groups = [g for g in of_type(plan, NODE_GROUP) if g["inputs"]["nodeGroupName"] in configured]
+    groups = [g for g in of_type(plan, NODE_GROUP) if _group_name(g["inputs"]) in configured]
     assert len(groups) == len(configured)
     tags = of_type(plan, ASG_TAG)
     for group in groups:
@@ -346,10 +346,10 @@ def test_gpu_groups_are_tainted_scale_from_zero_and_use_the_nvidia_ami(
         assert on_asg[f"{TEMPLATE}/taint/nvidia.com/gpu"] == "true:NoSchedule"
         assert on_asg[f"{TEMPLATE}/label/mlops-platform/node-kind"] == "gpu"
         assert on_asg[f"{TEMPLATE}/resources/nvidia.com/gpu"] == str(
-            configured[inputs["nodeGroupName"]].gpus_per_node
+            configured[_group_name(inputs)].gpus_per_node
         )
         assert all(
-            t["inputs"]["autoscalingGroupName"] == f"eks-{inputs['nodeGroupName']}-mock"
+            t["inputs"]["autoscalingGroupName"] == f"eks-{inputs['nodeGroupNamePrefix']}mock-mock"
             for t in tags
             if t["parent"] == group["urn"]
         )
@@ -467,8 +467,7 @@ def test_only_distributed_training_namespaces_relax_pod_security(
     privileged = {
         n["inputs"]["metadata"]["name"]
         for n in k8s_objects(plan, "Namespace")
-        if n["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
-        == "privileged"
+        if n["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
     }
     assert privileged == distributed
 
@@ -600,23 +599,8 @@ class OptionsMonitor(RecordingMonitor):
 
 def run_component(build: Callable[[], object]) -> list[dict[str, Any]]:
     """Register what `build` creates under the platform mocks; return the registrations."""
-
-    def isolated() -> list[dict[str, Any]]:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        mocks = PlatformMocks()
-        monitor = OptionsMonitor(mocks)
-        pulumi.runtime.set_mocks(
-            mocks, project=PROJECT, stack="unit", preview=False, monitor=monitor
-        )
-        pulumi.runtime.set_all_config({})
-        try:
-            pulumi.runtime.test(build)()
-        finally:
-            loop.close()
-        return monitor.registrations
-
-    return contextvars.copy_context().run(isolated)
+    monitor = OptionsMonitor(PlatformMocks())
+    return record_resources(build, stack="unit", monitor=monitor)[0]
 
 
 def cluster_args(**overrides: Any) -> TrainingClusterArgs:

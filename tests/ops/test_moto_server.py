@@ -45,7 +45,7 @@ def _client(service: str, url: str) -> Any:
 
 
 def test_bootstrap_twice_against_moto_server(endpoint: str, capsys: Any) -> None:
-    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    assert main(["bootstrap", "--bucket", BUCKET, "--fix"]) == 0
     first = capsys.readouterr().out
 
     s3 = _client("s3", endpoint)

@@ -43,7 +43,8 @@ def _row(out: str) -> str:
 
 
 def test_bootstrap_without_fix_only_reports_the_missing_role(moto: None, capsys: Any) -> None:
-    assert main(["bootstrap", "--bucket", BUCKET]) == 0
+    # Exit 1: the bucket and key are missing too, and a dry run creates none of them.
+    assert main(["bootstrap", "--bucket", BUCKET]) == 1
     row = _row(capsys.readouterr().out)
     assert "warn" in row and "missing" in row and "--fix" in row
     assert not _role_exists()

@@ -160,6 +160,7 @@ def test_healthy_platform_passes(moto: None, tmp_path: Path, capsys: Any) -> Non
     out = capsys.readouterr().out
     table = rows(out)
     expected = [
+        "KMS key",
         f"EKS cluster {CLUSTER}",
         *(f"EKS node group {g}" for g in NODE_GROUPS),
         f"feature group {FEATURE_GROUP}",
@@ -173,7 +174,7 @@ def test_healthy_platform_passes(moto: None, tmp_path: Path, capsys: Any) -> Non
         assert table[check].startswith("pass"), (check, table.get(check))
     # Buckets named by several outputs are checked once.
     assert sum(1 for check in table if check.startswith("bucket ")) == 2
-    assert "verify passed: 11 check(s), 0 skipped" in out
+    assert "verify passed: 12 check(s), 0 skipped" in out
 
 
 def test_broken_platform_fails_on_exactly_what_is_broken(
@@ -320,3 +321,19 @@ def test_missing_feature_group_fails(moto: None, stub: Any, tmp_path: Path, caps
     outputs = write_outputs(tmp_path, {"featureGroupNames": ["gone"]})
     assert main(["verify", "dev", "--outputs", outputs]) == 1
     assert rows(capsys.readouterr().out)["feature group gone"] == "FAIL not found"
+
+
+def test_key_pending_deletion_or_disabled_fails(moto: None, tmp_path: Path, capsys: Any) -> None:
+    outputs = build_platform()
+    kms = _client("kms")
+    key_id = outputs["kmsKeyArn"].rsplit("/", 1)[1]
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert main(["verify", "dev", "--outputs", write_outputs(tmp_path, outputs)]) == 1
+    row = rows(capsys.readouterr().out)["KMS key"]
+    assert row.startswith("FAIL") and "is PendingDeletion: cancel the deletion" in row
+
+    kms.cancel_key_deletion(KeyId=key_id)
+    kms.disable_key(KeyId=key_id)
+    assert main(["verify", "dev", "--outputs", write_outputs(tmp_path, outputs)]) == 1
+    row = rows(capsys.readouterr().out)["KMS key"]
+    assert row.startswith("FAIL") and "is Disabled: enable it" in row

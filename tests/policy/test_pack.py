@@ -169,23 +169,19 @@ def test_pack_and_offline_plan_report_the_same_violations() -> None:
     }
 
 
-def test_pack_reads_the_environment_from_policy_config() -> None:
-    def dev_tagged_public_cluster() -> None:
-        aws.eks.Cluster(
-            "cluster",
-            role_arn="arn:aws:iam::123456789012:role/c",
-            vpc_config={"subnet_ids": ["s"], "endpoint_public_access": True},
-            encryption_config={"resources": ["secrets"], "provider": {"key_arn": KEY_ARN}},
-            enabled_cluster_log_types=[
-                "api",
-                "audit",
-                "authenticator",
-                "controllerManager",
-                "scheduler",
-            ],
-            tags={**PROD_TAGS, "environment": "dev"},
-        )
+def dev_tagged_public_cluster() -> None:
+    """A public EKS API whose tags say dev: a finding only where the environment is prod."""
+    aws.eks.Cluster(
+        "cluster",
+        role_arn="arn:aws:iam::123456789012:role/c",
+        vpc_config={"subnet_ids": ["s"], "endpoint_public_access": True},
+        encryption_config={"resources": ["secrets"], "provider": {"key_arn": KEY_ARN}},
+        enabled_cluster_log_types=list(EKS_LOG_TYPES),
+        tags={**PROD_TAGS, "environment": "dev"},
+    )
 
+
+def test_pack_reads_the_environment_from_policy_config() -> None:
     resources = record(dev_tagged_public_cluster)
     assert run_pack(resources) == set()
     by_config = {p for p, _, _ in run_pack(resources, {"environment": "prod"})}
@@ -378,16 +374,6 @@ def test_pack_honours_the_stack_files_suppressions() -> None:
 
 
 def test_pack_takes_the_environment_from_the_stack_config() -> None:
-    def dev_tagged_public_cluster() -> None:
-        aws.eks.Cluster(
-            "cluster",
-            role_arn="arn:aws:iam::123456789012:role/c",
-            vpc_config={"subnet_ids": ["s"], "endpoint_public_access": True},
-            encryption_config={"resources": ["secrets"], "provider": {"key_arn": KEY_ARN}},
-            enabled_cluster_log_types=list(EKS_LOG_TYPES),
-            tags={**PROD_TAGS, "environment": "dev"},
-        )
-
     resources = record(dev_tagged_public_cluster)
     prod = StackSettings.from_environ({"PULUMI_CONFIG": json.dumps(stack_config())})
     assert "eks-private-endpoint-prod" in {p for p, _, _ in run_pack(resources, settings=prod)}

@@ -42,4 +42,6 @@ def test_every_recorded_monitoring_urn_is_kept_or_aliased() -> None:
     aliased = set().union(*alias_urns(registrations, declared, "prod").values())
     assert sorted(recorded - current - aliased) == []
     moved = recorded - current
-    assert len(moved) == 7  # role, attachment, four log groups, add-on
+    # role, attachment, four log groups, add-on; and the two alert subscriptions, now keyed
+    # by content instead of position.
+    assert len(moved) == 9
