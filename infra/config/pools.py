@@ -21,6 +21,13 @@ from .catalog_checks import check_instance_type
 Duration = Annotated[str, StringConstraints(pattern=r"^([0-9]+(s|m|h))+$")]
 
 
+CapacityType = Literal["spot", "onDemand"]
+
+
+def _on_demand() -> list[CapacityType]:
+    return ["onDemand"]
+
+
 class PoolLimits(ConfigModel):
     """The most a pool may run at once, summed over its nodes."""
 
@@ -63,8 +70,8 @@ class Pool(ConfigModel):
     instance_types: list[str] = Field(
         min_length=1, description="EC2 instance types Karpenter may launch (one architecture)."
     )
-    capacity_types: list[Literal["spot", "onDemand"]] = Field(
-        default_factory=lambda: ["onDemand"],
+    capacity_types: list[CapacityType] = Field(
+        default_factory=_on_demand,
         min_length=1,
         description="Capacity types; with both, Karpenter prefers spot and falls back.",
     )
@@ -79,7 +86,7 @@ class Pool(ConfigModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Pool:
-        specs = []
+        specs: list[catalog.InstanceSpec] = []
         for index, name in enumerate(self.instance_types):
             try:
                 spec = check_instance_type(name, "ec2")

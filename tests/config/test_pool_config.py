@@ -70,6 +70,15 @@ def _mutations() -> list[tuple[str, Any, str, str]]:
 
         return apply
 
+    def del_(path: list[Any]) -> Any:
+        def apply(t: dict[str, Any]) -> None:
+            target = t
+            for key in path[:-1]:
+                target = target[key]
+            del target[path[-1]]
+
+        return apply
+
     return [
         ("gpu type in cpu pool", set_(["pools", 0, "instanceTypes"], ["g5.xlarge"]),
          "training.pools[0].instanceTypes[0]", "does not fit a cpu pool"),
@@ -81,7 +90,7 @@ def _mutations() -> list[tuple[str, Any, str, str]]:
          "training.teams[1].gpuQuotas", "above the namespace ceiling"),
         ("unknown pool", set_(["teams", 1, "gpuQuotas"], {"cpu": 1}),
          "training.teams[1].gpuQuotas.cpu", "not a gpu pool"),
-        ("no split with two gpu pools", set_(["teams", 1, "gpuQuotas"], None),
+        ("no split with two gpu pools", del_(["teams", 1, "gpuQuotas"]),
          "training.teams[1].gpuQuotas", "split it per pool"),
         ("unknown instance type", set_(["pools", 0, "instanceTypes"], ["m6i.huge"]),
          "training.pools[0].instanceTypes[0]", "unknown EC2 instance type"),
