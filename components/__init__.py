@@ -19,6 +19,8 @@ _EXPORTS = {
     "FeatureGroupArgs": "feature_store",
     "FeatureStore": "feature_store",
     "FeatureStoreArgs": "feature_store",
+    "GpuObservability": "gpu_observability",
+    "GpuObservabilityArgs": "gpu_observability",
     "MlflowArgs": "model_registry",
     "ModelFamilyArgs": "model_registry",
     "ModelRegistry": "model_registry",
@@ -48,6 +50,8 @@ __all__ = [
     "FeatureGroupArgs",
     "FeatureStore",
     "FeatureStoreArgs",
+    "GpuObservability",
+    "GpuObservabilityArgs",
     "MlflowArgs",
     "ModelFamilyArgs",
     "ModelRegistry",
@@ -86,6 +90,7 @@ if TYPE_CHECKING:
     from .ci_access import CiAccess, CiAccessArgs
     from .context import Deployment
     from .feature_store import FeatureArgs, FeatureGroupArgs, FeatureStore, FeatureStoreArgs
+    from .gpu_observability import GpuObservability, GpuObservabilityArgs
     from .model_registry import (
         MlflowArgs,
         ModelFamilyArgs,

@@ -4,6 +4,7 @@ stack file -> config -> PlatformKey ─┬─> Network
                                      ├─> FeatureStore ──┐
                                      ├─> ModelRegistry ─┼─> TrainingCluster ─┐
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
+                                     │            TrainingCluster + Monitoring ─> GpuObservability
                                      └─> CiAccess
 """
 
@@ -12,6 +13,7 @@ import pulumi
 from components import (
     CiAccess,
     FeatureStore,
+    GpuObservability,
     ModelRegistry,
     Monitoring,
     Network,
@@ -26,7 +28,7 @@ config = config_from_pulumi_or_exit()
 deployment = args.deployment(config, pulumi.get_stack())
 
 key = PlatformKey("platform-key", deployment)
-network = Network("network", args.network(config, key.arn), deployment)
+network = Network("network", args.network(config, key.arn, deployment), deployment)
 feature_store = FeatureStore("feature-store", args.feature_store(config, key.arn), deployment)
 registry = ModelRegistry("model-registry", args.registry(config, key.arn), deployment)
 
@@ -76,6 +78,20 @@ monitoring = Monitoring(
     ),
     deployment,
 )
+
+gpu_args = (
+    args.gpu_observability(
+        config,
+        kms_key_arn=key.arn,
+        alert_topic_arn=monitoring.topic_arn,
+        cluster=training,
+        subnet_ids=network.private_subnet_ids,
+    )
+    if training
+    else None
+)
+if gpu_args is not None:
+    GpuObservability("gpu-observability", gpu_args, deployment)
 
 pulumi.export(outputs.ENVIRONMENT, config.environment)
 pulumi.export(outputs.REGION, config.region)

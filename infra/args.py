@@ -14,6 +14,7 @@ import pulumi
 from components import Deployment, ExistingVpcArgs, NetworkArgs
 from components.ci_access import CiAccessArgs
 from components.feature_store import FeatureArgs, FeatureGroupArgs, FeatureStoreArgs
+from components.gpu_observability import GpuObservabilityArgs
 from components.model_registry import (
     MlflowArgs,
     ModelFamilyArgs,
@@ -34,10 +35,19 @@ from components.serving_endpoint import (
     ServingEndpoint,
     ServingEndpointArgs,
 )
-from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingClusterArgs
+from components.training_cluster import (
+    NodeGroupArgs,
+    TeamArgs,
+    TrainingCluster,
+    TrainingClusterArgs,
+)
+from components.training_cluster.node_groups import GPU_RESOURCE, NODE_KIND_LABEL
+from components.training_cluster.pool_args import PoolArgs
+from components.training_cluster.scheduling import cluster_name, discovery_tags
 
 from .config import PlatformConfig
 from .config.monitoring import Budget, baseline_prefix, monitored_endpoints
+from .config.pools import Pool
 
 T = TypeVar("T")
 
@@ -75,8 +85,12 @@ def deployment(config: PlatformConfig, stack: str) -> Deployment:
     )
 
 
-def network(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> NetworkArgs:
+def network(
+    config: PlatformConfig, kms_key_arn: pulumi.Input[str], deployment: Deployment
+) -> NetworkArgs:
     net = config.network
+    # Karpenter's node classes find the cluster's private subnets by this tag.
+    subnet_tags = discovery_tags(cluster_name(deployment)) if config.training.pools else {}
     private, public = net.subnet_plan()
     existing = None
     if net.existing_vpc is not None:
@@ -95,6 +109,7 @@ def network(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> NetworkAr
         flow_log_retention_days=filled(net.flow_log_retention_days),
         kms_key_arn=kms_key_arn,
         existing_vpc=existing,
+        private_subnet_tags=subnet_tags,
     )
 
 
@@ -296,6 +311,7 @@ def training(
     model_package_group_arns: list[pulumi.Input[str]],
 ) -> TrainingClusterArgs:
     t = config.training
+    quotas = t.team_gpu_quotas()
     return TrainingClusterArgs(
         kubernetes_version=t.kubernetes_version,
         support_type=t.support_type,
@@ -324,9 +340,12 @@ def training(
                 s3_read_prefixes=team.s3_read_prefixes,
                 s3_write_prefixes=team.s3_write_prefixes,
                 distributed_training=team.distributed_training,
+                gpu_pool_quotas=quotas[team.name],
             )
             for team in t.teams
         ],
+        pools=[_pool(pool) for pool in t.pools],
+        high_availability=config.profile.controller_replicas > 1,
         workload_bucket_arns=workload_bucket_arns,
         model_package_group_arns=model_package_group_arns,
         endpoint_public_access=filled(t.endpoint_public_access),
@@ -334,6 +353,50 @@ def training(
         admin_role_arns=t.admin_role_arns,
         log_retention_days=filled(config.monitoring.log_retention_days),
         observability_addon=config.monitoring.cluster.enabled,
+    )
+
+
+def _pool(pool: Pool) -> PoolArgs:
+    return PoolArgs(
+        name=pool.name,
+        kind=pool.kind,
+        instance_types=pool.instance_types,
+        capacity_types=["on-demand" if c == "onDemand" else "spot" for c in pool.capacity_types],
+        cpu_limit=pool.limits.cpu,
+        memory_limit_gib=pool.limits.memory_gib,
+        gpu_limit=pool.limits.gpus,
+        consolidation_policy=pool.disruption.consolidation_policy,
+        consolidate_after=pool.disruption.consolidate_after,
+        disruption_budget_percent=pool.disruption.budget_percent,
+        expire_after=pool.disruption.expire_after,
+        disk_size_gib=pool.disk_size_gib,
+        weight=pool.weight,
+    )
+
+
+def gpu_observability(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    alert_topic_arn: pulumi.Input[str],
+    cluster: TrainingCluster,
+    subnet_ids: pulumi.Input[list[str]],
+) -> GpuObservabilityArgs | None:
+    """GPU metrics and alerts for a cluster with GPU pools or node groups (else None)."""
+    t = config.training
+    if not any(p.kind == "gpu" for p in t.pools) and not any(
+        g.kind == "gpu" for g in t.node_groups
+    ):
+        return None
+    return GpuObservabilityArgs(
+        cluster_arn=cluster.cluster_arn,
+        subnet_ids=subnet_ids,
+        security_group_ids=[cluster.cluster_security_group_id],
+        kms_key_arn=kms_key_arn,
+        alert_topic_arn=alert_topic_arn,
+        kubernetes_provider=cluster.kubernetes_provider,
+        gpu_node_selector={NODE_KIND_LABEL: "gpu"},
+        gpu_taint_key=GPU_RESOURCE,
     )
 
 

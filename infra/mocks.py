@@ -73,6 +73,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "defaultVersion": 1,
             },
             "aws:ecr/repository:Repository": self._ecr_repository,
+            # SQS ARNs have no resource-type segment; the URL is what QueuePolicy names.
+            "aws:sqs/queue:Queue": lambda i, n: {
+                "arn": f"arn:aws:sqs:{self.region}:{self.account_id}:{n}",
+                "url": f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{n}",
+            },
         }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, State]:

@@ -75,12 +75,18 @@ class KueueControllerManager(TypedDict):
     tolerations: list[Toleration]
 
 
+class KueueManagerConfig(TypedDict):
+    # The controller's whole `Configuration` document (YAML; JSON is YAML).
+    controllerManagerConfigYaml: str
+
+
 class KueueValues(TypedDict):
     """Values of the `kueue` chart (registry.k8s.io/kueue/charts/kueue)."""
 
     controllerManager: KueueControllerManager
     enableCertManager: bool
     enablePrometheus: bool
+    managerConfig: KueueManagerConfig
 
 
 # Top-level and nested keys each chart's values.yaml defines for what the platform sets

@@ -60,8 +60,8 @@ class QueueingArgs:
     Args:
         chart_version: Pinned Kueue Helm chart version.
         cohort: Cohort of the team ClusterQueues: unused quota of one team is lent to others.
-        priority_classes: WorkloadPriorityClass name -> priority value.
-        replicas: Controller replicas (2 keeps admission running through a node drain).
+        priority_classes: PriorityClass name -> value; jobs name one to order their queue
+            and to preempt lower-priority workloads.
     """
 
     chart_version: str = KUEUE_CHART_VERSION
@@ -71,4 +71,3 @@ class QueueingArgs:
         ("training-normal", 1000),
         ("training-high", 10000),
     )
-    replicas: int = 1

@@ -34,6 +34,10 @@ class EnvironmentProfile:
         alert_recipient_required: At least one alert e-mail or HTTPS endpoint.
         system_on_demand_min: Fewest nodes of an on-demand system node group (0: no rule).
         gpu_scale_from_zero: GPU node groups must have min 0.
+
+    Shape:
+        controller_replicas: Replicas of the cluster's schedulers (Karpenter, Kueue); 2
+            keeps them running through the drain of a system node.
     """
 
     nat_gateways: Literal["single", "perAz"]
@@ -48,6 +52,7 @@ class EnvironmentProfile:
     alert_recipient_required: bool
     system_on_demand_min: int
     gpu_scale_from_zero: bool
+    controller_replicas: int
 
 
 PROFILES: dict[str, EnvironmentProfile] = {
@@ -65,6 +70,7 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=False,
         system_on_demand_min=0,
         gpu_scale_from_zero=True,
+        controller_replicas=1,
     ),
     # Prod-shaped (private API) but smaller and disposable.
     "staging": EnvironmentProfile(
@@ -80,6 +86,7 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=False,
         system_on_demand_min=0,
         gpu_scale_from_zero=False,
+        controller_replicas=1,
     ),
     # Survives an AZ loss, never loses data to a `pulumi destroy`, and someone is paged.
     "prod": EnvironmentProfile(
@@ -95,5 +102,6 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=True,
         system_on_demand_min=2,
         gpu_scale_from_zero=False,
+        controller_replicas=2,
     ),
 }

@@ -19,6 +19,7 @@ from components.training_cluster.args import TrainingClusterArgs
 from infra.mocks import PlatformMocks
 from infra.plan import Plan, RecordingMonitor, build_plan, record_resources
 from tests.helpers import BASE_STACK, by_urn, of_type, policy_json, write_stack
+from tests.node_groups import prod_with_gpu_node_groups
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -143,9 +144,13 @@ def test_dev_endpoint_is_public_only_to_its_allow_list(shipped_plan: Callable[[s
 def test_admin_roles_get_cluster_admin_access_entries(shipped_plan: Callable[[str], Plan]) -> None:
     plan = shipped_plan("prod")
     admins = plan.config.training.admin_role_arns
-    entries = of_type(plan, "aws:eks/accessEntry:AccessEntry")
+    all_entries = of_type(plan, "aws:eks/accessEntry:AccessEntry")
+    entries = [e for e in all_entries if e["inputs"]["type"] == "STANDARD"]
     assert sorted(e["inputs"]["principalArn"] for e in entries) == sorted(admins)
-    assert all(e["inputs"]["type"] == "STANDARD" for e in entries)
+    # The only other entry: Karpenter's node role, as a node (no access policy).
+    nodes = [e["inputs"]["principalArn"] for e in all_entries if e not in entries]
+    assert {e["inputs"]["type"] for e in all_entries if e not in entries} <= {"EC2_LINUX"}
+    assert all(n.endswith("-training-karpenter-node") for n in nodes)
     associations = of_type(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     assert sorted(a["inputs"]["principalArn"] for a in associations) == sorted(admins)
     for association in associations:
@@ -240,6 +245,7 @@ def test_autoscaler_resizes_only_this_clusters_groups(any_shipped_plan: Plan) ->
     associations = [
         a for a in of_type(plan, POD_IDENTITY) if a["inputs"]["namespace"] == "kube-system"
     ]
+    associations = [a for a in associations if a["inputs"]["serviceAccount"] != "karpenter"]
     assert [a["inputs"]["serviceAccount"] for a in associations] == ["cluster-autoscaler"]
     assert associations[0]["inputs"]["roleArn"].endswith(f"role/{role['inputs']['name']}")
 
@@ -320,10 +326,18 @@ def test_system_groups_are_on_demand_and_untainted(any_shipped_plan: Plan) -> No
         assert group["inputs"]["amiType"] == "AL2023_x86_64_STANDARD"
 
 
+@pytest.fixture(scope="module")
+def gpu_group_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    """Prod with managed GPU node groups instead of pools (stacks may still have them)."""
+    path = tmp_path_factory.mktemp("gpu-groups") / "Pulumi.prod.yaml"
+    path.write_text(prod_with_gpu_node_groups(), encoding="utf-8")
+    return build_plan("prod", path)
+
+
 def test_gpu_groups_are_tainted_scale_from_zero_and_use_the_nvidia_ami(
-    any_shipped_plan: Plan,
+    gpu_group_plan: Plan,
 ) -> None:
-    plan = any_shipped_plan
+    plan = gpu_group_plan
     configured = {g.name: g for g in plan.config.training.node_groups if g.kind == "gpu"}
     assert configured
     groups = [g for g in of_type(plan, NODE_GROUP) if _group_name(g["inputs"]) in configured]
@@ -356,8 +370,8 @@ def test_gpu_groups_are_tainted_scale_from_zero_and_use_the_nvidia_ami(
         assert all(t["inputs"]["tag"]["propagateAtLaunch"] is False for t in tags)
 
 
-def test_eight_gpu_groups_advertise_eight_gpus(shipped_plan: Callable[[str], Plan]) -> None:
-    plan = shipped_plan("prod")
+def test_eight_gpu_groups_advertise_eight_gpus(gpu_group_plan: Plan) -> None:
+    plan = gpu_group_plan
     a100 = next(
         g for g in of_type(plan, NODE_GROUP) if g["inputs"]["instanceTypes"] == ["p4d.24xlarge"]
     )
