@@ -12,7 +12,8 @@ from typing import Any, get_type_hints, is_typeddict
 
 import yaml
 
-from components.training_cluster.helm_values import KarpenterValues, KueueValues
+from components.training_cluster.helm_values import KarpenterValues, KueueValues, TrainerValues
+from components.training_cluster.training_operator import TRAINER_CHART_VERSION
 from infra.plan import Plan
 from tests.helpers import of_type
 
@@ -43,6 +44,7 @@ def test_release_values_use_only_typed_keys(any_shipped_plan: Plan) -> None:
     assert unknown_keys(found["kueue"]["values"], KueueValues) == []
     assert set(found["karpenter"]["values"]) == set(get_type_hints(KarpenterValues))
     assert set(found["kueue"]["values"]) == set(get_type_hints(KueueValues))
+    assert unknown_keys(found["kubeflow-trainer"]["values"], TrainerValues) == []
 
 
 def test_the_key_check_catches_a_misspelt_key() -> None:
@@ -76,3 +78,16 @@ def test_kueue_config_gates_training_jobs_all_or_nothing(
     # The document replaces the chart's default whole: the probes' port must be restated.
     assert config["health"]["healthProbeBindAddress"] == ":8081"
     assert config["leaderElection"]["leaderElect"] is True
+
+
+def test_training_operator_is_pinned_and_installed_after_kueue(
+    shipped_plan: Callable[[str], Plan],
+) -> None:
+    plan = shipped_plan("prod")
+    by_name = {r["inputs"]["name"]: r for r in of_type(plan, RELEASE)}
+    trainer = by_name["kubeflow-trainer"]
+    assert trainer["inputs"]["version"] == TRAINER_CHART_VERSION
+    # Kueue's webhook must gate TrainJobs from the first one on.
+    assert by_name["kueue"]["urn"] in trainer["dependsOn"]
+    values = trainer["inputs"]["values"]
+    assert values["manager"]["nodeSelector"] == {"mlops-platform/node-kind": "system"}

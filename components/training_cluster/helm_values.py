@@ -89,6 +89,25 @@ class KueueValues(TypedDict):
     managerConfig: KueueManagerConfig
 
 
+class TrainerRuntime(TypedDict):
+    enabled: bool
+
+
+class TrainerRuntimes(TypedDict):
+    torchDistributed: TrainerRuntime
+
+
+class TrainerManager(TypedDict):
+    nodeSelector: dict[str, str]
+
+
+class TrainerValues(TypedDict):
+    """Values of the `kubeflow-trainer` chart (ghcr.io/kubeflow/charts/kubeflow-trainer)."""
+
+    runtimes: TrainerRuntimes
+    manager: TrainerManager
+
+
 # Top-level and nested keys each chart's values.yaml defines for what the platform sets
 # (checked against the chart's documented values; see tests).
 KARPENTER_VALUE_KEYS = frozenset(KarpenterValues.__annotations__)

@@ -18,6 +18,7 @@ from .args import TrainingClusterArgs
 from .karpenter import DISCOVERY_TAG, karpenter_chart_version, karpenter_controller
 from .karpenter_pools import karpenter_pool
 from .kueue import kueue
+from .training_operator import training_operator
 
 
 def cluster_name(deployment: Deployment) -> str:
@@ -43,7 +44,8 @@ def pools_and_queues(
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource],
 ) -> list[k8s.apiextensions.CustomResource]:
-    """Karpenter (controller, pools) and Kueue (queues per team); returns the NodePools."""
+    """Karpenter (controller, pools), Kueue (queues per team) and the training operator;
+    returns the NodePools."""
     if not args.pools:
         return []
     replicas = 2 if args.high_availability else 1
@@ -75,7 +77,7 @@ def pools_and_queues(
         )
         for pool in args.pools
     ]
-    kueue(
+    queues = kueue(
         name,
         args.queueing,
         replicas=replicas,
@@ -86,4 +88,5 @@ def pools_and_queues(
         parent=parent,
         depends_on=depends_on,
     )
+    training_operator(name, provider=provider, parent=parent, depends_on=[queues])
     return node_pools
