@@ -73,9 +73,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "defaultVersion": 1,
             },
             "aws:ecr/repository:Repository": self._ecr_repository,
-            # SQS ARNs have no resource-type segment; the URL is what QueuePolicy names.
+            # The URL is what a QueuePolicy names.
             "aws:sqs/queue:Queue": lambda i, n: {
-                "arn": f"arn:aws:sqs:{self.region}:{self.account_id}:{n}",
                 "url": f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{n}",
             },
         }
