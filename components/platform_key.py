@@ -11,7 +11,10 @@ from .iam import Statement, policy_document
 
 # Services that encrypt with the key on behalf of principals in the account. Restricting
 # delegated use to these through kms:ViaService keeps the key useless elsewhere.
-VIA_SERVICES = ("s3", "sagemaker", "eks", "ecr", "sns", "glue", "logs", "ec2", "sqs")
+# secretsmanager: EventBridge keeps a connection's credentials in a secret under the key.
+VIA_SERVICES = (
+    "s3", "sagemaker", "eks", "ecr", "sns", "glue", "logs", "ec2", "sqs", "secretsmanager",
+)  # fmt: skip
 
 
 class PlatformKey(pulumi.ComponentResource):

@@ -5,19 +5,28 @@ stack file -> config -> PlatformKey ─┬─> Network
                                      ├─> ModelRegistry ─┼─> TrainingCluster ─┐
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
                                      │            TrainingCluster + Monitoring ─> GpuObservability
-                                     └─> CiAccess
+                                     │      ModelRegistry approvals ─> Promotion (GitHub PR)
+                                     │   FeatureStore + ModelRegistry + Monitoring ─> Lifecycle
+                                     │       (retraining pipelines, schedules, drift, batch)
+                                     └─> CiAccess ─┬─> CiClusterAccess (with TrainingCluster)
+                                                   └─> CiRunner
 """
 
 import pulumi
 
 from components import (
     CiAccess,
+    CiClusterAccess,
+    CiClusterAccessArgs,
+    CiRunner,
     FeatureStore,
     GpuObservability,
+    Lifecycle,
     ModelRegistry,
     Monitoring,
     Network,
     PlatformKey,
+    Promotion,
     ServingEndpoint,
     TrainingCluster,
 )
@@ -78,6 +87,39 @@ monitoring = Monitoring(
     ),
     deployment,
 )
+promotion_args = args.promotion(
+    config,
+    kms_key_arn=key.arn,
+    model_package_group_names=registry.model_package_group_names,
+    alert_topic_arn=monitoring.topic_arn,
+)
+lifecycle_args = args.lifecycle(
+    config,
+    deployment,
+    kms_key_arn=key.arn,
+    artifact_bucket_name=registry.artifact_bucket_name,
+    artifact_bucket_arn=registry.artifact_bucket_arn,
+    feature_store_bucket_name=feature_store.bucket_name,
+    feature_store_bucket_arn=feature_store.bucket_arn,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    alert_topic_arn=monitoring.topic_arn,
+    model_package_arn=registry.model_package_arn,
+)
+alarm_names = monitoring.alarm_names
+if promotion_args is not None:
+    promotion = Promotion("promotion", promotion_args, deployment)
+    pulumi.export(outputs.PROMOTION_RULE_NAMES, promotion.rule_names)
+    alarm_names = pulumi.Output.all(alarm_names, promotion.alarm_name).apply(
+        lambda names: [*names[0], names[1]]
+    )
+if lifecycle_args is not None:
+    lifecycle = Lifecycle("lifecycle", lifecycle_args, deployment)
+    pulumi.export(outputs.PIPELINE_NAMES, lifecycle.pipeline_names)
+    pulumi.export(outputs.PIPELINE_SCHEDULE_NAMES, lifecycle.schedule_names)
+    alarm_names = pulumi.Output.all(alarm_names, lifecycle.alarm_names).apply(
+        lambda names: [*names[0], *names[1]]
+    )
 
 gpu_args = (
     args.gpu_observability(
@@ -115,7 +157,7 @@ pulumi.export(outputs.ENDPOINT_NAMES, [endpoint.endpoint_name for endpoint in se
 # Declared endpoints that wait for a model version (see README "First model").
 pulumi.export(outputs.PENDING_ENDPOINTS, [e.name for _, e in config.serving.pending()])
 pulumi.export(outputs.ALERT_TOPIC_ARN, monitoring.topic_arn)
-pulumi.export(outputs.ALARM_NAMES, monitoring.alarm_names)
+pulumi.export(outputs.ALARM_NAMES, alarm_names)
 pulumi.export(outputs.DASHBOARD_NAME, monitoring.dashboard_name)
 pulumi.export(outputs.BUCKET_NAMES, [feature_store.bucket_name, registry.artifact_bucket_name])
 
@@ -124,3 +166,24 @@ if ci_args is not None:
     ci = CiAccess("ci-access", ci_args, deployment)
     pulumi.export(outputs.CI_PREVIEW_ROLE_ARN, ci.preview_role_arn)
     pulumi.export(outputs.CI_DEPLOY_ROLE_ARN, ci.deploy_role_arn)
+    if training is not None:
+        # The CI roles' only way into the cluster: its creator gets no admin access.
+        CiClusterAccess(
+            "ci-cluster-access",
+            CiClusterAccessArgs(
+                cluster_name=training.cluster_name,
+                deploy_role_arn=ci.deploy_role_arn,
+                preview_role_arn=ci.preview_role_arn,
+                ci_role_grants=ci.role_grants,
+            ),
+            deployment,
+        )
+    runner_args = args.ci_runner(
+        config,
+        kms_key_arn=key.arn,
+        vpc_id=network.vpc_id,
+        private_subnet_ids=network.private_subnet_ids,
+        cluster_security_group_id=training.cluster_security_group_id if training else None,
+    )
+    if runner_args is not None:
+        CiRunner("ci-runner", runner_args, deployment)

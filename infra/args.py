@@ -7,14 +7,23 @@ so a component stays usable outside this program.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TypeVar
 
 import pulumi
 
-from components import Deployment, ExistingVpcArgs, NetworkArgs
+from components import Deployment, ExistingVpcArgs, NetworkArgs, catalog
+from components.aws_context import aws_identity
 from components.ci_access import CiAccessArgs
-from components.feature_store import FeatureArgs, FeatureGroupArgs, FeatureStoreArgs
+from components.ci_runners import CiRunnerArgs
+from components.feature_store import (
+    FeatureArgs,
+    FeatureGroupArgs,
+    FeatureStoreArgs,
+    offline_data_prefix,
+)
 from components.gpu_observability import GpuObservabilityArgs
+from components.lifecycle import BatchArgs, DriftArgs, LifecycleArgs, PipelineArgs
 from components.model_registry import (
     MlflowArgs,
     ModelFamilyArgs,
@@ -25,10 +34,16 @@ from components.monitoring import (
     BudgetArgs,
     DataQualityArgs,
     EndpointAlarmThresholds,
+    ModelQualityArgs,
     MonitoredEndpointArgs,
     MonitoringArgs,
     endpoint_alarm_names,
 )
+from components.monitoring.model_monitoring import (
+    data_quality_schedule_name,
+    model_monitor_image,
+)
+from components.promotion import PromotionArgs
 from components.serving_endpoint import (
     RolloutArgs,
     ServerlessArgs,
@@ -46,8 +61,11 @@ from components.training_cluster.pool_args import PoolArgs
 from components.training_cluster.scheduling import cluster_name, discovery_tags
 
 from .config import PlatformConfig
-from .config.monitoring import Budget, baseline_prefix, monitored_endpoints
+from .config.lifecycle import Batch as LifecycleBatch
+from .config.lifecycle import Pipeline as LifecyclePipeline
+from .config.monitoring import Budget, GroundTruth, baseline_prefix, monitored_endpoints
 from .config.pools import Pool
+from .config.promotion import DISPATCH_EVENT_TYPE
 
 T = TypeVar("T")
 
@@ -192,9 +210,8 @@ def monitoring(
     """Monitoring args; `endpoints` maps config names to the built ServingEndpoints.
 
     An endpoint that is declared but not deployed has nothing to alarm on or monitor yet;
-    a deployed one is checked for data quality when it captures data (against the
-    baseline of the model version it serves, `baseline_prefix`).
-    """
+    a deployed one that captures data is checked for data quality (against the baseline
+    of its model version, `baseline_prefix`) and for model quality with ground truth."""
     mon = config.monitoring
     checked = {e.name for e in monitored_endpoints(mon, config.serving.deployed())}
     watched = []
@@ -214,6 +231,7 @@ def monitoring(
                 ),
                 data_capture_uri=built.data_capture_uri,
                 baseline_prefix=baseline_prefix(ep) if ep.name in checked else None,
+                model_quality=_model_quality(ep.ground_truth),
             )
         )
     return MonitoringArgs(
@@ -236,6 +254,22 @@ def monitoring(
         max_pending_pods=mon.cluster.max_pending_pods,
         pending_minutes=mon.cluster.pending_minutes,
         budget=_budget(mon.budget),
+    )
+
+
+def _model_quality(truth: GroundTruth | None) -> ModelQualityArgs | None:
+    if truth is None:
+        return None
+    return ModelQualityArgs(
+        labels_prefix=truth.labels_prefix,
+        problem_type=truth.problem_type,
+        inference_attribute=truth.inference_attribute,
+        metric=str(truth.metric),
+        threshold=truth.threshold,
+        higher_is_worse=truth.higher_is_worse,
+        schedule=truth.schedule,
+        probability_attribute=truth.probability_attribute,
+        probability_threshold=truth.probability_threshold,
     )
 
 
@@ -351,6 +385,8 @@ def training(
         endpoint_public_access=filled(t.endpoint_public_access),
         public_access_cidrs=[str(c) for c in t.public_access_cidrs],
         admin_role_arns=t.admin_role_arns,
+        cluster_creator_admin=t.cluster_creator_admin,
+        kubernetes_objects=t.kubernetes_objects,
         log_retention_days=filled(config.monitoring.log_retention_days),
         observability_addon=config.monitoring.cluster.enabled,
     )
@@ -382,8 +418,14 @@ def gpu_observability(
     cluster: TrainingCluster,
     subnet_ids: pulumi.Input[list[str]],
 ) -> GpuObservabilityArgs | None:
-    """GPU metrics and alerts for a cluster with GPU pools or node groups (else None)."""
+    """GPU metrics and alerts for a cluster with GPU pools or node groups (else None).
+
+    None too while the cluster's Kubernetes objects are off (a first deploy): the exporter
+    and the scraper's RBAC live on the cluster, and a scraper would read nothing."""
     t = config.training
+    provider = cluster.kubernetes_provider
+    if provider is None:
+        return None
     if not any(p.kind == "gpu" for p in t.pools) and not any(
         g.kind == "gpu" for g in t.node_groups
     ):
@@ -394,7 +436,7 @@ def gpu_observability(
         security_group_ids=[cluster.cluster_security_group_id],
         kms_key_arn=kms_key_arn,
         alert_topic_arn=alert_topic_arn,
-        kubernetes_provider=cluster.kubernetes_provider,
+        kubernetes_provider=provider,
         gpu_node_selector={NODE_KIND_LABEL: "gpu"},
         gpu_taint_key=GPU_RESOURCE,
     )
@@ -416,4 +458,202 @@ def ci_access(config: PlatformConfig, stack: str) -> CiAccessArgs | None:
         secrets_kms_key_arn=ci.secrets_kms_key_arn,
         deploy_managed_policy_arns=list(ci.deploy_managed_policy_arns),
         max_session_seconds=ci.max_session_hours * 3600,
+        preview_environments=[config.promotion.github_environment] if config.promotion else [],
+        readable_secrets=[config.promotion.token_secret] if config.promotion else [],
+    )
+
+
+def promotion(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    model_package_group_names: pulumi.Output[list[str]],
+    alert_topic_arn: pulumi.Input[str],
+) -> PromotionArgs | None:
+    """Promotion args, or None when the stack promotes manually only.
+
+    `model_package_group_names` is the registry's list, in `registry.models` order.
+    """
+    promo = config.promotion
+    if promo is None:
+        return None
+    order = [m.name for m in config.registry.models]
+
+    def group(family: str) -> pulumi.Output[str]:
+        index = order.index(family)
+        return model_package_group_names.apply(lambda names: names[index])
+
+    return PromotionArgs(
+        github_repository=promo.github_repository,
+        token_secret=promo.token_secret,
+        model_package_groups={family: group(family) for family in config.promoted_families()},
+        kms_key_arn=kms_key_arn,
+        alert_topic_arn=alert_topic_arn,
+        event_type=DISPATCH_EVENT_TYPE,
+        max_retry_attempts=promo.max_retry_attempts,
+        max_event_age_seconds=promo.max_event_age_minutes * 60,
+    )
+
+
+def ci_runner(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    vpc_id: pulumi.Input[str],
+    private_subnet_ids: pulumi.Input[list[str]],
+    cluster_security_group_id: pulumi.Input[str] | None,
+) -> CiRunnerArgs | None:
+    """The stack's in-VPC GitHub Actions runner; None without ciRunners (or ciAccess)."""
+    runners, ci = config.ci_runners, config.ci_access
+    if runners is None or ci is None:
+        return None
+    return CiRunnerArgs(
+        github_repository=ci.github_repository,
+        connection_arn=runners.connection_arn,
+        compute_type=runners.compute_type,
+        image=runners.image,
+        build_timeout_minutes=runners.build_timeout_minutes,
+        queued_timeout_minutes=runners.queued_timeout_minutes,
+        kms_key_arn=kms_key_arn,
+        vpc_id=vpc_id,
+        private_subnet_ids=private_subnet_ids,
+        log_retention_days=filled(config.monitoring.log_retention_days),
+        cluster_security_group_id=cluster_security_group_id,
+    )
+
+
+def lifecycle(
+    config: PlatformConfig,
+    deployment: Deployment,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    artifact_bucket_name: pulumi.Input[str],
+    artifact_bucket_arn: pulumi.Input[str],
+    feature_store_bucket_name: pulumi.Input[str],
+    feature_store_bucket_arn: pulumi.Input[str],
+    vpc_id: pulumi.Input[str],
+    subnet_ids: pulumi.Input[list[str]],
+    alert_topic_arn: pulumi.Input[str],
+    model_package_arn: Callable[[str, int], pulumi.Input[str]],
+) -> LifecycleArgs | None:
+    """Lifecycle args of the families with a pipeline or a batch transform; None if none."""
+    families = [m for m in config.registry.models if m.pipeline or m.batch]
+    if not families:
+        return None
+    account = aws_identity().account_id
+    data = _FamilyData(
+        artifact_bucket_name,
+        artifact_bucket_arn,
+        feature_store_bucket_name,
+        feature_store_bucket_arn,
+        account,
+    )
+    return LifecycleArgs(
+        kms_key_arn=kms_key_arn,
+        artifact_bucket_name=artifact_bucket_name,
+        artifact_bucket_arn=artifact_bucket_arn,
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        alert_topic_arn=alert_topic_arn,
+        pipelines=[
+            _pipeline(config, deployment, m.name, m.pipeline, data)
+            for m in families
+            if m.pipeline is not None
+        ],
+        batches=[
+            _batch(m.name, m.batch, model_package_arn(m.name, m.batch.model_package_version))
+            for m in families
+            if m.batch is not None
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class _FamilyData:
+    """Where pipelines may find their data: the artifact and feature-store buckets."""
+
+    artifact_bucket_name: pulumi.Input[str]
+    artifact_bucket_arn: pulumi.Input[str]
+    feature_store_bucket_name: pulumi.Input[str]
+    feature_store_bucket_arn: pulumi.Input[str]
+    account_id: pulumi.Output[str]
+
+
+def _pipeline(
+    config: PlatformConfig,
+    deployment: Deployment,
+    family: str,
+    pipeline: LifecyclePipeline,
+    data: _FamilyData,
+) -> PipelineArgs:
+    framework, region = pipeline.framework, config.region
+    if pipeline.inputs.feature_group is not None:
+        group = deployment.name(pipeline.inputs.feature_group)
+        bucket_name, bucket_arn = data.feature_store_bucket_name, data.feature_store_bucket_arn
+        prefix: pulumi.Input[str] = data.account_id.apply(
+            lambda account: offline_data_prefix(group, account, region)
+        )
+    else:
+        bucket_name, bucket_arn = data.artifact_bucket_name, data.artifact_bucket_arn
+        prefix = str(pipeline.inputs.s3_prefix)
+    return PipelineArgs(
+        family=family,
+        model_package_group_name=deployment.name(family),
+        training_image=filled(
+            catalog.framework_image(framework.name, framework.version, region, "training")
+        ),
+        inference_image=filled(
+            catalog.framework_image(framework.name, framework.version, region, "inference")
+        ),
+        quality_check_image=model_monitor_image(region),
+        input_bucket_arn=bucket_arn,
+        input_bucket_name=bucket_name,
+        input_prefix=prefix,
+        metric_name=pipeline.metric.name,
+        metric_threshold=pipeline.metric.threshold,
+        comparison=pipeline.metric.comparison,
+        metric_regex=pipeline.metric.regex,
+        training_instance_type=pipeline.training_instance_type,
+        training_instance_count=pipeline.training_instance_count,
+        processing_instance_type=pipeline.processing_instance_type,
+        hyperparameters={k: str(v) for k, v in pipeline.hyperparameters.items()},
+        max_runtime_seconds=pipeline.max_runtime_minutes * 60,
+        schedule_expression=pipeline.schedule.expression if pipeline.schedule.enabled else None,
+        drift=_drift(config, deployment, family, pipeline),
+    )
+
+
+def _drift(
+    config: PlatformConfig, deployment: Deployment, family: str, pipeline: LifecyclePipeline
+) -> DriftArgs | None:
+    trigger = pipeline.drift_trigger
+    if not trigger.enabled:
+        return None
+    checked = monitored_endpoints(config.monitoring, config.serving.deployed())
+    monitors = [
+        (
+            endpoint_name(deployment, e.name),
+            data_quality_schedule_name(endpoint_name(deployment, e.name)),
+        )
+        for e in checked
+        if e.model == family
+    ]
+    return DriftArgs(
+        monitors=monitors,
+        features=list(trigger.features),
+        threshold=trigger.threshold,
+        evaluation_periods=trigger.evaluation_periods,
+    )
+
+
+def _batch(family: str, batch: LifecycleBatch, package_arn: pulumi.Input[str]) -> BatchArgs:
+    return BatchArgs(
+        family=family,
+        model_package_arn=package_arn,
+        input_prefix=batch.input_prefix,
+        output_prefix=batch.output_prefix,
+        instance_type=batch.instance_type,
+        instance_count=batch.instance_count,
+        max_runtime_seconds=batch.max_runtime_minutes * 60,
+        schedule_expression=batch.schedule if batch.enabled else None,
     )

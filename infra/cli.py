@@ -12,7 +12,17 @@ from collections.abc import Sequence
 
 # Each module defines `register(subparsers)`, adding a parser whose `func(args) -> int`
 # runs the command.
-COMMANDS = ("plan", "diff", "schema", "docs", "new-stack", "bootstrap", "preflight", "verify")
+COMMANDS = (
+    "plan",
+    "diff",
+    "schema",
+    "docs",
+    "new-stack",
+    "bootstrap",
+    "preflight",
+    "verify",
+    "promote",
+)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

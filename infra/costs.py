@@ -26,6 +26,8 @@ from typing import Any
 
 from components import catalog
 
+from .pipeline_costs import schedule_estimate
+
 PRICES_PATH = Path(__file__).resolve().parent / "data" / "prices.json"
 
 Resource = dict[str, Any]
@@ -313,7 +315,35 @@ def _monitoring_schedule(r: Resource, p: _Pricer) -> Estimate:
     )
 
 
+def _codebuild_project(r: Resource, p: _Pricer) -> Estimate:
+    compute = r["inputs"].get("environment", {}).get("computeType", "?")
+    return 0.0, f"billed per build minute on {compute}; nothing while idle"
+
+
+# Types billed by the hour while they exist, that no estimator prices yet: planning one is
+# an error, never a silent 0 (resource types outside ESTIMATORS cost nothing idle).
+HOURLY_TYPES_WITHOUT_ESTIMATOR = frozenset(
+    {
+        "aws:codebuild/fleet:Fleet",
+        "aws:ec2/instance:Instance",
+        "aws:rds/instance:Instance",
+        "aws:rds/cluster:Cluster",
+        "aws:elasticache/cluster:Cluster",
+        "aws:opensearch/domain:Domain",
+        "aws:sagemaker/notebookInstance:NotebookInstance",
+    }
+)
+
+
+def _pipeline_schedule(r: Resource, p: _Pricer) -> Estimate | None:
+    try:
+        return schedule_estimate(r, p.resources, p.region, p.assume["pipelineJobMinutes"])
+    except ValueError as error:
+        raise UnpricedError(f"{r['urn']}: {error}") from None
+
+
 ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
+    "aws:codebuild/project:Project": _codebuild_project,
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
     "kubernetes:karpenter.sh/v1:NodePool": _node_pool,
@@ -330,6 +360,7 @@ ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:sagemaker/monitoringSchedule:MonitoringSchedule": _monitoring_schedule,
+    "aws:scheduler/schedule:Schedule": _pipeline_schedule,
 }
 
 
@@ -345,6 +376,8 @@ def estimate_resources(
     items = []
     for resource in resources:
         estimator = ESTIMATORS.get(resource["type"])
+        if resource["type"] in HOURLY_TYPES_WITHOUT_ESTIMATOR:
+            raise UnpricedError(f"{resource['urn']}: {resource['type']} has no price estimator")
         if estimator is None:
             continue
         estimate = estimator(resource, pricer)

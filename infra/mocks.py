@@ -46,6 +46,7 @@ def _physical_name(inputs: State, name: str) -> str:
         "alarmName",
         "dashboardName",
         "databaseName",
+        "pipelineName",
     ):
         if isinstance(value := inputs.get(key), str):
             return value
@@ -129,6 +130,16 @@ class PlatformMocks(pulumi.runtime.Mocks):
             }
         elif token == "aws:ec2/getVpc:getVpc":
             result = {"id": a.get("id"), "cidrBlock": "10.0.0.0/16"}
+        elif token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            # Secret values exist only in the account; offline a placeholder stands in.
+            result = {
+                "arn": a.get("secretId"),
+                "id": f"{a.get('secretId')}|AWSCURRENT",
+                "secretId": a.get("secretId"),
+                "secretString": "offline-placeholder",
+                "versionId": "offline",
+                "versionStage": "AWSCURRENT",
+            }
         elif token == "aws:iam/getPolicyDocument:getPolicyDocument":
             result = {
                 "json": json.dumps({"Version": "2012-10-17", "Statement": a.get("statements", [])})
@@ -178,10 +189,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 {"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/MOCK"}]}
             ],
             "status": "ACTIVE",
-            # EKS creates the cluster security group; Karpenter discovers it by a tag.
+            # EKS creates the cluster's security group; the inputs' vpcConfig is kept.
             "vpcConfig": {
-                **(inputs.get("vpcConfig") or {}),
-                "clusterSecurityGroupId": f"sg-{physical}",
+                **inputs.get("vpcConfig", {}),
+                "clusterSecurityGroupId": f"sg-{physical}-cluster",
             },
         }
 

@@ -34,6 +34,9 @@ DASHBOARD_NAME: Final = "dashboardName"
 BUCKET_NAMES: Final = "bucketNames"
 CI_PREVIEW_ROLE_ARN: Final = "ciPreviewRoleArn"
 CI_DEPLOY_ROLE_ARN: Final = "ciDeployRoleArn"
+PROMOTION_RULE_NAMES: Final = "promotionRuleNames"
+PIPELINE_NAMES: Final = "pipelineNames"
+PIPELINE_SCHEDULE_NAMES: Final = "pipelineScheduleNames"
 
 # Every output name above, for checks over consumers (workflows, README, verify).
 ALL: Final[frozenset[str]] = frozenset(

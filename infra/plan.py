@@ -148,6 +148,8 @@ class Plan:
     # One-line problems that do not stop the plan (a suppression that suppresses nothing).
     warnings: list[str] = field(default_factory=list)
     cost: dict[str, Any] = field(default_factory=lambda: {"monthlyUsd": 0.0, "items": []})
+    # The stack file as messages name it.
+    source: str = ""
 
     @property
     def environment(self) -> str:
@@ -281,7 +283,14 @@ def build_plan(stack: str, config_path: Path | None = None) -> Plan:
     )
     # Registration order depends on when Outputs resolve; sort so plans diff cleanly.
     resources.sort(key=lambda r: r["urn"])
-    plan = Plan(project=PROJECT, stack=stack, config=config, resources=resources, outputs=outputs)
+    plan = Plan(
+        project=PROJECT,
+        stack=stack,
+        config=config,
+        resources=resources,
+        outputs=outputs,
+        source=source,
+    )
     apply_policy(plan, source)
     try:
         plan.cost = estimate_cost(plan)

@@ -335,3 +335,19 @@ def test_diff_of_a_saved_plan_that_cannot_be_priced_is_an_input_error(tmp_path: 
     saved.write_text(json.dumps({"resources": [group], "outputs": {"region": "eu-west-1"}}))
     with pytest.raises(DiffInputError, match=r"cannot estimate its cost: .*m6a\.2xlarge"):
         load_side(str(saved))
+
+
+def test_codebuild_project_is_free_idle_and_hourly_types_need_a_price() -> None:
+    from infra.costs import UnpricedError, estimate_resources
+
+    project = {
+        "urn": "urn:project",
+        "type": "aws:codebuild/project:Project",
+        "inputs": {"environment": {"computeType": "BUILD_GENERAL1_SMALL"}},
+    }
+    cost = estimate_resources([project], "eu-west-1")
+    assert cost["monthlyUsd"] == 0
+    assert "per build minute" in cost["items"][0]["basis"]
+    fleet = {"urn": "urn:fleet", "type": "aws:codebuild/fleet:Fleet", "inputs": {}}
+    with pytest.raises(UnpricedError, match="urn:fleet"):
+        estimate_resources([fleet], "eu-west-1")

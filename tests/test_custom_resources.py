@@ -90,7 +90,8 @@ def test_prod_holds_karpenter_kueue_and_the_pools(shipped_plan: Callable[[str], 
              for p in pools.values()]  # fmt: skip
     assert kinds.count("cpu") >= 1 and kinds.count("gpu") >= 2
     assert set(pools) == classes
-    assert len(of_type(plan, "aws:sqs/queue:Queue")) == 1
+    queues = [q["inputs"]["name"] for q in of_type(plan, "aws:sqs/queue:Queue")]
+    assert [q for q in queues if "karpenter" in q] == ["mlops-prod-training-karpenter"]
     rules = of_type(plan, "aws:cloudwatch/eventRule:EventRule")
     assert len([r for r in rules if "karpenter" in r["name"]]) == len(INTERRUPTION_EVENTS)
     entries = [r["inputs"] for r in of_type(plan, "aws:eks/accessEntry:AccessEntry")]
@@ -129,7 +130,10 @@ def test_node_classes_are_secure_and_find_the_cluster(any_shipped_plan: Plan) ->
     plan = any_shipped_plan
     (key,) = of_type(plan, "aws:kms/key:Key")
     subnets = [s for s in of_type(plan, "aws:ec2/subnet:Subnet") if "private" in s["name"]]
-    (sg_tag,) = [t for t in of_type(plan, "aws:ec2/tag:Tag") if t["inputs"]["key"] == DISCOVERY_TAG]
+    (cluster,) = of_type(plan, "aws:eks/cluster:Cluster")
+    # The group EKS made for the cluster (its id as the plan mocks give it), by id: EKS
+    # owns it, so it is not tagged here.
+    cluster_group = f"sg-{cluster['inputs']['name']}-cluster"
     for node_class in of_type(plan, NODE_CLASS):
         spec = node_class["inputs"]["spec"]
         assert spec["metadataOptions"]["httpTokens"] == "required"
@@ -140,7 +144,8 @@ def test_node_classes_are_secure_and_find_the_cluster(any_shipped_plan: Plan) ->
         assert key["urn"] in node_class["dependsOn"]
         (subnet_term,) = spec["subnetSelectorTerms"]
         (sg_term,) = spec["securityGroupSelectorTerms"]
-        assert sg_term["tags"] == {DISCOVERY_TAG: sg_tag["inputs"]["value"]}
+        assert sg_term == {"id": cluster_group}
+        assert subnet_term["tags"] == {DISCOVERY_TAG: cluster["inputs"]["name"]}
         for subnet in subnets:
             assert subnet["inputs"]["tags"].items() >= subnet_term["tags"].items()
 

@@ -80,9 +80,36 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:amp/ruleGroupNamespace:RuleGroupNamespace": 1,
         "aws:amp/alertManagerDefinition:AlertManagerDefinition": 1,
     },
+    "promotion": {
+        "mlops:lifecycle:Promotion": 1,
+        "aws:cloudwatch/eventConnection:EventConnection": 1,
+        "aws:cloudwatch/eventApiDestination:EventApiDestination": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1,
+        "aws:sqs/queue:Queue": 1,
+    },
+    "lifecycle": {
+        "mlops:lifecycle:Lifecycle": 1,
+        "aws:sagemaker/pipeline:Pipeline": 1,
+        "aws:scheduler/schedule:Schedule": 1,
+        "aws:sqs/queue:Queue": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
+    },
     "ci_access": {
         "mlops:ci:CiAccess": 1,
         "aws:iam/role:Role": 2,
+    },
+    "ci_cluster_access": {
+        "mlops:ci:CiClusterAccess": 1,
+        "aws:eks/accessEntry:AccessEntry": 2,
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 2,
+    },
+    "ci_runner": {
+        "mlops:ci:CiRunner": 1,
+        "aws:codebuild/project:Project": 1,
+        "aws:codebuild/webhook:Webhook": 1,
+        "aws:iam/role:Role": 1,
+        "aws:eks/accessEntry:AccessEntry": 0,
     },
 }
 

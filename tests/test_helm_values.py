@@ -15,7 +15,7 @@ import yaml
 from components.training_cluster.helm_values import KarpenterValues, KueueValues, TrainerValues
 from components.training_cluster.training_operator import TRAINER_CHART_VERSION
 from infra.plan import Plan
-from tests.helpers import of_type
+from tests.helpers import by_urn, of_type
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -56,7 +56,13 @@ def test_karpenter_points_at_this_cluster_and_queue(shipped_plan: Callable[[str]
     plan = shipped_plan("prod")
     values = releases(plan)["karpenter"]["values"]
     (cluster,) = of_type(plan, "aws:eks/cluster:Cluster")
-    (queue,) = of_type(plan, "aws:sqs/queue:Queue")
+    # The cluster's own queue (other components have queues of their own).
+    urns = by_urn(plan)
+    (queue,) = [
+        q
+        for q in of_type(plan, "aws:sqs/queue:Queue")
+        if urns[q["parent"]]["type"] == "mlops:training:TrainingCluster"
+    ]
     assert values["settings"] == {
         "clusterName": cluster["inputs"]["name"],
         "interruptionQueue": queue["inputs"]["name"],

@@ -10,13 +10,15 @@ from __future__ import annotations
 import importlib.metadata
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from infra.cli import main
-from infra.gen_replacements import camel, force_new_fields, problems
+from infra.gen_replacements import _inputs_of, camel, force_new_fields, problems, read_entry
 from infra.replacements import Verdict, classify, load_table, would_replace
 from policy.rules import STATEFUL_TYPES
+from tests.conftest import SHIPPED_STACKS
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 
@@ -93,6 +95,70 @@ def test_force_new_fields_are_read_from_a_schema_file() -> None:
     )
     assert force_new_fields(go) == ["description", "featureDefinitions"]
     assert camel("record_identifier_feature_name") == "recordIdentifierFeatureName"
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_every_aws_type_of_a_shipped_plan_is_in_the_table(stack: str, shipped_plan: Any) -> None:
+    """Stateful or not, a change to any resource the program creates is classified from
+    upstream data, never guessed."""
+    types = {r["type"] for r in shipped_plan(stack).resources if r["type"].startswith("aws:")}
+    missing = sorted(types - set(load_table()["types"]))
+    assert missing == [], f"{stack}: add these types to infra/data/replacements.json: {missing}"
+
+
+def test_framework_resources_and_nested_fields_are_read() -> None:
+    """Framework resources mark replacement with a plan modifier; a nested ForceNew field
+    makes its top-level input force a replacement too."""
+    framework = (
+        "\t\tAttributes: map[string]schema.Attribute{\n"
+        "\t\t\tnames.AttrClusterName: schema.StringAttribute{\n"
+        "\t\t\t\tPlanModifiers: []planmodifier.String{\n"
+        "\t\t\t\t\tstringplanmodifier.RequiresReplace(),\n\t\t\t\t},\n\t\t\t},\n"
+        '\t\t\t"role_arn": schema.StringAttribute{\n\t\t\t\tRequired: true,\n\t\t\t},\n'
+    )
+    assert force_new_fields(framework) == ["clusterName"]
+    nested = (
+        '\t\t\t"deployment_config": {\n\t\t\t\tType: schema.TypeList,\n'
+        "\t\t\t\tElem: &schema.Resource{\n\t\t\t\t\tSchema: map[string]*schema.Schema{\n"
+        '\t\t\t\t\t\t"alarms": {\n\t\t\t\t\t\t\tForceNew: true,\n\t\t\t\t\t\t},\n'
+        "\t\t\t\t\t},\n\t\t\t\t},\n\t\t\t},\n"
+        '\t\t\t"endpoint_config_name": {\n\t\t\t\tRequired: true,\n\t\t\t},\n'
+    )
+    assert force_new_fields(nested) == ["deploymentConfig"]
+
+
+def test_an_entry_is_read_with_pulumi_input_names() -> None:
+    """Terraform names map to pulumi-aws inputs: renamed (`alarm_name` is `name`),
+    pluralised (`inline_policy` is `inlinePolicies`) or camelCased; computed-only fields and
+    tags are left out."""
+    alarm = (
+        '\t\t\t"alarm_name": {\n\t\t\t\tRequired: true,\n\t\t\t\tForceNew: true,\n\t\t\t},\n'
+        '\t\t\t"alarm_description": {\n\t\t\t\tOptional: true,\n\t\t\t},\n'
+        '\t\t\t"arn": {\n\t\t\t\tComputed: true,\n\t\t\t},\n'
+        "\t\t\tnames.AttrTags: {\n\t\t\t\tOptional: true,\n\t\t\t},\n"
+    )
+    assert read_entry("aws:cloudwatch/metricAlarm:MetricAlarm", alarm) == (
+        ["name"],
+        ["alarmDescription"],
+    )
+    role = '\t\t\t"inline_policy": {\n\t\t\t\tOptional: true,\n\t\t\t},\n'
+    assert read_entry("aws:iam/role:Role", role) == ([], ["inlinePolicies"])
+
+
+def test_inputs_are_the_resources_own() -> None:
+    """pulumi_aws.s3 has a nested `BucketVersioningArgs` type beside the resource: the
+    check reads the resource's constructor, so the table's names are held to the right one."""
+    inputs = _inputs_of("aws:s3/bucketVersioning:BucketVersioning")
+    assert inputs is not None and {"bucket", "versioningConfiguration"} <= inputs
+    assert _inputs_of("aws:s3/noSuchThing:NoSuchThing") is None
+
+
+def test_routine_stateless_changes_are_classified() -> None:
+    """Endpoint updates point at a new configuration in place; a launch template change
+    makes a new version, not a new template; a new alert address is a new subscription."""
+    assert not would_replace("aws:sagemaker/endpoint:Endpoint", {"endpointConfigName"})
+    assert classify("aws:ec2/launchTemplate:LaunchTemplate", {"userData"}) == Verdict((), ())
+    assert would_replace("aws:sns/topicSubscription:TopicSubscription", {"endpoint"})
 
 
 # -- the pull-request contract -------------------------------------------------------------

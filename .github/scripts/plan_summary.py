@@ -2,7 +2,8 @@
 
 Usage: plan_summary.py [--stacks-dir stacks] [--summary FILE] [--matrix-output FILE]
 
-Writes a Markdown summary (one row per stack, then every policy finding) and, with
+Writes a Markdown summary (one row per stack, every policy finding, then a folded Mermaid
+diagram of each stack's components and lifecycle loops) and, with
 --matrix-output, a `matrix=<json>` line for GitHub Actions listing each valid stack with its
 region and the suffix of its preview-role variable. Exits 1 when any stack file is invalid
 or has a mandatory policy finding.
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.cli import main as mlops_platform
+from infra.plan_loop import mermaid
 
 MARKER = "<!-- mlops-platform-plan -->"
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[a-z][a-z0-9-]{0,15})\.yaml$")
@@ -89,7 +91,27 @@ def summary(results: list[dict[str, Any]]) -> str:
             "|---|---|---|---|---|",
             *findings,
         ]
+    lines += _diagrams(results)
     return "\n".join(lines) + "\n"
+
+
+def _diagrams(results: list[dict[str, Any]]) -> list[str]:
+    """Per stack, a folded Mermaid diagram of its components and lifecycle loops."""
+    lines = ["", "### Components and lifecycle loops"]
+    for result in results:
+        if result["document"] is None:
+            continue
+        lines += [
+            "",
+            f"<details><summary>{result['stack']}</summary>",
+            "",
+            "```mermaid",
+            mermaid(result["document"]).rstrip("\n"),
+            "```",
+            "",
+            "</details>",
+        ]
+    return lines
 
 
 def matrix(results: list[dict[str, Any]]) -> list[dict[str, str]]:

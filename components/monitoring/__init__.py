@@ -3,6 +3,7 @@
 Modules: `alerts` (the KMS-encrypted alert topic, its policy and subscriptions),
 `endpoint_alarms` (per-endpoint alarms and their deterministic names), `cluster_alarms`,
 `dashboard`, `model_monitoring` (data-quality jobs, schedules, their role and alert rules),
+`model_quality` (model-quality jobs against ground truth, with their metric alarms),
 `thresholds` (default alarm thresholds, plain data), `args` and `component`.
 
 Names are loaded on first use (PEP 562): the config schema reads `thresholds` without
@@ -21,6 +22,7 @@ _EXPORTS = {
     "EndpointAlarmNames": "endpoint_alarms",
     "EndpointAlarmThresholds": "thresholds",
     "MODEL_MONITOR_ACCOUNTS": "model_monitoring",
+    "ModelQualityArgs": "args",
     "MonitoredEndpointArgs": "args",
     "Monitoring": "component",
     "MonitoringArgs": "args",
@@ -37,6 +39,7 @@ __all__ = [
     "DataQualityArgs",
     "EndpointAlarmNames",
     "EndpointAlarmThresholds",
+    "ModelQualityArgs",
     "MonitoredEndpointArgs",
     "Monitoring",
     "MonitoringArgs",
@@ -61,7 +64,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .args import BudgetArgs, DataQualityArgs, MonitoredEndpointArgs, MonitoringArgs
+    from .args import (
+        BudgetArgs,
+        DataQualityArgs,
+        ModelQualityArgs,
+        MonitoredEndpointArgs,
+        MonitoringArgs,
+    )
     from .component import Monitoring
     from .dashboard import dashboard_body
     from .endpoint_alarms import EndpointAlarmNames, endpoint_alarm_names

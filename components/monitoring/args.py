@@ -12,6 +12,33 @@ from components import catalog
 from .thresholds import EndpointAlarmThresholds
 
 
+@dataclass(frozen=True)
+class ModelQualityArgs:
+    """Model-quality monitoring of one endpoint: captured predictions against labels.
+
+    Args:
+        labels_prefix: Key prefix in the artifact bucket holding the ground-truth labels.
+        problem_type: BinaryClassification, MulticlassClassification or Regression.
+        inference_attribute: Prediction field of the captured output.
+        metric: Model-quality metric the alarm watches (as Model Monitor names it).
+        threshold: Alarm when the metric crosses this value.
+        higher_is_worse: An error metric (alarm above the threshold) or a score (below).
+        schedule: Cron expression of the schedule.
+        probability_attribute: Binary classification: probability field of the output.
+        probability_threshold: Binary classification: positive class cutoff.
+    """
+
+    labels_prefix: str
+    problem_type: str
+    inference_attribute: str
+    metric: str
+    threshold: float
+    higher_is_worse: bool
+    schedule: str = "cron(0 0 ? * * *)"
+    probability_attribute: str | None = None
+    probability_threshold: float | None = None
+
+
 @dataclass
 class MonitoredEndpointArgs:
     """One endpoint to watch.
@@ -28,6 +55,8 @@ class MonitoredEndpointArgs:
             `baselines/<family>/<version>/`); None: no data-quality job, since a job
             without a baseline checks nothing.
         key: Short stable key of the endpoint in logical names (default: endpoint_name).
+        model_quality: Ground truth to check its predictions against; None: no
+            model-quality job.
     """
 
     endpoint_name: str
@@ -37,6 +66,7 @@ class MonitoredEndpointArgs:
     data_capture_uri: pulumi.Input[str] | None = None
     baseline_prefix: str | None = None
     key: str | None = None
+    model_quality: ModelQualityArgs | None = None
 
     @property
     def logical_key(self) -> str:
@@ -46,6 +76,15 @@ class MonitoredEndpointArgs:
     def checks_data_quality(self) -> bool:
         """Captures requests and has a baseline to compare them with."""
         return self.data_capture_uri is not None and self.baseline_prefix is not None
+
+    @property
+    def checks_model_quality(self) -> bool:
+        """Captures requests and has ground truth to compare its predictions with."""
+        return self.data_capture_uri is not None and self.model_quality is not None
+
+    @property
+    def is_model_monitored(self) -> bool:
+        return self.checks_data_quality or self.checks_model_quality
 
 
 @dataclass

@@ -26,8 +26,11 @@ class Monitoring(pulumi.ComponentResource):
     cluster (failed nodes, pods stuck pending); one dashboard for the environment; and per
     endpoint with data capture and a baseline a Model Monitor data-quality job definition
     and hourly schedule that run network-isolated in the private subnets, write
-    KMS-encrypted reports to the artifact bucket and publish CloudWatch metrics, with
-    EventBridge rules sending violations and failed runs to the alert topic; and, when
+    KMS-encrypted reports to the artifact bucket and publish CloudWatch metrics; per
+    endpoint with ground truth a model-quality job definition (a CloudFormation stack:
+    the provider has no such resource), a daily schedule and an alarm on the chosen
+    metric; EventBridge rules sending violations and failed runs of all schedules to the
+    alert topic; and, when
     configured, the stack's monthly AWS Budget with forecast and actual alerts on the topic.
 
     Outputs:
@@ -49,7 +52,7 @@ class Monitoring(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:observability:Monitoring", name, None, opts)
         ident = aws_identity()
-        checked = any(e.checks_data_quality for e in args.endpoints)
+        checked = any(e.is_model_monitored for e in args.endpoints)
         topic = alert_topic(
             name,
             deployment,
@@ -73,7 +76,7 @@ class Monitoring(pulumi.ComponentResource):
                 max_pending_pods=args.max_pending_pods,
                 pending_minutes=args.pending_minutes,
             )
-        model_monitoring(name, args, deployment, ident=ident, topic=topic, parent=self)
+        alarms += model_monitoring(name, args, deployment, ident=ident, topic=topic, parent=self)
         if args.budget is not None:
             stack_budget(name, args.budget, deployment, topic_arn=topic.arn, parent=self)
 

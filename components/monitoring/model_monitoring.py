@@ -21,6 +21,7 @@ import pulumi_aws as aws
 from ..context import Deployment
 from ..iam import ServiceRole, Statement, service_role, vpc_interface_statements
 from .args import DataQualityArgs, MonitoredEndpointArgs, MonitoringArgs
+from .model_quality import model_quality_alarm, model_quality_schedule
 
 # Accounts publishing the Model Monitor analyzer image per region (sagemaker-python-sdk,
 # image_uri_config/model-monitor.json).
@@ -100,6 +101,11 @@ def alert_rule_arns(deployment: Deployment, ident: Any) -> list[pulumi.Output[st
     ]
 
 
+def data_quality_schedule_name(endpoint_name: str) -> str:
+    """The endpoint's data-quality schedule: also a dimension of the metrics it publishes."""
+    return f"{endpoint_name}-data-quality"
+
+
 def definition_name(key: str, content: Any) -> str:
     """`<key>-dq-<hash of content>`: a new name whenever the (immutable) definition changes.
 
@@ -120,9 +126,13 @@ def _arn(ident: Any, service: str, region: pulumi.Input[str], resource: str) -> 
 
 
 def _data_statements(
-    bucket_arn: pulumi.Output[str], kms_key_arn: pulumi.Input[str], baselines: Sequence[str]
+    bucket_arn: pulumi.Output[str],
+    kms_key_arn: pulumi.Input[str],
+    baselines: Sequence[str],
+    labels: Sequence[str] = (),
 ) -> list[Statement]:
-    """Read captured data and the monitored versions' baselines; write reports."""
+    """Read captured data, the monitored versions' baselines and ground-truth labels;
+    write reports."""
     return [
         {
             "Sid": "ReadCapturedDataAndBaselines",
@@ -132,6 +142,7 @@ def _data_statements(
                 pulumi.Output.concat(bucket_arn, "/data-capture/*"),
                 pulumi.Output.concat(bucket_arn, "/monitoring/*"),
                 *[pulumi.Output.concat(bucket_arn, f"/{prefix}*") for prefix in baselines],
+                *[pulumi.Output.concat(bucket_arn, f"/{prefix}*") for prefix in labels],
             ],
         },
         {
@@ -139,7 +150,11 @@ def _data_statements(
             "Effect": "Allow",
             "Action": "s3:ListBucket",
             "Resource": bucket_arn,
-            "Condition": {"StringLike": {"s3:prefix": ["data-capture/*", "monitoring/*"]}},
+            "Condition": {
+                "StringLike": {
+                    "s3:prefix": ["data-capture/*", "monitoring/*", *(f"{p}*" for p in labels)]
+                }
+            },
         },
         {
             "Sid": "WriteReports",
@@ -205,8 +220,9 @@ def monitor_role(
     ident: Any,
     baselines: Sequence[str],
     parent: pulumi.Resource,
+    labels: Sequence[str] = (),
 ) -> ServiceRole:
-    """The role the data-quality jobs run as."""
+    """The role the data-quality and model-quality jobs run as."""
     assert args.artifact_bucket_arn is not None and args.vpc_id is not None
     bucket_arn = pulumi.Output.from_input(args.artifact_bucket_arn)
     return service_role(
@@ -216,10 +232,10 @@ def monitor_role(
         services=["sagemaker.amazonaws.com"],
         parent=parent,
         statements=[
-            *_data_statements(bucket_arn, args.kms_key_arn, baselines),
+            *_data_statements(bucket_arn, args.kms_key_arn, baselines, labels),
             *_service_statements(deployment, ident, args.vpc_id),
         ],
-        description="Runs Model Monitor data-quality jobs over captured endpoint data.",
+        description="Runs Model Monitor data- and model-quality jobs over captured endpoint data.",
     )
 
 
@@ -330,7 +346,7 @@ def data_quality_schedule(
     )
     return aws.sagemaker.MonitoringSchedule(
         f"{logical}-data-quality-schedule",
-        name=f"{key}-data-quality",
+        name=data_quality_schedule_name(key),
         monitoring_schedule_config={
             "monitoring_type": "DataQuality",
             "monitoring_job_definition_name": definition.name,
@@ -397,23 +413,42 @@ def model_monitoring(
     ident: Any,
     topic: aws.sns.Topic,
     parent: pulumi.Resource,
-) -> list[aws.sagemaker.MonitoringSchedule]:
-    """Data-quality schedules of the endpoints that capture data and have a baseline."""
-    endpoints = [e for e in args.endpoints if e.checks_data_quality]
+) -> list[aws.cloudwatch.MetricAlarm]:
+    """Data-quality schedules of the endpoints that capture data and have a baseline, and
+    model-quality schedules (with their metric alarms) of those with ground truth."""
+    endpoints = [e for e in args.endpoints if e.is_model_monitored]
     if not endpoints:
         return []
     if args.artifact_bucket_name is None or args.artifact_bucket_arn is None:
-        raise ValueError("data-quality monitoring needs the artifact bucket")
+        raise ValueError("model monitoring needs the artifact bucket")
     if args.vpc_id is None or args.subnet_ids is None:
-        raise ValueError("data-quality monitoring needs a VPC and private subnets")
-    baselines = [str(e.baseline_prefix) for e in endpoints]
-    role = monitor_role(name, args, deployment, ident, baselines, parent)
+        raise ValueError("model monitoring needs a VPC and private subnets")
+    baselines = [str(e.baseline_prefix) for e in endpoints if e.checks_data_quality]
+    labels = [e.model_quality.labels_prefix for e in endpoints if e.model_quality is not None]
+    role = monitor_role(name, args, deployment, ident, baselines, parent, labels)
     group = monitor_security_group(name, deployment, args.vpc_id, parent)
     schedules = [
         data_quality_schedule(
             name, endpoint, args, deployment, role=role, group=group, parent=parent
         )
         for endpoint in endpoints
+        if endpoint.checks_data_quality
     ]
+    alarms = []
+    for endpoint in (e for e in endpoints if e.checks_model_quality):
+        schedule = model_quality_schedule(
+            name,
+            endpoint,
+            args,
+            deployment,
+            image=model_monitor_image(deployment.region),
+            role=role,
+            group=group,
+            parent=parent,
+        )
+        schedules.append(schedule)
+        alarms.append(
+            model_quality_alarm(name, endpoint, deployment, schedule=schedule, topic=topic)
+        )
     alert_rules(name, deployment, schedules=schedules, topic=topic, parent=parent)
-    return schedules
+    return alarms

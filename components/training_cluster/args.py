@@ -99,7 +99,14 @@ class TrainingClusterArgs:
         endpoint_public_access: Also expose the API endpoint publicly (to
             `public_access_cidrs` only). The private endpoint is always on.
         public_access_cidrs: CIDRs allowed to reach a public API endpoint.
-        admin_role_arns: IAM roles granted cluster-admin through EKS access entries.
+        admin_role_arns: IAM roles granted cluster-admin through EKS access entries
+            (break-glass administrators; pre-existing roles).
+        cluster_creator_admin: Let EKS give the identity creating the cluster cluster-admin.
+            Off, every admin comes from an access entry the program makes. EKS reads it at
+            creation only: changing it replaces the cluster.
+        kubernetes_objects: Apply the Kubernetes objects over the cluster API (team
+            namespaces, storage class, device plugin, autoscaler). Off, only the AWS layer
+            is made: the first deploy of a private cluster from outside its VPC.
         log_retention_days: Retention of the control-plane log group.
         support_type: EKS version support: `STANDARD` upgrades the cluster when standard
             support ends; `EXTENDED` keeps the version on paid extended support.
@@ -125,6 +132,8 @@ class TrainingClusterArgs:
     endpoint_public_access: bool = False
     public_access_cidrs: Sequence[str] = ()
     admin_role_arns: Sequence[str] = ()
+    cluster_creator_admin: bool = False
+    kubernetes_objects: bool = True
     log_retention_days: int = 90
     support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
     autoscaler_image: str | None = None

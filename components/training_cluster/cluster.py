@@ -138,23 +138,26 @@ class TrainingCluster(pulumi.ComponentResource):
     Pools (`scheduling.py`): with `pools`, Karpenter (controller identity, node role and
     access entry, interruption queue) launches each pool's nodes from a NodePool and
     EC2NodeClass, and Kueue queues each team's jobs on them (a ClusterQueue per team in one
-    cohort, a LocalQueue in its namespace).
+    cohort, a LocalQueue in its namespace). Pools come with the Kubernetes objects: with
+    `kubernetes_objects` off, neither Karpenter's AWS side nor its pools are made yet.
 
     The Kubernetes objects are applied over the cluster API: with a private endpoint, run
-    `pulumi up` from a network that reaches the VPC. The identity running it gets
-    cluster-admin at creation (EKS's creator access entry).
+    `pulumi up` from a network that reaches the VPC (the stack's CI runner), or first make
+    the AWS layer alone (`kubernetes_objects` off). The identity creating the cluster gets
+    no admin access unless `cluster_creator_admin` is on: cluster admins come from access
+    entries (the admin roles here, the CI roles from the CI runner).
 
     Outputs:
         cluster_name: EKS cluster name.
         cluster_arn: EKS cluster ARN.
         endpoint: API server endpoint.
+        cluster_security_group_id: Security group EKS made for the control plane and
+            nodes (what in-VPC clients of the API are let into).
         node_group_names: Managed node group names.
-        cluster_security_group_id: The security group EKS made for the cluster (not an
-            Output).
         team_role_arns: Team -> IAM role of its workloads (a plain dict, not registered as
             an output).
         kubernetes_provider: Provider for further Kubernetes objects on this cluster (not an
-            Output).
+            Output); None when `kubernetes_objects` is off.
         node_groups: The node group resources, for what must wait until nodes run (not an
             Output).
     """
@@ -162,11 +165,11 @@ class TrainingCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
     endpoint: pulumi.Output[str]
+    cluster_security_group_id: pulumi.Output[str]
     node_group_names: pulumi.Output[list[str]]
     node_groups: list[aws.eks.NodeGroup]
     team_role_arns: dict[str, pulumi.Output[str]]
-    kubernetes_provider: k8s.Provider
-    cluster_security_group_id: pulumi.Output[str]
+    kubernetes_provider: k8s.Provider | None
 
     def __init__(
         self,
@@ -200,31 +203,29 @@ class TrainingCluster(pulumi.ComponentResource):
             pod_identity_agent=early["eks-pod-identity-agent"],
         )
         self._observability(name, args, deployment, cluster, groups)
-        provider = self._kubernetes_provider(name, cluster, deployment.region)
-        self.team_role_arns = self._teams(name, args, deployment, cluster, physical, provider)
-        self._cluster_services(
-            name,
-            args,
-            deployment,
-            cluster,
-            physical,
-            identity,
-            provider,
-            ebs_csi_driver=late["aws-ebs-csi-driver"],
-            autoscaler_depends_on=[*groups, early["eks-pod-identity-agent"]],
-        )
-
-        self.kubernetes_provider = provider
+        self.kubernetes_provider = None
+        self.team_role_arns = {}
+        if args.kubernetes_objects:
+            provider = self._kubernetes_provider(name, cluster, deployment.region)
+            self.team_role_arns = self._teams(name, args, deployment, cluster, physical, provider)
+            self._cluster_services(
+                name, args, deployment, cluster, physical, identity, provider,
+                ebs_csi_driver=late["aws-ebs-csi-driver"],
+                autoscaler_depends_on=[*groups, early["eks-pod-identity-agent"]],
+            )  # fmt: skip
+            self.kubernetes_provider = provider
         self.node_groups = groups
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
         self.endpoint = cluster.endpoint
+        self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.node_group_names = pulumi.Output.all(*[g.node_group_name for g in groups])
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
                 "cluster_arn": self.cluster_arn,
                 "endpoint": self.endpoint,
+                "cluster_security_group_id": self.cluster_security_group_id,
                 "node_group_names": self.node_group_names,
             }
         )
@@ -271,7 +272,9 @@ class TrainingCluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
             access_config={
                 "authentication_mode": "API",
-                "bootstrap_cluster_creator_admin_permissions": True,
+                # Admins come from the access entries made here, not from whoever ran
+                # the first deploy.
+                "bootstrap_cluster_creator_admin_permissions": args.cluster_creator_admin,
             },
             # The managed add-ons replace the unmanaged defaults.
             bootstrap_self_managed_addons=False,
@@ -279,9 +282,6 @@ class TrainingCluster(pulumi.ComponentResource):
             deletion_protection=deployment.eks_deletion_protection,
             tags=deployment.tagged(physical),
             opts=deployment.stateful(self, depends_on=[log_group, *cluster_role.ready]),
-        )
-        self.cluster_security_group_id = cluster.vpc_config.apply(
-            lambda c: c.cluster_security_group_id or ""
         )
         return cluster
 

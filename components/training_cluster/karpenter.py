@@ -240,23 +240,6 @@ def _controller_identity(
     )
 
 
-def _discovery_tag(
-    name: str, physical: str, cluster: aws.eks.Cluster, parent: pulumi.Resource
-) -> aws.ec2.Tag:
-    """Tag the EKS-created cluster security group so the node classes select it.
-
-    EKS owns that group, so it is tagged in place (ec2.Tag) rather than managed here.
-    """
-    group_id = cluster.vpc_config.apply(lambda config: config.cluster_security_group_id or "")
-    return aws.ec2.Tag(
-        f"{name}-cluster-sg-discovery",
-        resource_id=group_id,
-        key=DISCOVERY_TAG,
-        value=physical,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-
-
 def karpenter_controller(
     name: str,
     deployment: Deployment,
@@ -286,7 +269,6 @@ def karpenter_controller(
         kms_key_arn=kms_key_arn,
         parent=parent,
     )
-    sg_tag = _discovery_tag(name, physical, cluster, parent)
     values = karpenter_values(
         cluster_name=physical, queue_name=f"{physical}-karpenter", replicas=replicas
     )
@@ -303,7 +285,7 @@ def karpenter_controller(
         opts=pulumi.ResourceOptions(
             parent=parent,
             provider=provider,
-            depends_on=[*depends_on, association, queue, sg_tag, *node_ready],
+            depends_on=[*depends_on, association, queue, *node_ready],
         ),
     )
     return KarpenterController(node_role_name=role_name, release=release)

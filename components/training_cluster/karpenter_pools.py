@@ -1,8 +1,9 @@
 """Karpenter pools: per configured pool an `EC2NodeClass` (how nodes launch) and a `NodePool`
 (what may launch, how much, and how nodes go again).
 
-Node classes find the cluster's private subnets and security group by the
-`karpenter.sh/discovery` tag, launch the EKS AL2023 AMI (the NVIDIA variant on GPU types),
+Node classes find the cluster's private subnets by the `karpenter.sh/discovery` tag and
+take the cluster security group EKS made by its id (EKS owns that group: it is not tagged
+here), launch the EKS AL2023 AMI (the NVIDIA variant on GPU types),
 require IMDSv2 with a hop limit of 1 (pods cannot reach the node's credentials) and encrypt
 the gp3 root volume with the platform key. Pools have no minimum: with no pending pods they
 hold no nodes.
@@ -31,6 +32,7 @@ def node_class_spec(
     pool: PoolArgs,
     *,
     discovery: Mapping[str, str],
+    security_group_id: pulumi.Input[str],
     role_name: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     tags: Mapping[str, str],
@@ -40,7 +42,7 @@ def node_class_spec(
         "amiSelectorTerms": [{"alias": pool.ami_alias}],
         "role": role_name,
         "subnetSelectorTerms": [{"tags": dict(discovery)}],
-        "securityGroupSelectorTerms": [{"tags": dict(discovery)}],
+        "securityGroupSelectorTerms": [{"id": security_group_id}],
         "blockDeviceMappings": [
             {
                 "deviceName": ROOT_DEVICE,
@@ -118,6 +120,7 @@ def karpenter_pool(
     pool: PoolArgs,
     *,
     discovery: Mapping[str, str],
+    security_group_id: pulumi.Input[str],
     role_name: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     tags: Mapping[str, str],
@@ -133,7 +136,12 @@ def karpenter_pool(
         kind="EC2NodeClass",
         metadata={"name": pool.name, "labels": labels},
         spec=node_class_spec(
-            pool, discovery=discovery, role_name=role_name, kms_key_arn=kms_key_arn, tags=tags
+            pool,
+            discovery=discovery,
+            security_group_id=security_group_id,
+            role_name=role_name,
+            kms_key_arn=kms_key_arn,
+            tags=tags,
         ),
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[chart]),
     )

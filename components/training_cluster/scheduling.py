@@ -27,7 +27,7 @@ def cluster_name(deployment: Deployment) -> str:
 
 
 def discovery_tags(physical_cluster_name: str) -> dict[str, str]:
-    """The tag by which the pools' node classes find the cluster's subnets and security group."""
+    """The tag by which the pools' node classes find the cluster's private subnets."""
     return {DISCOVERY_TAG: physical_cluster_name}
 
 
@@ -68,6 +68,7 @@ def pools_and_queues(
             f"{name}-pool-{pool.name}",
             pool,
             discovery=discovery_tags(physical_cluster_name),
+            security_group_id=cluster.vpc_config.cluster_security_group_id,
             role_name=controller.node_role_name,
             kms_key_arn=args.kms_key_arn,
             tags=deployment.tagged(),

@@ -51,7 +51,11 @@ COMPONENTS = (
     "components.serving_endpoint:ServingEndpoint",
     "components.monitoring:Monitoring",
     "components.gpu_observability:GpuObservability",
+    "components.promotion:Promotion",
+    "components.lifecycle:Lifecycle",
     "components.ci_access:CiAccess",
+    "components.ci_cluster_access:CiClusterAccess",
+    "components.ci_runners:CiRunner",
 )
 DEPLOYMENT = "components.context:Deployment"
 # Modules whose public functions and classes are the shared building blocks of components.

@@ -13,7 +13,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from ..config import ConfigError
+from ..feature_group_guard import check_against_base
 from ..plan import Plan, build_plan
+from ..plan_loop import loop_lines, mermaid
 from . import invalid_stack_name
 
 # Inputs worth a glance in the table, in order of preference.
@@ -41,7 +43,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="FILE",
         help="write the plan document as JSON ('-' for stdout)",
     )
+    parser.add_argument(
+        "--base",
+        metavar="BASE",
+        help="the deployed branch's plan (JSON from `plan --json`, a stack file or a stack): "
+        "refuse changes that would replace one of its feature groups",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "--mermaid",
+        type=Path,
+        metavar="FILE",
+        help="write a Mermaid diagram of the components' wiring and each model family's "
+        "lifecycle loop (for a pull-request comment)",
+    )
     parser.add_argument(
         "--format",
         choices=("table", "tree"),
@@ -56,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         plan = build_plan(args.stack, args.config)
+        if args.base is not None:
+            check_against_base(args.base, plan)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -68,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(text + "\n")
         else:
             args.json_path.write_text(text + "\n", encoding="utf-8")
+    if args.mermaid is not None:
+        args.mermaid.write_text(mermaid(document), encoding="utf-8")
     if str(args.json_path) != "-":
         console = Console()
         if not console.is_terminal:
@@ -133,6 +152,7 @@ def render(
     render_policy(plan, console)
     for note in document["pending"]:
         console.print(note["message"], markup=False, highlight=False)
+    render_loop(document, console)
     _render_summary(plan, document, console)
 
 
@@ -206,6 +226,15 @@ def _render_summary(plan: Plan, document: dict[str, Any], console: Console) -> N
         f"{sum(1 for p in plan.policy if p['level'] == 'advisory')} advisory policy findings"
         f"{suppressed}, est. {cost['monthlyUsd']:,.2f} USD/month"
     )
+
+
+def render_loop(document: dict[str, Any], console: Console) -> None:
+    """Per model family, the lifecycle loop as one chain (absent parts named)."""
+    lines = loop_lines(document)
+    if lines:
+        console.print("[bold]lifecycle loop[/bold]")
+    for line in lines:
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def render_policy(plan: Plan, console: Console) -> None:

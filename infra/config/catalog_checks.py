@@ -123,3 +123,9 @@ def check_support_type(version: str, support_type: str) -> None:
         f"supportType: EXTENDED (EKS bills {extended:.2f} instead of {standard:.2f} USD per "
         "cluster-hour)"
     )
+
+
+def stack_region() -> str | None:
+    """The stack's region during a validation, when the catalog supports it."""
+    region = _REGION.get()
+    return region if region in catalog.regions() else None

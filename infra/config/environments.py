@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 EnvironmentKind = Literal["dev", "staging", "prod"]
+# The order a model version is promoted in: each environment serves only versions the one
+# before it has served (`mlops-platform promote`).
+PROMOTION_ORDER: tuple[EnvironmentKind, ...] = ("dev", "staging", "prod")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class EnvironmentProfile:
     Shape:
         controller_replicas: Replicas of the cluster's schedulers (Karpenter, Kueue); 2
             keeps them running through the drain of a system node.
+
+    Lifecycle defaults:
+        pipeline_triggers: Retraining pipelines run on their schedule and on drift unless
+            the stack file says otherwise (off: started by hand only).
     """
 
     nat_gateways: Literal["single", "perAz"]
@@ -53,6 +60,7 @@ class EnvironmentProfile:
     system_on_demand_min: int
     gpu_scale_from_zero: bool
     controller_replicas: int
+    pipeline_triggers: bool = True
 
 
 PROFILES: dict[str, EnvironmentProfile] = {
@@ -71,6 +79,8 @@ PROFILES: dict[str, EnvironmentProfile] = {
         system_on_demand_min=0,
         gpu_scale_from_zero=True,
         controller_replicas=1,
+        # Retraining costs money: in dev a pipeline runs when someone starts it.
+        pipeline_triggers=False,
     ),
     # Prod-shaped (private API) but smaller and disposable.
     "staging": EnvironmentProfile(

@@ -225,6 +225,11 @@ def config_from_mapping(
         elif known_provider_key(str(full_key)) is False:
             # Pulumi ignores a provider key it does not know: a typo would go unnoticed.
             raise ConfigError(source, str(full_key), f"unknown {namespace} provider setting")
+        elif value is None:
+            # `aws:profile:` with nothing after it reads as unset: the provider's default wins.
+            raise ConfigError(
+                source, str(full_key), "empty value: give it a value or remove the key"
+            )
     if "region" not in raw:
         raise ConfigError(source, "aws:region", "missing: every stack must set its AWS region")
     try:

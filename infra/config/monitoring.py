@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from components import catalog
 
@@ -78,6 +78,99 @@ class DataQuality(ConfigModel):
         # Model Monitor runs its data-quality jobs as SageMaker processing jobs.
         check_instance_type(instance_type, "sagemaker-processing")
         return instance_type
+
+
+# Metrics Model Monitor computes per problem type, and whether a higher value is worse
+# (error metrics) or better (everything else). SageMaker "Model quality metrics and
+# Amazon CloudWatch monitoring".
+MODEL_QUALITY_METRICS: dict[str, dict[str, bool]] = {
+    "Regression": {"mae": True, "mse": True, "rmse": True, "r2": False},
+    "BinaryClassification": {
+        **dict.fromkeys(
+            ("accuracy", "precision", "recall", "f0_5", "f1", "f2", "auc", "au_prc"), False
+        ),
+        "false_positive_rate": True,
+        "false_negative_rate": True,
+    },
+    "MulticlassClassification": dict.fromkeys(
+        ("accuracy", "weighted_precision", "weighted_recall", "weighted_f0_5", "weighted_f1",
+         "weighted_f2"),
+        False,
+    ),
+}  # fmt: skip
+_DEFAULT_METRIC = {"Regression": "rmse", "BinaryClassification": "f1",
+                   "MulticlassClassification": "weighted_f1"}  # fmt: skip
+# An S3 key prefix in the artifact bucket: no leading '/', ends with '/'.
+_KEY_PREFIX = re.compile(r"^(?:[A-Za-z0-9!_.*'()-]+/)+$")
+
+
+class GroundTruth(ConfigModel):
+    """Model-quality monitoring: captured predictions merged with ground-truth labels."""
+
+    labels_prefix: str = Field(
+        description="Key prefix in the artifact bucket where the labels are uploaded "
+        "(ground-truth/<endpoint>/ by convention), as Model Monitor expects them."
+    )
+    problem_type: Literal["BinaryClassification", "MulticlassClassification", "Regression"] = Field(
+        description="Machine-learning problem type of the model."
+    )
+    inference_attribute: str = Field(
+        min_length=1, max_length=256, description="Prediction field of the captured output."
+    )
+    probability_attribute: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="Binary classification: probability field of the captured output.",
+    )
+    probability_threshold: float | None = Field(
+        default=None, gt=0, lt=1, description="Binary classification: positive class cutoff."
+    )
+    metric: str | None = Field(
+        default=None,
+        description="Metric the alarm watches (default: f1, weighted_f1 or rmse).",
+    )
+    threshold: float = Field(description="Alarm when the metric crosses this value.")
+    schedule: str = Field(
+        default="cron(0 0 ? * * *)", description="Schedule expression (daily by default)."
+    )
+
+    @field_validator("labels_prefix")
+    @classmethod
+    def _prefix(cls, prefix: str) -> str:
+        if not _KEY_PREFIX.match(prefix):
+            raise ValueError(f"'{prefix}' is not a key prefix such as ground-truth/fraud/")
+        return prefix
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, schedule: str) -> str:
+        return DataQuality._cron(schedule)
+
+    @model_validator(mode="after")
+    def _metric_of_problem(self) -> GroundTruth:
+        metrics = MODEL_QUALITY_METRICS[self.problem_type]
+        if self.metric is None:
+            self.metric = _DEFAULT_METRIC[self.problem_type]
+        if self.metric not in metrics:
+            raise rule_error(
+                "metric",
+                f"'{self.metric}' is not a {self.problem_type} metric "
+                f"(one of: {', '.join(metrics)})",
+            )
+        binary = self.problem_type == "BinaryClassification"
+        for key in ("probability_attribute", "probability_threshold"):
+            if getattr(self, key) is not None and not binary:
+                raise rule_error(
+                    "probabilityAttribute" if key == "probability_attribute"
+                    else "probabilityThreshold",
+                    "applies to BinaryClassification only",
+                )  # fmt: skip
+        return self
+
+    @property
+    def higher_is_worse(self) -> bool:
+        return MODEL_QUALITY_METRICS[self.problem_type][str(self.metric)]
 
 
 class ClusterAlarms(ConfigModel):

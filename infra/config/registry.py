@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from .base import AwsAccountId, ConfigModel, ResourceName, check_unique_names, rule_error
+from .lifecycle import Batch, Pipeline
 
 # CreateMlflowTrackingServer: WeeklyMaintenanceWindowStart, e.g. "Sun:03:30" (UTC).
 MAINTENANCE_WINDOW_PATTERN = re.compile(
@@ -44,6 +45,13 @@ class ModelFamily(ConfigModel):
         default_factory=list,
         max_length=MAX_CONSUMER_ACCOUNTS,
         description="AWS accounts (staging/prod) allowed to read its packages and artifacts.",
+    )
+
+    pipeline: Pipeline | None = Field(
+        default=None, description="Retraining pipeline with its schedule and drift trigger."
+    )
+    batch: Batch | None = Field(
+        default=None, description="Scheduled batch transform of a pinned version."
     )
 
     @field_validator("consumer_accounts")

@@ -19,11 +19,14 @@ from components import catalog
 from .base import ConfigModel, rule_error
 from .catalog_checks import validation_scope
 from .ci_access import CiAccessConfig
+from .ci_runners import CiRunnersConfig
 from .environments import PROFILES, EnvironmentProfile
 from .feature_store import FeatureStoreConfig
+from .lifecycle import check_lifecycle
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .policy import PolicyConfig
+from .promotion import SECRET_ARN, PromotionConfig
 from .registry import RegistryConfig
 from .serving import ServingConfig
 from .training import TrainingConfig, check_training_for_environment
@@ -105,6 +108,16 @@ class PlatformConfig(ConfigModel):
     ci_access: CiAccessConfig | None = Field(
         default=None, description="GitHub Actions OIDC access (omit to create none)."
     )
+    ci_runners: CiRunnersConfig | None = Field(
+        default=None,
+        description="CodeBuild-hosted GitHub Actions runner in the VPC (needs ciAccess; "
+        "omit to create none).",
+    )
+    promotion: PromotionConfig | None = Field(
+        default=None,
+        description="Dispatch the promote workflow when a model version is Approved "
+        "(omit for manual promotion only).",
+    )
     # Sections (config keys without namespace) Pulumi holds as secrets; set by the loader.
     _secret_sections: frozenset[str] = PrivateAttr(default=frozenset())
 
@@ -172,6 +185,11 @@ class PlatformConfig(ConfigModel):
             )
 
         self._check_serving(env)
+        if self.ci_runners is not None and self.ci_access is None:
+            raise rule_error(
+                "ciRunners", "needs ciAccess: runner jobs deploy with the ciAccess deploy role"
+            )
+        check_lifecycle(self)
         alerts = self.monitoring
         if env.alert_recipient_required and not (
             alerts.alert_emails or alerts.alert_https_endpoints
@@ -209,6 +227,36 @@ class PlatformConfig(ConfigModel):
                 )
         # Consumers of a family can pull the image it is served from; no one else can.
         self.registry.check_image_sharing(self.serving.families_by_image())
+        self._check_promotion(model_names)
+
+    def _check_promotion(self, model_names: list[str]) -> None:
+        """Promotion dispatches only for families the registry holds."""
+        if self.promotion is None:
+            return
+        for i, family in enumerate(self.promotion.models or []):
+            if family not in model_names:
+                raise rule_error(
+                    f"promotion.models[{i}]",
+                    f"unknown model family '{family}' "
+                    f"(registry.models: {', '.join(model_names) or 'none'})",
+                )
+        arn = SECRET_ARN.match(self.promotion.token_secret)
+        if arn is not None and arn["region"] != self.region:
+            raise rule_error(
+                "promotion.tokenSecret",
+                f"the secret is in {arn['region']}, the stack in {self.region}: EventBridge "
+                "reads it in the stack's region (name a secret there)",
+            )
+        if not self.promoted_families():
+            raise rule_error("promotion", "no model family to promote (registry.models is empty)")
+
+    def promoted_families(self) -> list[str]:
+        """Families whose approvals dispatch the promote workflow."""
+        if self.promotion is None:
+            return []
+        if self.promotion.models is not None:
+            return list(self.promotion.models)
+        return [m.name for m in self.registry.models]
 
     def is_secret(self, section: str) -> bool:
         """Whether Pulumi holds the config section (e.g. `monitoring`) as a secret."""

@@ -13,6 +13,7 @@ from components.monitoring.thresholds import DEFAULT_THRESHOLDS
 
 from .base import ConfigModel, ResourceName, check_unique_names, rule_error
 from .catalog_checks import check_instance_type
+from .monitoring import GroundTruth
 
 # Memory sizes SageMaker Serverless Inference offers (MB).
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -178,6 +179,10 @@ class Endpoint(ConfigModel):
     alarms: EndpointAlarms = Field(
         default_factory=EndpointAlarms, description="Alarm thresholds (auto-rollback triggers)."
     )
+    ground_truth: GroundTruth | None = Field(
+        default=None,
+        description="Ground-truth labels: monitor model quality (needs dataCapturePercent).",
+    )
 
     @field_validator("rollout", mode="before")
     @classmethod
@@ -236,6 +241,16 @@ class Endpoint(ConfigModel):
                     f"the artifact is under models/{family}/ but the endpoint serves model "
                     f"'{self.model}' (its role may read models/{self.model}/ only)",
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _quality_needs_capture(self) -> Endpoint:
+        if self.ground_truth is not None and not self.data_capture_percent:
+            raise rule_error(
+                "groundTruth",
+                "model-quality monitoring merges labels with captured predictions: "
+                "set dataCapturePercent",
+            )
         return self
 
     @property

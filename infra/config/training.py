@@ -193,7 +193,23 @@ class TrainingConfig(ConfigModel):
         default_factory=list, description="CIDRs allowed to reach a public API endpoint."
     )
     admin_role_arns: list[IamRoleArn] = Field(
-        default_factory=list, description="IAM roles granted cluster-admin access entries."
+        default_factory=list,
+        description="Break-glass administrators: IAM roles granted cluster-admin access "
+        "entries (the CI roles get theirs from ciRunners).",
+    )
+    cluster_creator_admin: bool = Field(
+        default=False,
+        description="Let EKS make the identity that creates the cluster a cluster admin. "
+        "Off: admins come only from access entries the program makes. EKS reads it only at "
+        "creation, so changing it replaces the cluster: a cluster created with it keeps "
+        "true (README 'First deploy of a private cluster').",
+    )
+    kubernetes_objects: bool = Field(
+        default=True,
+        description="Apply the Kubernetes objects (team namespaces, storage class, device "
+        "plugin, autoscaler) over the cluster API. false: the AWS layer only, for the first "
+        "deploy of a private cluster from outside its VPC (README 'First deploy of a "
+        "private cluster'); never on a stack that has them (they would be deleted).",
     )
     node_groups: list[NodeGroup] = Field(default_factory=list, description="Node groups.")
     pools: list[Pool] = Field(

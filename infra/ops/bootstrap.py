@@ -20,7 +20,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import Aws, AwsError, describe_error, error_code
 from .report import Report, Status
-from .service_linked_roles import ensure_service_linked_roles
+from .service_linked_roles import (
+    RoleState,
+    create_missing_roles,
+    read_service_linked_roles,
+    report_service_linked_roles,
+)
 
 DEFAULT_NONCURRENT_DAYS = 90
 ABORT_MULTIPART_DAYS = 7
@@ -433,6 +438,7 @@ class _Plan:
     rotation_on: bool
     bucket_exists: bool
     missing: list[tuple[_Protection, str]]
+    roles: list[RoleState]
 
 
 def _check_all(aws: Aws, bucket: str, alias: str, ctx: _Context) -> _Plan:
@@ -448,7 +454,7 @@ def _check_all(aws: Aws, bucket: str, alias: str, ctx: _Context) -> _Plan:
             ok, detail = protection.check(aws.client("s3"), ctx)
             if not ok:
                 missing.append((protection, detail))
-    return _Plan(ctx.account, key, rotation_on, exists, missing)
+    return _Plan(ctx.account, key, rotation_on, exists, missing, read_service_linked_roles(aws))
 
 
 def _report_plan(plan: _Plan, ctx: _Context, alias: str, fix: bool, report: Report) -> None:
@@ -522,12 +528,13 @@ def run_bootstrap(
         plan = _check_all(aws, bucket, alias, ctx)
         ctx.key_arn = str(plan.key["Arn"]) if plan.key else ""
         _report_plan(plan, ctx, alias, fix, report)
+        report_service_linked_roles(plan.roles, report, fix)
     except (BotoCoreError, ClientError) as exc:
         raise AwsError(describe_error(exc, region=aws.region)) from None
     try:
         if fix:
             _apply_plan(plan, ctx, alias, report)
-        ensure_service_linked_roles(aws, report, fix)
+            create_missing_roles(aws, plan.roles, report)
     except (BotoCoreError, ClientError, AwsError) as exc:
         raise _partial_failure(exc, report, aws.region) from None
     return BootstrapResult(report, bucket, alias, aws.region)

@@ -21,7 +21,7 @@ from ..config.monitoring import baseline_prefix, monitored_endpoints
 from ..config.serving import Endpoint
 from .aws import Aws, AwsError, describe_error, error_code, is_fatal
 from .instances import EC2_GPU_QUOTAS, gpu_class, vcpus
-from .naming import stack_bucket_name, stack_bucket_names
+from .naming import stack_bucket_name, stack_bucket_names, stack_marker_role
 from .report import Report, Status
 from .service_linked_roles import check_service_linked_roles
 
@@ -69,15 +69,23 @@ def gpu_vcpu_demand(config: PlatformConfig) -> dict[tuple[str, str], _Demand]:
 
 
 def endpoint_instance_demand(config: PlatformConfig) -> dict[str, tuple[int, list[str]]]:
-    """Instances per SageMaker instance type when every real-time endpoint is at its max."""
+    """Instances per SageMaker instance type while every real-time endpoint, at its max,
+    is being updated.
+
+    Every real-time endpoint updates blue/green (`ServingEndpoint`'s deployment config):
+    SageMaker provisions a whole green fleet beside the blue one and terminates the blue
+    fleet only after the baking period, so an update needs twice the endpoint's instances.
+    Pulumi updates endpoints in parallel, so the quota must cover all of them at once.
+    """
     demand: dict[str, tuple[int, list[str]]] = {}
     for endpoint in config.serving.endpoints:
         if endpoint.serverless is not None or not endpoint.instance_type:
             continue
         count, names = demand.get(endpoint.instance_type, (0, []))
+        most = endpoint.max_instances
         demand[endpoint.instance_type] = (
-            count + endpoint.max_instances,
-            [*names, f"{endpoint.name}: {endpoint.max_instances}"],
+            count + 2 * most,
+            [*names, f"{endpoint.name}: {most} blue + {most} green"],
         )
     return demand
 
@@ -197,7 +205,10 @@ def _check_endpoint_quotas(aws: Aws, report: Report, config: PlatformConfig) -> 
             )
             continue
         value = values[name]
-        detail = f"needs {needed} instances ({'; '.join(parts)}), quota {value:g}"
+        detail = (
+            f"needs {needed} instances during a blue/green update ({'; '.join(parts)}), "
+            f"quota {value:g}"
+        )
         if needed <= value:
             report.add(label, Status.PASS, detail)
         else:
@@ -282,6 +293,68 @@ def _calendar_versions() -> str:
     )
 
 
+def _bucket_region(exc_or_location: ClientError | str | None) -> str | None:
+    """The region of a bucket from GetBucketLocation's answer or a 301's header."""
+    if isinstance(exc_or_location, ClientError):
+        headers = exc_or_location.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        return headers.get("x-amz-bucket-region")
+    # GetBucketLocation says None for us-east-1 and the legacy "EU" for eu-west-1.
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
+        exc_or_location, exc_or_location
+    )
+
+
+def _moved_remedy(name: str, where: str | None, region: str) -> str:
+    there = f"in {where}" if where else "in another region"
+    return (
+        f"exists {there}, but the stack creates it in {region} and S3 bucket names are "
+        f"global: copy its data out and delete it there (aws s3 rb s3://{name} --region "
+        f"{where or '<region>'}), or deploy the stack to {where or 'that region'}"
+    )
+
+
+def _stack_deployed(aws: Aws, stack: str) -> bool:
+    """Whether the stack's marker role exists (see `stack_marker_role`)."""
+    try:
+        aws.client("iam").get_role(RoleName=stack_marker_role(stack))
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return False
+        raise
+    return True
+
+
+def _check_own_bucket(aws: Aws, report: Report, name: str, stack: str, account: str) -> None:
+    """The bucket exists in this account: right region, and does the stack still exist?"""
+    label = f"bucket name {name}"
+    try:
+        location = aws.client("s3").get_bucket_location(Bucket=name, ExpectedBucketOwner=account)
+        deployed = _stack_deployed(aws, stack)
+    except (BotoCoreError, ClientError) as exc:
+        _reraise_fatal(exc, aws)
+        report.add(
+            label,
+            Status.FAIL,
+            f"exists in this account, but its region or the stack's state cannot be read: "
+            f"{describe_error(exc, region=aws.region)}",
+        )
+        return
+    where = _bucket_region(location.get("LocationConstraint"))
+    if where != aws.region:
+        report.add(label, Status.FAIL, _moved_remedy(name, where, aws.region))
+    elif not deployed:
+        report.add(
+            label,
+            Status.FAIL,
+            f"exists in this account, but stack '{stack}' is not deployed (no IAM role "
+            f"{stack_marker_role(stack)}): it was kept when the stack was destroyed, so "
+            "`pulumi up` cannot create it; adopt it with `pulumi import aws:s3/bucket:Bucket` "
+            f"or empty and delete it (aws s3 rb s3://{name} --force) first",
+        )
+    else:
+        report.add(label, Status.PASS, "exists in this account (deployed before)")
+
+
 def _check_bucket_names(aws: Aws, report: Report, stack: str, account: str) -> None:
     s3 = aws.client("s3")
     for name in stack_bucket_names(stack, account):
@@ -303,14 +376,14 @@ def _check_bucket_names(aws: Aws, report: Report, stack: str, account: str) -> N
                     "taken by another account (or not readable with these credentials)",
                 )
             elif status == 301:
-                report.add(label, Status.FAIL, "exists in another region")
+                report.add(label, Status.FAIL, _moved_remedy(name, _bucket_region(exc), aws.region))
             else:
                 report.add(label, Status.FAIL, describe_error(exc, region=aws.region))
         except BotoCoreError as exc:
             _reraise_fatal(exc, aws)
             report.add(label, Status.FAIL, describe_error(exc, region=aws.region))
         else:
-            report.add(label, Status.PASS, "exists in this account (deployed before)")
+            _check_own_bucket(aws, report, name, stack, account)
 
 
 def _partition(region: str) -> str:

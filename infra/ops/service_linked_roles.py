@@ -3,7 +3,8 @@
 AWS creates a service-linked role the first time a service is used in an account. The
 training cluster's KMS grant names `AWSServiceRoleForAutoScaling` (Auto Scaling encrypts
 the nodes' root volumes with the platform key), and on a fresh account that role does
-not exist yet, so `CreateGrant` fails. `bootstrap --fix` creates it; `preflight` checks it.
+not exist yet, so `CreateGrant` fails. `bootstrap` reads it with its other checks, before
+any write, and `--fix` then creates it; `preflight` checks it.
 """
 
 from __future__ import annotations
@@ -58,26 +59,59 @@ def _create(aws: Aws, role: ServiceLinkedRole) -> None:
             raise
 
 
-def ensure_service_linked_roles(aws: Aws, report: Report, fix: bool) -> None:
-    """bootstrap: report each required role; create the missing ones only with `fix`."""
+@dataclass(frozen=True)
+class RoleState:
+    """What bootstrap's read phase found for one required role."""
+
+    role: ServiceLinkedRole
+    exists: bool | None  # None: IAM did not answer
+    problem: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"service-linked role {self.role.role_name}"
+
+
+def read_service_linked_roles(aws: Aws) -> list[RoleState]:
+    """bootstrap's read phase: whether each required role exists. Reads only."""
+    states = []
     for role in REQUIRED:
-        label = f"service-linked role {role.role_name}"
         try:
-            if role_exists(aws, role):
-                report.add(label, Status.OK, "exists")
-            elif fix:
-                _create(aws, role)
-                report.add(label, Status.CREATED, f"for {role.needed_by}")
-            else:
-                report.add(
-                    label,
-                    Status.WARN,
-                    f"missing; {role.needed_by} needs it: rerun with --fix to create it",
-                )
+            states.append(RoleState(role, role_exists(aws, role)))
         except (BotoCoreError, ClientError) as exc:
             if is_fatal(exc):
                 raise AwsError(describe_error(exc, region=aws.region)) from None
-            report.add(label, Status.WARN, f"cannot check: {describe_error(exc)}")
+            states.append(RoleState(role, None, describe_error(exc)))
+    return states
+
+
+def report_service_linked_roles(states: list[RoleState], report: Report, fix: bool) -> None:
+    """Rows for the roles that exist, and (without `fix`) for what --fix would create.
+
+    With `fix`, a role IAM did not answer for stops bootstrap before its first write: it
+    cannot tell whether to create the role, and half a bootstrap is worse than none."""
+    for state in states:
+        role = state.role
+        if state.exists is None:
+            if fix:
+                raise AwsError(f"cannot check {state.label}: {state.problem}; nothing was changed")
+            report.add(state.label, Status.WARN, f"cannot check: {state.problem}")
+        elif state.exists:
+            report.add(state.label, Status.OK, "exists")
+        elif not fix:
+            report.add(
+                state.label,
+                Status.WARN,
+                f"missing; {role.needed_by} needs it: rerun with --fix to create it",
+            )
+
+
+def create_missing_roles(aws: Aws, states: list[RoleState], report: Report) -> None:
+    """bootstrap's write phase for roles: create each one the read phase found missing."""
+    for state in states:
+        if state.exists is False:
+            _create(aws, state.role)
+            report.add(state.label, Status.CREATED, f"for {state.role.needed_by}")
 
 
 def check_service_linked_roles(aws: Aws, report: Report, training: bool) -> None:

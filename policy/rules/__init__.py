@@ -6,7 +6,8 @@ and `pulumi up`, and `mlops-platform plan` offline (`infra/policy_check.py`). Bo
 
 Modules: `core` (the resource model, UNKNOWN, value and policy-document helpers),
 `registry` (`@rule` / `@stack_rule`, `evaluate`), `resource_types`, `suppressions`, and the
-rules: `s3`, `kms`, `sagemaker`, `eks` (with EC2 launch templates), `ecr`, `iam`, `tagging`,
+rules: `s3`, `kms`, `sagemaker`, `eks` (with EC2 launch templates), `delivery` (an in-VPC
+deployer for a private cluster), `ecr`, `iam`, `tagging`,
 `data_safety` (prod protection), `cost` (advisory allow-lists).
 
 The package imports nothing beyond the standard library: the policy pack runs in its own
@@ -34,7 +35,18 @@ from .resource_types import STATEFUL_TYPES
 from .suppressions import Suppression, apply_suppressions, suppressions_from_config
 
 # The rule modules, each registering its rules on import, in the order of the pack's policies.
-RULE_MODULES = ("s3", "kms", "sagemaker", "eks", "ecr", "iam", "tagging", "data_safety", "cost")
+RULE_MODULES = (
+    "s3",
+    "kms",
+    "sagemaker",
+    "eks",
+    "delivery",
+    "ecr",
+    "iam",
+    "tagging",
+    "data_safety",
+    "cost",
+)
 for _module in RULE_MODULES:
     import_module(f".{_module}", __name__)
 

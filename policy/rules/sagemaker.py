@@ -16,9 +16,7 @@ from .resource_types import ENDPOINT_CONFIG, FEATURE_GROUP
 @rule(name="sagemaker-endpoint-encryption", level=MANDATORY, types={ENDPOINT_CONFIG})
 def check_endpoint_encryption(r: Resource, environment: str | None) -> Iterator[str]:
     """SageMaker endpoint configurations encrypt their storage with KMS where it can be set."""
-    types = [
-        t for t in (dig(v, "instanceType") for v in _variants(r)) if isinstance(t, str) and t
-    ]
+    types = [t for t in (dig(v, "instanceType") for v in _variants(r)) if isinstance(t, str) and t]
     # Types with local NVMe storage encrypt it in hardware; SageMaker rejects a volume key.
     local_storage = [t for t in types if not supports_volume_kms(t)]
     if local_storage:

@@ -175,7 +175,11 @@ def test_deploy_role_is_scoped(dev_plan: Plan) -> None:
                                     "arn:aws:sns:eu-west-1:123456789012:",
                                     "arn:aws:glue:eu-west-1:123456789012:",
                                     "arn:aws:cloudwatch:eu-west-1:123456789012:",
+                                    "arn:aws:codebuild:eu-west-1:123456789012:",
                                     "arn:aws:cloudwatch::123456789012:dashboard/"))  # fmt: skip
+    assert statements["PassGithubConnectionToCodeBuild"]["Condition"] == {
+        "StringEquals": {"aws:RequestedRegion": "eu-west-1"}
+    }
 
 
 def test_deploy_role_cannot_widen_its_own_rights(dev_plan: Plan) -> None:

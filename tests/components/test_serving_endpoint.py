@@ -331,15 +331,17 @@ def test_dev_serves_serverless_without_autoscaling(tmp_path: Path) -> None:
     assert "deploymentConfig" not in endpoint["inputs"]
 
 
-def test_staging_serves_one_small_real_time_endpoint(shipped_plan: Any) -> None:
+def test_staging_serves_small_real_time_endpoints(shipped_plan: Any) -> None:
     plan = shipped_plan("staging")
-    (endpoint,) = endpoints_of(plan)
-    routing = endpoint["inputs"]["deploymentConfig"]["blueGreenUpdatePolicy"][
-        "trafficRoutingConfiguration"
-    ]
-    assert routing["type"] == "ALL_AT_ONCE"
-    (target,) = of_type(plan, TARGET)
-    assert (target["inputs"]["minCapacity"], target["inputs"]["maxCapacity"]) == (1, 2)
+    endpoints = endpoints_of(plan)
+    assert len(endpoints) == 2  # fraud and churn, each watched for drift
+    for endpoint in endpoints:
+        routing = endpoint["inputs"]["deploymentConfig"]["blueGreenUpdatePolicy"][
+            "trafficRoutingConfiguration"
+        ]
+        assert routing["type"] == "ALL_AT_ONCE"
+    for target in of_type(plan, TARGET):
+        assert (target["inputs"]["minCapacity"], target["inputs"]["maxCapacity"]) == (1, 2)
 
 
 def test_log_groups_are_encrypted_with_environment_retention(any_shipped_plan: Plan) -> None:

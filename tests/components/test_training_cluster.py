@@ -18,7 +18,7 @@ from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingCluster
 from components.training_cluster.args import TrainingClusterArgs
 from infra.mocks import PlatformMocks
 from infra.plan import Plan, RecordingMonitor, build_plan, record_resources
-from tests.helpers import BASE_STACK, by_urn, of_type, policy_json, write_stack
+from tests.helpers import BASE_STACK, by_urn, children_of, of_type, policy_json, write_stack
 from tests.node_groups import prod_with_gpu_node_groups
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -144,14 +144,18 @@ def test_dev_endpoint_is_public_only_to_its_allow_list(shipped_plan: Callable[[s
 def test_admin_roles_get_cluster_admin_access_entries(shipped_plan: Callable[[str], Plan]) -> None:
     plan = shipped_plan("prod")
     admins = plan.config.training.admin_role_arns
-    all_entries = of_type(plan, "aws:eks/accessEntry:AccessEntry")
-    entries = [e for e in all_entries if e["inputs"]["type"] == "STANDARD"]
+    (cluster,) = of_type(plan, CLUSTER)
+    # The CI roles' entries belong to CiClusterAccess (tests/components/test_ci_runners.py).
+    entries = children_of(plan, cluster["urn"])
+    entries = [e for e in entries if e["type"] == "aws:eks/accessEntry:AccessEntry"]
     assert sorted(e["inputs"]["principalArn"] for e in entries) == sorted(admins)
-    # The only other entry: Karpenter's node role, as a node (no access policy).
-    nodes = [e["inputs"]["principalArn"] for e in all_entries if e not in entries]
-    assert {e["inputs"]["type"] for e in all_entries if e not in entries} <= {"EC2_LINUX"}
-    assert all(n.endswith("-training-karpenter-node") for n in nodes)
-    associations = of_type(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert all(e["inputs"]["type"] == "STANDARD" for e in entries)
+    entry_urns = {e["urn"] for e in entries}
+    associations = [
+        a
+        for a in of_type(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+        if a["parent"] in entry_urns
+    ]
     assert sorted(a["inputs"]["principalArn"] for a in associations) == sorted(admins)
     for association in associations:
         assert association["inputs"]["policyArn"].endswith("/AmazonEKSClusterAdminPolicy")
@@ -721,3 +725,24 @@ def test_the_autoscaler_owns_desired_size_after_creation(unit_resources) -> None
     assert len(groups) == 2
     for group in groups:
         assert group["ignoreChanges"] == ["scalingConfig.desiredSize"]
+
+
+def test_the_creator_is_no_admin_unless_a_stack_keeps_it(unit_resources) -> None:
+    """Admins come from access entries; EKS's creator entry only for clusters made with it
+    (the setting is read at creation: changing it replaces the cluster)."""
+    (cluster,) = [r for r in unit_resources if r["type"] == CLUSTER]
+    assert cluster["inputs"]["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is False
+    kept = run_component(
+        lambda: TrainingCluster("training", cluster_args(cluster_creator_admin=True), DEPLOYMENT)
+    )
+    (cluster,) = [r for r in kept if r["type"] == CLUSTER]
+    assert cluster["inputs"]["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is True
+
+
+def test_without_kubernetes_objects_nothing_talks_to_the_cluster_api() -> None:
+    resources = run_component(
+        lambda: TrainingCluster("training", cluster_args(kubernetes_objects=False), DEPLOYMENT)
+    )
+    assert [r["type"] for r in resources if "kubernetes" in r["type"]] == []
+    assert [r for r in resources if r["type"] == NODE_GROUP]
+    assert [r for r in resources if r["type"] == ADDON]

@@ -420,7 +420,7 @@ def test_shipped_stacks_have_the_serving_shape_of_their_environment() -> None:
     dev = load_stack_file(stack_file_path("dev"))
     assert [e.is_serverless for e in dev.serving.endpoints] == [True]
     staging = load_stack_file(stack_file_path("staging"))
-    assert [e.is_serverless for e in staging.serving.endpoints] == [False]
+    assert [e.is_serverless for e in staging.serving.endpoints] == [False, False]
     prod = load_stack_file(stack_file_path("prod"))
     assert len(prod.serving.endpoints) == 3
     for e in prod.serving.endpoints:

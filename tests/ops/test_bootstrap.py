@@ -426,3 +426,64 @@ def test_failure_after_the_first_write_lists_exactly_what_changed(
     writes = [name for name, _ in calls if not name.startswith(_READ_ONLY)]
     assert writes == ["CreateKey", "EnableKeyRotation"]
     assert _s3().list_buckets()["Buckets"] == []
+
+
+def test_service_linked_roles_are_read_before_the_first_write(moto: None, mocker: Any) -> None:
+    recorded = _calls_with_params(mocker)
+
+    assert main(["bootstrap", "--bucket", BUCKET, "--fix"]) == 0
+
+    calls = [name for name, _ in recorded]
+    writes = [i for i, name in enumerate(calls) if not name.startswith(_READ_ONLY)]
+    assert writes and "CreateServiceLinkedRole" in calls
+    assert calls.index("GetRole") < writes[0], calls
+
+
+def _iam_get_role_fails(mocker: Any, code: str) -> None:
+    original = Aws.client
+
+    def client(self: Aws, service: str) -> Any:
+        made = original(self, service)
+        if service == "iam" and not getattr(made, "_failing", False):
+
+            def fail(**_: Any) -> None:
+                raise ClientError({"Error": {"Code": code, "Message": "denied"}}, "GetRole")
+
+            made.meta.events.register("before-call.iam.GetRole", fail)
+            made._failing = True
+        return made
+
+    mocker.patch.object(Aws, "client", client)
+
+
+def test_a_failing_role_check_stops_fix_before_any_write(
+    moto: None, capsys: Any, mocker: Any
+) -> None:
+    """An empty account (bucket, key and role all missing) whose IAM does not answer GetRole:
+    bootstrap cannot know whether to create the role, so it creates nothing at all."""
+    calls = _calls_with_params(mocker)
+    _iam_get_role_fails(mocker, "AccessDenied")
+
+    assert main(["bootstrap", "--bucket", BUCKET, "--fix"]) == 2
+    err = capsys.readouterr().err
+
+    assert err.count("\n") == 1 and err.startswith("error: cannot check service-linked role ")
+    assert err.rstrip().endswith("; nothing was changed")
+    assert "GetRole" in [name for name, _ in calls]
+    assert [name for name, _ in calls if not name.startswith(_READ_ONLY)] == []
+    assert boto3.client("kms", region_name=REGION).list_keys()["Keys"] == []
+    assert _s3().list_buckets()["Buckets"] == []
+
+
+def test_a_failing_role_check_is_a_warning_in_a_dry_run(
+    moto: None, capsys: Any, mocker: Any
+) -> None:
+    calls = _calls_with_params(mocker)
+    _iam_get_role_fails(mocker, "AccessDenied")
+
+    assert main(["bootstrap", "--bucket", BUCKET]) == 1
+    out = capsys.readouterr().out
+
+    row = next(line for line in out.splitlines() if "AWSServiceRoleForAutoScaling" in line)
+    assert "warn" in row and "cannot check" in row
+    assert [name for name, _ in calls if not name.startswith(_READ_ONLY)] == []

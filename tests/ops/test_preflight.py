@@ -20,7 +20,7 @@ import pytest
 from infra.cli import main
 from infra.config import load_stack_file
 from infra.ops.aws import Aws, AwsOptions
-from infra.ops.naming import stack_bucket_name, stack_bucket_names
+from infra.ops.naming import stack_bucket_name, stack_bucket_names, stack_marker_role
 from infra.ops.preflight import endpoint_instance_demand, gpu_vcpu_demand, run_preflight
 from infra.ops.report import Status
 from tests.helpers import current_kubernetes_version
@@ -134,7 +134,11 @@ def test_demand_counts_max_nodes_times_largest_type(gpu_stack: Path) -> None:
         ("G and VT", "onDemand"): 64,
         ("G and VT", "spot"): 8,
     }
-    assert endpoint_instance_demand(config)["ml.g5.xlarge"][0] == 5
+    # Blue/green: 3 + 2 instances at their max, each with a green fleet beside it.
+    assert endpoint_instance_demand(config)["ml.g5.xlarge"] == (
+        10,
+        ["fraud: 3 blue + 3 green", "fraud-shadow: 2 blue + 2 green"],
+    )
     assert list(endpoint_instance_demand(config)) == ["ml.g5.xlarge"]  # serverless excluded
 
 
@@ -149,13 +153,15 @@ def test_bucket_naming_is_one_function() -> None:
 def test_passes_when_quotas_cover_the_stack(
     autoscaling_role: None, stub: Any, gpu_stack: Path, capsys: Any
 ) -> None:
-    quotas = stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=5)
+    quotas = stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=10)
     assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 0
     out = capsys.readouterr().out
     quotas.assert_no_pending_responses()
     assert "pass" in _row(out, "L-DB2E81BA") and "needs 64 vCPUs" in _row(out, "L-DB2E81BA")
     assert "quota 8" in _row(out, "L-3819A6DF")
-    assert "needs 5 instances" in _row(out, "ml.g5.xlarge for endpoint usage")
+    assert "needs 10 instances during a blue/green update" in _row(
+        out, "ml.g5.xlarge for endpoint usage"
+    )
     assert "free" in _row(out, f"mlops-dev-features-{ACCOUNT}")
     assert "free" in _row(out, f"mlops-dev-artifacts-{ACCOUNT}")
     assert "preflight passed" in out
@@ -164,7 +170,7 @@ def test_passes_when_quotas_cover_the_stack(
 def test_insufficient_gpu_quota_fails(
     autoscaling_role: None, stub: Any, gpu_stack: Path, capsys: Any
 ) -> None:
-    stub_quotas(stub, on_demand_g=32, spot_g=8, endpoint_g5=5)
+    stub_quotas(stub, on_demand_g=32, spot_g=8, endpoint_g5=10)
     assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 1
     out = capsys.readouterr().out
     row = _row(out, "L-DB2E81BA")
@@ -176,16 +182,18 @@ def test_insufficient_gpu_quota_fails(
 def test_insufficient_endpoint_quota_fails(
     moto: None, stub: Any, gpu_stack: Path, capsys: Any
 ) -> None:
-    stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=4)
+    """A quota that covers the endpoints at their max (5) but not a green fleet beside them."""
+    stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=9)
     assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 1
     row = _row(capsys.readouterr().out, "ml.g5.xlarge for endpoint usage")
-    assert "FAIL" in row and "needs 5 instances" in row and "quota 4" in row
+    assert "FAIL" in row and "quota 9" in row
+    assert "needs 10 instances during a blue/green update (fraud: 3 blue + 3 green; " in row
 
 
 def test_eks_version_fallback_is_said_plainly(
     autoscaling_role: None, stub: Any, gpu_stack: Path, capsys: Any
 ) -> None:
-    stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=5)
+    stub_quotas(stub, on_demand_g=64, spot_g=8, endpoint_g5=10)
     assert main(["preflight", "dev", "--config", str(gpu_stack)]) == 0
     row = _row(capsys.readouterr().out, f"EKS version {VERSION}")
     assert "warn" in row
@@ -247,13 +255,72 @@ def test_bucket_name_taken_by_another_account_fails(
     assert "free" in _row(out, f"mlops-dev-artifacts-{ACCOUNT}")
 
 
+def _deployed_stack_role(stack: str = "dev") -> None:
+    """The role a deployed stack has (and `pulumi destroy` deletes)."""
+    boto3.client("iam").create_role(
+        RoleName=stack_marker_role(stack), AssumeRolePolicyDocument=json.dumps({})
+    )
+
+
 def test_bucket_already_ours_passes(moto: None, tmp_path: Path, capsys: Any) -> None:
     boto3.client("s3", region_name=REGION).create_bucket(
         Bucket=f"mlops-dev-features-{ACCOUNT}",
         CreateBucketConfiguration={"LocationConstraint": REGION},
     )
+    _deployed_stack_role()
     assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 0
-    assert "exists in this account" in _row(capsys.readouterr().out, "features")
+    assert "exists in this account (deployed before)" in _row(capsys.readouterr().out, "features")
+
+
+def test_bucket_kept_from_a_destroyed_stack_fails(moto: None, tmp_path: Path, capsys: Any) -> None:
+    """Buckets are retained on delete: after `pulumi destroy` the bucket stays, the stack's
+    roles go, and the next `pulumi up` would fail to create the bucket."""
+    bucket = f"mlops-dev-features-{ACCOUNT}"
+    boto3.client("s3", region_name=REGION).create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 1
+    row = _row(capsys.readouterr().out, "features")
+    assert "FAIL" in row
+    assert (
+        "exists in this account, but stack 'dev' is not deployed (no IAM role "
+        "mlops-dev-feature-store): it was kept when the stack was destroyed" in row
+    )
+    assert "pulumi import aws:s3/bucket:Bucket" in row and f"aws s3 rb s3://{bucket} --force" in row
+
+
+def test_bucket_in_another_region_fails(moto: None, tmp_path: Path, capsys: Any) -> None:
+    bucket = f"mlops-dev-artifacts-{ACCOUNT}"
+    boto3.client("s3", region_name="us-west-2").create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
+    )
+    _deployed_stack_role()
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 1
+    row = _row(capsys.readouterr().out, "artifacts")
+    assert "FAIL" in row
+    assert (
+        f"exists in us-west-2, but the stack creates it in {REGION} and S3 bucket names are "
+        f"global: copy its data out and delete it there (aws s3 rb s3://{bucket} --region "
+        "us-west-2), or deploy the stack to us-west-2" in row
+    )
+
+
+def test_bucket_redirect_names_the_other_region(
+    moto: None, stub: Any, tmp_path: Path, capsys: Any
+) -> None:
+    """HeadBucket answers 301 with the bucket's region when the client does not follow it
+    (stubbed: moto answers the redirect itself)."""
+    s3 = stub("s3")
+    s3.add_client_error(
+        "head_bucket",
+        service_error_code="301",
+        http_status_code=301,
+        response_meta={"HTTPHeaders": {"x-amz-bucket-region": "ap-southeast-2"}},
+    )
+    s3.add_client_error("head_bucket", service_error_code="404", http_status_code=404)
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 1
+    row = _row(capsys.readouterr().out, "features")
+    assert "FAIL" in row and "exists in ap-southeast-2, but the stack creates it in" in row
 
 
 def test_region_mismatch_fails(
@@ -386,3 +453,44 @@ def test_pinned_artifact_and_digest_must_exist(moto: None, tmp_path: Path, capsy
     main(["preflight", "dev", "--config", str(path)])
     row = _row(capsys.readouterr().out, "model artifact (fraud)")
     assert "pass" in row and f"@{pushed} exist" in row
+
+
+def test_marker_role_is_one_the_program_creates(shipped_plan: Any) -> None:
+    """The role preflight looks for is the feature store's, which every stack has."""
+    roles = {
+        r["inputs"].get("name")
+        for r in shipped_plan("dev").resources
+        if r["type"] == "aws:iam/role:Role"
+    }
+    assert stack_marker_role("dev") in roles
+
+
+def test_an_unreadable_stack_state_is_not_mistaken_for_another_account(
+    moto: None, tmp_path: Path, capsys: Any, mocker: Any
+) -> None:
+    """The bucket is ours (HeadBucket answered); IAM refusing GetRole must not read as
+    'taken by another account'."""
+    from botocore.exceptions import ClientError
+
+    boto3.client("s3", region_name=REGION).create_bucket(
+        Bucket=f"mlops-dev-features-{ACCOUNT}",
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
+    original = Aws.client
+
+    def client(self: Aws, service: str) -> Any:
+        made = original(self, service)
+        if service == "iam" and not getattr(made, "_denied", False):
+
+            def deny(**_: Any) -> None:
+                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetRole")
+
+            made.meta.events.register("before-call.iam.GetRole", deny)
+            made._denied = True
+        return made
+
+    mocker.patch.object(Aws, "client", client)
+    assert main(["preflight", "dev", "--config", str(stack_file(tmp_path))]) == 1
+    row = _row(capsys.readouterr().out, "features")
+    assert "FAIL" in row and "taken by another account" not in row
+    assert "exists in this account, but its region or the stack's state cannot be read" in row

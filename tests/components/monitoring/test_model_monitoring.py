@@ -28,7 +28,11 @@ def test_data_quality_job_and_schedule_per_capturing_endpoint(any_shipped_plan: 
     plan = any_shipped_plan
     capturing = [e for e in plan.config.serving.deployed() if e.data_capture_percent > 0]
     jobs = {j["inputs"]["name"]: j["inputs"] for j in of_type(plan, JOB)}
-    schedules = of_type(plan, SCHEDULE)
+    schedules = [
+        s
+        for s in of_type(plan, SCHEDULE)
+        if s["inputs"]["monitoringScheduleConfig"]["monitoringType"] == "DataQuality"
+    ]
     assert len(jobs) == len(schedules) == len(capturing)
     key = plan.outputs["kmsKeyArn"]
     bucket = f"mlops-{plan.stack}-artifacts-123456789012"
@@ -68,7 +72,12 @@ def test_data_quality_job_and_schedule_per_capturing_endpoint(any_shipped_plan: 
 
 
 def test_prod_monitors_data_quality_of_all_three_endpoints(shipped_plan: Any) -> None:
-    assert len(of_type(shipped_plan("prod"), SCHEDULE)) == 3
+    data_quality = [
+        s
+        for s in of_type(shipped_plan("prod"), SCHEDULE)
+        if s["inputs"]["monitoringScheduleConfig"]["monitoringType"] == "DataQuality"
+    ]
+    assert len(data_quality) == 3
     assert of_type(shipped_plan("dev"), SCHEDULE) == []
 
 
