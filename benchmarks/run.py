@@ -246,8 +246,14 @@ def resource_class(type_token: str) -> type[pulumi.CustomResource] | None:
             f"pulumi_{package.replace('-', '_')}" + (f".{module}" if module else "")
         )
     except ImportError:
-        return None
+        imported = None
     found = getattr(imported, name, None)
+    if not isinstance(found, type) and package == "kubernetes":
+        # Custom resources (NodePool, ClusterQueue, ...) register through the generic class.
+        from pulumi_kubernetes.apiextensions import CustomResource
+
+        generic: type[pulumi.CustomResource] = CustomResource
+        return generic
     return found if isinstance(found, type) else None
 
 

@@ -23,6 +23,8 @@ _EXPORTS = {
     "FeatureGroupArgs": "feature_store",
     "FeatureStore": "feature_store",
     "FeatureStoreArgs": "feature_store",
+    "GpuObservability": "gpu_observability",
+    "GpuObservabilityArgs": "gpu_observability",
     "Lifecycle": "lifecycle",
     "LifecycleArgs": "lifecycle",
     "MlflowArgs": "model_registry",
@@ -61,6 +63,8 @@ __all__ = [
     "FeatureGroupArgs",
     "FeatureStore",
     "FeatureStoreArgs",
+    "GpuObservability",
+    "GpuObservabilityArgs",
     "Lifecycle",
     "LifecycleArgs",
     "MlflowArgs",
@@ -106,6 +110,7 @@ if TYPE_CHECKING:
     from .ci_runners import CiRunner, CiRunnerArgs
     from .context import Deployment
     from .feature_store import FeatureArgs, FeatureGroupArgs, FeatureStore, FeatureStoreArgs
+    from .gpu_observability import GpuObservability, GpuObservabilityArgs
     from .lifecycle import Lifecycle, LifecycleArgs
     from .model_registry import (
         MlflowArgs,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -46,6 +46,9 @@ class NetworkArgs:
         flow_log_retention_days: Retention of the VPC flow-log group.
         kms_key_arn: Key encrypting the flow-log group.
         existing_vpc: Deploy into this VPC instead of creating one.
+        private_subnet_tags: Extra tags of the private subnets (e.g. the tag by which
+            Karpenter finds the subnets of its nodes). Tags change in place: adding one
+            replaces no subnet. On an existing VPC each is added with an `ec2.Tag`.
     """
 
     cidr: str
@@ -56,6 +59,7 @@ class NetworkArgs:
     flow_log_retention_days: int
     kms_key_arn: pulumi.Input[str]
     existing_vpc: ExistingVpcArgs | None = None
+    private_subnet_tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class Network(pulumi.ComponentResource):
             layout = self._create_vpc(args)
         else:
             layout = _existing_layout(args.existing_vpc)
+            self._tag_existing_subnets(args.existing_vpc, args.private_subnet_tags)
         self._s3_endpoint(layout)
         endpoint_sg = self._interface_endpoints(layout, args.interface_endpoints)
         self._flow_logs(layout.vpc_id, args)
@@ -140,6 +145,18 @@ class Network(pulumi.ComponentResource):
                 "endpoint_security_group_id": self.endpoint_security_group_id,
             }
         )
+
+    def _tag_existing_subnets(self, existing: ExistingVpcArgs, tags: Mapping[str, str]) -> None:
+        """Add the extra tags to subnets this stack does not own (ec2.Tag changes only them)."""
+        for subnet_id in existing.private_subnet_ids:
+            for key, value in tags.items():
+                aws.ec2.Tag(
+                    f"{self._name}-{subnet_id}-{key.replace('/', '-')}",
+                    resource_id=subnet_id,
+                    key=key,
+                    value=value,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
 
     def _s3_endpoint(self, layout: _VpcLayout) -> None:
         """The S3 gateway endpoint on the private route tables (none given, none created)."""
@@ -276,7 +293,8 @@ class Network(pulumi.ComponentResource):
                 availability_zone=zone,
                 map_public_ip_on_launch=False,
                 tags=d.tagged(
-                    d.name("private", str(i)), **{"kubernetes.io/role/internal-elb": "1"}
+                    d.name("private", str(i)),
+                    **{"kubernetes.io/role/internal-elb": "1", **args.private_subnet_tags},
                 ),
                 opts=in_vpc,
             )

@@ -588,6 +588,45 @@ ACTIONS_BY_TYPE: Mapping[str, TypeActions] = {
         scope=SAGEMAKER,
     ),
     # Schedules live in the account's default group, named like the stack's pipelines.
+    # Amazon Managed Service for Prometheus: ARNs hold random ids (ws-..., s-...), so the
+    # stack's workspace, scraper and rule groups are named by the stack tag; an alert
+    # manager definition is part of its workspace.
+    "aws:amp/workspace:Workspace": TypeActions(
+        create=("aps:CreateWorkspace", "aps:TagResource"),
+        read=(
+            "aps:DescribeWorkspace",
+            "aps:DescribeWorkspaceConfiguration",
+            "aps:DescribeLoggingConfiguration",
+            "aps:ListTagsForResource",
+        ),
+        update=("aps:UpdateWorkspaceAlias", "aps:UpdateWorkspaceConfiguration"),
+        delete=("aps:DeleteWorkspace",),
+        tag=("aps:TagResource", "aps:UntagResource"),
+        scope=Scope(tagged=True),
+    ),
+    "aws:amp/scraper:Scraper": TypeActions(
+        create=("aps:CreateScraper", "aps:TagResource"),
+        read=("aps:DescribeScraper", "aps:ListTagsForResource"),
+        update=("aps:UpdateScraper",),
+        delete=("aps:DeleteScraper",),
+        tag=("aps:TagResource", "aps:UntagResource"),
+        scope=Scope(tagged=True),
+    ),
+    "aws:amp/ruleGroupNamespace:RuleGroupNamespace": TypeActions(
+        create=("aps:CreateRuleGroupsNamespace", "aps:TagResource"),
+        read=("aps:DescribeRuleGroupsNamespace", "aps:ListTagsForResource"),
+        update=("aps:PutRuleGroupsNamespace",),
+        delete=("aps:DeleteRuleGroupsNamespace",),
+        tag=("aps:TagResource", "aps:UntagResource"),
+        scope=Scope(tagged=True),
+    ),
+    "aws:amp/alertManagerDefinition:AlertManagerDefinition": TypeActions(
+        create=("aps:CreateAlertManagerDefinition",),
+        read=("aps:DescribeAlertManagerDefinition",),
+        update=("aps:PutAlertManagerDefinition",),
+        delete=("aps:DeleteAlertManagerDefinition",),
+        scope=Scope(tagged=True),
+    ),
     "aws:scheduler/schedule:Schedule": TypeActions(
         create=("scheduler:CreateSchedule",),
         read=("scheduler:GetSchedule",),

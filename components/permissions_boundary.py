@@ -19,6 +19,8 @@ import pulumi_aws as aws
 from .aws_context import aws_identity
 from .context import STACK_TAG, Deployment
 from .iam import Statement, policy_document
+from .training_cluster.karpenter_iam import CLUSTER_TAG
+from .training_cluster.scheduling import cluster_name
 
 # Operations the platform's roles perform across the region: network interfaces and
 # volumes (VPC CNI, EBS CSI, SageMaker in the VPC), node registration and pod identity,
@@ -75,6 +77,7 @@ def boundary_statements(deployment: Deployment, scope: Any) -> list[Statement]:
     return [
         *_data_statements(deployment, scope),
         *_lifecycle_statements(deployment, scope),
+        *_karpenter_statements(deployment, scope),
         *_service_statements(deployment, scope),
     ]
 
@@ -173,10 +176,67 @@ def _lifecycle_statements(deployment: Deployment, scope: Any) -> list[Statement]
             "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         },
         {
+            # Dead letters in; Karpenter's interruption messages out.
             "Sid": "StackQueues",
             "Effect": "Allow",
-            "Action": "sqs:SendMessage",
+            "Action": [
+                "sqs:DeleteMessage",
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+                "sqs:SendMessage",
+            ],
             "Resource": scope.regional("sqs", f"{prefix}*"),
+        },
+    ]
+
+
+def _karpenter_statements(deployment: Deployment, scope: Any) -> list[Statement]:
+    """What the stack's Karpenter controller does beyond the stack's names: AMI and price
+    lookups, and the instance profiles of its cluster's nodes (tagged as the cluster's)."""
+    owned = f"{CLUSTER_TAG.format(cluster=cluster_name(deployment))}"
+    profiles = scope.iam("instance-profile/*")
+    return [
+        {
+            "Sid": "PublicAmiParameters",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": pulumi.Output.concat(
+                "arn:", scope.partition, ":ssm:", scope.region, "::parameter/aws/service/*"
+            ),
+        },
+        {"Sid": "Prices", "Effect": "Allow", "Action": "pricing:GetProducts", "Resource": "*"},
+        {
+            # Nodes run as a stack role: Karpenter hands the node role to EC2.
+            "Sid": "PassStackRolesToEc2",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": scope.iam(f"role/{deployment.name('')}*"),
+            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+        },
+        {
+            "Sid": "CreateClusterInstanceProfiles",
+            "Effect": "Allow",
+            "Action": ["iam:CreateInstanceProfile", "iam:TagInstanceProfile"],
+            "Resource": profiles,
+            "Condition": {"StringEquals": {f"aws:RequestTag/{owned}": "owned"}},
+        },
+        {
+            "Sid": "ManageClusterInstanceProfiles",
+            "Effect": "Allow",
+            "Action": [
+                "iam:AddRoleToInstanceProfile",
+                "iam:DeleteInstanceProfile",
+                "iam:RemoveRoleFromInstanceProfile",
+                "iam:TagInstanceProfile",
+            ],
+            "Resource": profiles,
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{owned}": "owned"}},
+        },
+        {
+            "Sid": "ReadInstanceProfiles",
+            "Effect": "Allow",
+            "Action": "iam:GetInstanceProfile",
+            "Resource": profiles,
         },
     ]
 

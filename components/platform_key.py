@@ -138,7 +138,8 @@ def _alarm_statements(ident: AwsIdentity) -> list[Statement]:
     """CloudWatch alarms of this account publish to the encrypted SNS topic."""
     return [
         {
-            # CloudWatch alarms, EventBridge rules (model-monitoring alerts) and AWS Budgets.
+            # CloudWatch alarms, EventBridge rules (model-monitoring alerts), AWS Budgets and
+            # the Managed Prometheus alert manager (GPU alerts).
             "Sid": "AlarmsPublishToEncryptedTopic",
             "Effect": "Allow",
             "Principal": {
@@ -146,6 +147,7 @@ def _alarm_statements(ident: AwsIdentity) -> list[Statement]:
                     "cloudwatch.amazonaws.com",
                     "events.amazonaws.com",
                     "budgets.amazonaws.com",
+                    "aps.amazonaws.com",
                 ]
             },
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],

@@ -5,6 +5,7 @@ stack file -> config -> PermissionsBoundary (every role's ceiling)
                                      ├─> FeatureStore ──┐
                                      ├─> ModelRegistry ─┼─> TrainingCluster ─┐
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
+                                     │            TrainingCluster + Monitoring ─> GpuObservability
                                      │      ModelRegistry approvals ─> Promotion (GitHub PR)
                                      │   FeatureStore + ModelRegistry + Monitoring ─> Lifecycle
                                      │       (retraining pipelines, schedules, drift, batch)
@@ -20,6 +21,7 @@ from components import (
     CiClusterAccessArgs,
     CiRunner,
     FeatureStore,
+    GpuObservability,
     Lifecycle,
     ModelRegistry,
     Monitoring,
@@ -44,7 +46,7 @@ else:
     deployment = args.with_boundary(deployment, config.permissions_boundary_arn)
 
 key = PlatformKey("platform-key", deployment)
-network = Network("network", args.network(config, key.arn), deployment)
+network = Network("network", args.network(config, key.arn, deployment), deployment)
 feature_store = FeatureStore("feature-store", args.feature_store(config, key.arn), deployment)
 registry = ModelRegistry("model-registry", args.registry(config, key.arn), deployment)
 
@@ -128,6 +130,20 @@ if lifecycle_args is not None:
         lambda names: [*names[0], *names[1]]
     )
 
+gpu_args = (
+    args.gpu_observability(
+        config,
+        kms_key_arn=key.arn,
+        alert_topic_arn=monitoring.topic_arn,
+        cluster=training,
+        subnet_ids=network.private_subnet_ids,
+    )
+    if training
+    else None
+)
+if gpu_args is not None:
+    GpuObservability("gpu-observability", gpu_args, deployment)
+
 pulumi.export(outputs.ENVIRONMENT, config.environment)
 pulumi.export(outputs.REGION, config.region)
 pulumi.export(outputs.KMS_KEY_ARN, key.arn)
@@ -165,6 +181,7 @@ ci_args = args.ci_access(
         # A first deploy without the Kubernetes layer grants what the second deploy, run
         # by the deploy role itself, needs.
         *(TrainingCluster.KUBERNETES_LAYER_TYPES if training else ()),
+        *(GpuObservability.RESOURCE_TYPES if training else ()),
     ),
     project=pulumi.get_project(),
 )

@@ -23,6 +23,7 @@ from components.feature_store import (
     FeatureStoreArgs,
     offline_data_prefix,
 )
+from components.gpu_observability import GpuObservabilityArgs
 from components.lifecycle import BatchArgs, DriftArgs, LifecycleArgs, PipelineArgs
 from components.model_registry import (
     MlflowArgs,
@@ -50,12 +51,21 @@ from components.serving_endpoint import (
     ServingEndpoint,
     ServingEndpointArgs,
 )
-from components.training_cluster import NodeGroupArgs, TeamArgs, TrainingClusterArgs
+from components.training_cluster import (
+    NodeGroupArgs,
+    TeamArgs,
+    TrainingCluster,
+    TrainingClusterArgs,
+)
+from components.training_cluster.node_groups import GPU_RESOURCE, NODE_KIND_LABEL
+from components.training_cluster.pool_args import PoolArgs
+from components.training_cluster.scheduling import cluster_name, discovery_tags
 
 from .config import PlatformConfig
 from .config.lifecycle import Batch as LifecycleBatch
 from .config.lifecycle import Pipeline as LifecyclePipeline
 from .config.monitoring import Budget, GroundTruth, baseline_prefix, monitored_endpoints
+from .config.pools import Pool
 from .config.promotion import DISPATCH_EVENT_TYPE
 
 T = TypeVar("T")
@@ -94,8 +104,12 @@ def deployment(config: PlatformConfig, stack: str) -> Deployment:
     )
 
 
-def network(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> NetworkArgs:
+def network(
+    config: PlatformConfig, kms_key_arn: pulumi.Input[str], deployment: Deployment
+) -> NetworkArgs:
     net = config.network
+    # Karpenter's node classes find the cluster's private subnets by this tag.
+    subnet_tags = discovery_tags(cluster_name(deployment)) if config.training.pools else {}
     private, public = net.subnet_plan()
     existing = None
     if net.existing_vpc is not None:
@@ -114,6 +128,7 @@ def network(config: PlatformConfig, kms_key_arn: pulumi.Input[str]) -> NetworkAr
         flow_log_retention_days=filled(net.flow_log_retention_days),
         kms_key_arn=kms_key_arn,
         existing_vpc=existing,
+        private_subnet_tags=subnet_tags,
     )
 
 
@@ -331,6 +346,7 @@ def training(
     model_package_group_arns: list[pulumi.Input[str]],
 ) -> TrainingClusterArgs:
     t = config.training
+    quotas = t.team_gpu_quotas()
     return TrainingClusterArgs(
         kubernetes_version=t.kubernetes_version,
         support_type=t.support_type,
@@ -359,9 +375,12 @@ def training(
                 s3_read_prefixes=team.s3_read_prefixes,
                 s3_write_prefixes=team.s3_write_prefixes,
                 distributed_training=team.distributed_training,
+                gpu_pool_quotas=quotas[team.name],
             )
             for team in t.teams
         ],
+        pools=[_pool(pool) for pool in t.pools],
+        high_availability=config.profile.controller_replicas > 1,
         workload_bucket_arns=workload_bucket_arns,
         model_package_group_arns=model_package_group_arns,
         endpoint_public_access=filled(t.endpoint_public_access),
@@ -371,6 +390,56 @@ def training(
         kubernetes_objects=t.kubernetes_objects,
         log_retention_days=filled(config.monitoring.log_retention_days),
         observability_addon=config.monitoring.cluster.enabled,
+    )
+
+
+def _pool(pool: Pool) -> PoolArgs:
+    return PoolArgs(
+        name=pool.name,
+        kind=pool.kind,
+        instance_types=pool.instance_types,
+        capacity_types=["on-demand" if c == "onDemand" else "spot" for c in pool.capacity_types],
+        cpu_limit=pool.limits.cpu,
+        memory_limit_gib=pool.limits.memory_gib,
+        gpu_limit=pool.limits.gpus,
+        consolidation_policy=pool.disruption.consolidation_policy,
+        consolidate_after=pool.disruption.consolidate_after,
+        disruption_budget_percent=pool.disruption.budget_percent,
+        expire_after=pool.disruption.expire_after,
+        disk_size_gib=pool.disk_size_gib,
+        weight=pool.weight,
+    )
+
+
+def gpu_observability(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    alert_topic_arn: pulumi.Input[str],
+    cluster: TrainingCluster,
+    subnet_ids: pulumi.Input[list[str]],
+) -> GpuObservabilityArgs | None:
+    """GPU metrics and alerts for a cluster with GPU pools or node groups (else None).
+
+    None too while the cluster's Kubernetes objects are off (a first deploy): the exporter
+    and the scraper's RBAC live on the cluster, and a scraper would read nothing."""
+    t = config.training
+    provider = cluster.kubernetes_provider
+    if provider is None:
+        return None
+    if not any(p.kind == "gpu" for p in t.pools) and not any(
+        g.kind == "gpu" for g in t.node_groups
+    ):
+        return None
+    return GpuObservabilityArgs(
+        cluster_arn=cluster.cluster_arn,
+        subnet_ids=subnet_ids,
+        security_group_ids=[cluster.cluster_security_group_id],
+        kms_key_arn=kms_key_arn,
+        alert_topic_arn=alert_topic_arn,
+        kubernetes_provider=provider,
+        gpu_node_selector={NODE_KIND_LABEL: "gpu"},
+        gpu_taint_key=GPU_RESOURCE,
     )
 
 

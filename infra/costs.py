@@ -138,6 +138,32 @@ def _node_group(r: Resource, p: _Pricer) -> Estimate:
     return compute + disk, basis
 
 
+def _node_pool(r: Resource, p: _Pricer) -> Estimate:
+    """A Karpenter pool has no minimum: 0 idle; its limits bound what it can cost."""
+    spec = r["inputs"].get("spec") or {}
+    limits = spec.get("limits") or {}
+    requirements = spec.get("template", {}).get("spec", {}).get("requirements") or []
+    types: list[str] = next(
+        (q["values"] for q in requirements if q["key"] == "node.kubernetes.io/instance-type"), []
+    )
+    if not types:
+        raise UnpricedError(f"{r['urn']}: a pool without an instance-type requirement")
+    bound, worst = 0.0, ""
+    for name in types:
+        rate = p.instance_rate(name, "ec2", r["urn"])
+        spec_of = catalog.instance_type(name)
+        assert spec_of is not None  # instance_rate refuses unknown types
+        nodes = int(limits.get("cpu", 0)) // spec_of.vcpus
+        if spec_of.gpus and "nvidia.com/gpu" in limits:
+            nodes = min(nodes, int(limits["nvidia.com/gpu"]) // spec_of.gpus)
+        if nodes * rate * p.hours > bound:
+            bound, worst = nodes * rate * p.hours, f"{nodes} x {name} on-demand"
+    return 0.0, (
+        f"0 nodes at idle (Karpenter pool, scales from zero); at its limits at most "
+        f"{bound:,.0f} USD/month ({worst or 'no node fits the limits'})"
+    )
+
+
 def _launch_template(reference: dict[str, Any], resources: list[Resource]) -> dict[str, Any]:
     """Inputs of the launch template a node group references (by id or name), if planned."""
     if not reference:
@@ -320,6 +346,7 @@ ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
     "aws:codebuild/project:Project": _codebuild_project,
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
+    "kubernetes:karpenter.sh/v1:NodePool": _node_pool,
     "aws:ec2/natGateway:NatGateway": _nat_gateway,
     "aws:ec2/eip:Eip": _public_ip,
     "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,

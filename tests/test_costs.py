@@ -75,6 +75,29 @@ def test_node_group_falls_back_to_min_size_and_gpu_at_zero_costs_nothing() -> No
     assert one(gpu)["usd"] == 0.0
 
 
+def node_pool(types: list[str], **limits: str) -> dict[str, Any]:
+    requirement = {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": types}
+    spec = {"limits": limits, "template": {"spec": {"requirements": [requirement]}}}
+    return res("kubernetes:karpenter.sh/v1:NodePool", spec=spec)
+
+
+def test_karpenter_pool_costs_nothing_idle_and_shows_its_bound_at_the_limits() -> None:
+    # 128 vCPUs and 8 GPUs: 8 x g5.2xlarge (8 vCPUs, 1 GPU) or 2 x g5.12xlarge (48 vCPUs).
+    item = one(node_pool(["g5.2xlarge", "g5.12xlarge"], cpu="128", **{"nvidia.com/gpu": "8"}))
+    assert item["usd"] == 0.0
+    small = 8 * catalog.hourly_price("g5.2xlarge", "us-east-1", "ec2") * HOURS
+    large = 2 * catalog.hourly_price("g5.12xlarge", "us-east-1", "ec2") * HOURS
+    bound = max(small, large)
+    assert f"at most {bound:,.0f} USD/month" in item["basis"], item["basis"]
+    cpu = one(node_pool(["m6i.xlarge"], cpu="16"))
+    assert f"at most {4 * 0.192 * HOURS:,.0f} USD/month (4 x m6i.xlarge" in cpu["basis"]
+
+
+def test_karpenter_pool_with_an_unpriced_type_is_an_error() -> None:
+    with pytest.raises(UnpricedError, match=r"has no .* price"):
+        estimate_resources([node_pool(["m6i.xlarge", "x9.mega"], cpu="16")], "us-east-1")
+
+
 def test_spot_node_group_gets_the_documented_discount() -> None:
     scaling = {"minSize": 1, "desiredSize": 1, "maxSize": 2}
     on_demand = one(

@@ -72,6 +72,14 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
         "aws:cloudwatch/dashboard:Dashboard": 1,
     },
+    "gpu_observability": {
+        "mlops:monitoring:GpuObservability": 1,
+        "kubernetes:helm.sh/v3:Release": 1,
+        "aws:amp/workspace:Workspace": 1,
+        "aws:amp/scraper:Scraper": 1,
+        "aws:amp/ruleGroupNamespace:RuleGroupNamespace": 1,
+        "aws:amp/alertManagerDefinition:AlertManagerDefinition": 1,
+    },
     "promotion": {
         "mlops:lifecycle:Promotion": 1,
         "aws:cloudwatch/eventConnection:EventConnection": 1,

@@ -15,6 +15,7 @@ import pytest
 
 from components import catalog
 from infra.plan import Plan
+from tests.crds import crd_groups
 from tests.helpers import current_kubernetes_version
 
 # Every version a stack may name today (standard or extended support).
@@ -24,7 +25,15 @@ SUPPORTED_TODAY = [
 
 
 def kubernetes_objects(plan: Plan) -> list[dict[str, Any]]:
-    return [r for r in plan.resources if r["type"].startswith("kubernetes:")]
+    """Built-in objects: not Helm releases (values, tested apart) nor custom resources
+    (validated against their CRDs in test_custom_resources)."""
+    custom = crd_groups() | {"helm.sh"}
+    return [
+        r
+        for r in plan.resources
+        if r["type"].startswith("kubernetes:")
+        and r["type"].split(":")[1].split("/")[0] not in custom
+    ]
 
 
 def manifest(resource: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import pytest
 from components import catalog
 from infra.plan import build_plan
 from infra.plan_diff import Side, diff_plans
+from tests.node_groups import prod_with_gpu_node_groups
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -64,9 +65,15 @@ ROUTINE: dict[str, tuple[list[Edit], list[Edit]]] = {
         "  mlops-platform:featureStore:\n",
     )]),
     "add-team": ([], [(
-        "      - {name: forecasting, cpuQuota: 64, memoryQuotaGib: 256, gpuQuota: 4}\n",
-        "      - {name: forecasting, cpuQuota: 64, memoryQuotaGib: 256, gpuQuota: 4}\n"
-        "      - {name: search, cpuQuota: 32, memoryQuotaGib: 128, gpuQuota: 2}\n",
+        "         gpuQuotas: {gpu-a10g: 4}}\n",
+        "         gpuQuotas: {gpu-a10g: 4}}\n"
+        "      - {name: search, cpuQuota: 32, memoryQuotaGib: 128, gpuQuota: 2,\n"
+        "         gpuQuotas: {gpu-a10g: 2}}\n",
+    )]),
+    "add-pool": ([], [(
+        "    teams:\n",
+        "      - {name: cpu-small, kind: cpu, instanceTypes: [m6i.2xlarge], limits: {cpu: 64}}\n"
+        "    teams:\n",
     )]),
     "change-node-counts": ([], [(
         "instanceTypes: [m6i.xlarge], min: 2, desired: 3, max: 4}",
@@ -110,3 +117,21 @@ def test_routine_change_replaces_nothing(edit: str, tmp_path: Path) -> None:
     assert rolled == []
     assert [r["name"] for r in diff.removed if r["type"] == SUBSCRIPTION] == []
     assert [r["name"] for r in diff.removed] == []
+
+
+def test_moving_gpu_node_groups_to_pools_loses_nothing_and_keeps_the_system_group(
+    tmp_path: Path,
+) -> None:
+    # README "Moving an existing stack from GPU node groups to pools", steps 1 to 3 at once.
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text(prod_with_gpu_node_groups(), encoding="utf-8")
+    before = build_plan("prod", path).document()
+    after = build_plan("prod").document()
+    diff = diff_plans(Side("base", before), Side("head", after))
+    assert [w.message for w in diff.warnings] == []
+    assert [c.name for c in diff.changed if "system" in c.name] == []
+    removed = {r["name"] for r in diff.removed}
+    old_groups = ("cpu-spot", "gpu-a10g", "gpu-a100")
+    assert removed and all(any(g in name for g in old_groups) for name in removed), removed
+    subnets = [c for c in diff.changed if c.type == "aws:ec2/subnet:Subnet"]
+    assert subnets and all(p.startswith("tags") for c in subnets for p, _, _ in c.inputs)

@@ -73,6 +73,9 @@ class KubernetesVersion:
     standard_support_end: date
     extended_support_end: date
     cluster_autoscaler_image: str
+    # First Karpenter release supporting this minor, and the chart installed on it.
+    karpenter_minimum_version: str = ""
+    karpenter_chart_version: str = ""
 
     def support_on(self, day: date) -> Support:
         """'standard', 'extended' or 'ended' on `day`."""
@@ -232,6 +235,8 @@ def kubernetes_versions() -> tuple[KubernetesVersion, ...]:
             standard_support_end=date.fromisoformat(row["standardSupportEnd"]),
             extended_support_end=date.fromisoformat(row["extendedSupportEnd"]),
             cluster_autoscaler_image=row["clusterAutoscalerImage"],
+            karpenter_minimum_version=row["karpenterMinimumVersion"],
+            karpenter_chart_version=row["karpenterChartVersion"],
         )
         for row in kubernetes_table()["versions"]
     )

@@ -25,6 +25,15 @@ def _account_services_publish(topic_arn: pulumi.Input[str], ident: Any) -> list[
             "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
         },
         {
+            # Alert manager of the stack's Managed Prometheus workspace (GPU alerts).
+            "Sid": "ManagedPrometheusAlertsPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "aps.amazonaws.com"},
+            "Action": ["sns:Publish", "sns:GetTopicAttributes"],
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
+        },
+        {
             # The stack's AWS Budget alerts (forecast and actual spend).
             "Sid": "BudgetsPublish",
             "Effect": "Allow",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
+
+from .pool_args import PoolArgs, QueueingArgs
 
 NodeKind = Literal["system", "cpu", "gpu"]
 
@@ -55,6 +57,8 @@ class TeamArgs:
             add `IPC_LOCK` (NCCL/EFA pin memory for RDMA), which Pod Security `baseline`
             forbids, so the namespace enforces `privileged` and warns and audits at
             `baseline`. Off by default.
+        gpu_pool_quotas: Kueue GPU quota of the team's ClusterQueue per GPU pool (sum at
+            most `gpu_quota`); pools not named get 0 and are reached by borrowing.
     """
 
     name: str
@@ -65,6 +69,7 @@ class TeamArgs:
     s3_read_prefixes: Sequence[str] = ("",)
     s3_write_prefixes: Sequence[str] | None = None
     distributed_training: bool = False
+    gpu_pool_quotas: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def write_prefixes(self) -> Sequence[str]:
@@ -110,6 +115,11 @@ class TrainingClusterArgs:
         device_plugin_image: NVIDIA device plugin image.
         observability_addon: Install `amazon-cloudwatch-observability` (Container Insights
             metrics and logs, in pre-created encrypted log groups) once nodes run.
+        pools: Karpenter node pools for training workloads (none: no Karpenter, no Kueue).
+        karpenter_chart_version: Karpenter chart; defaults to the catalog's release for the
+            Kubernetes minor version.
+        queueing: Kueue settings, used when there are pools.
+        high_availability: Run the Karpenter and Kueue controllers with two replicas.
     """
 
     kubernetes_version: str
@@ -129,3 +139,7 @@ class TrainingClusterArgs:
     autoscaler_image: str | None = None
     device_plugin_image: str = "nvcr.io/nvidia/k8s-device-plugin:v0.17.0"
     observability_addon: bool = True
+    pools: Sequence[PoolArgs] = ()
+    karpenter_chart_version: str | None = None
+    queueing: QueueingArgs = field(default_factory=QueueingArgs)
+    high_availability: bool = False

@@ -26,6 +26,7 @@ from .autoscaler import cluster_autoscaler
 from .device_plugin import device_plugin_daemonset
 from .identity import EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES
 from .node_groups import node_group
+from .scheduling import cluster_name, pools_and_queues
 from .workloads import TeamNamespace
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -132,7 +133,13 @@ class TrainingCluster(pulumi.ComponentResource):
 
     On the cluster (through a Kubernetes provider built from its endpoint): one
     `TeamNamespace` per team, an encrypted default storage class, the NVIDIA device plugin
-    and the cluster autoscaler.
+    and the cluster autoscaler (for the managed groups).
+
+    Pools (`scheduling.py`): with `pools`, Karpenter (controller identity, node role and
+    access entry, interruption queue) launches each pool's nodes from a NodePool and
+    EC2NodeClass, and Kueue queues each team's jobs on them (a ClusterQueue per team in one
+    cohort, a LocalQueue in its namespace). Pools come with the Kubernetes objects: with
+    `kubernetes_objects` off, neither Karpenter's AWS side nor its pools are made yet.
 
     The Kubernetes objects are applied over the cluster API: with a private endpoint, run
     `pulumi up` from a network that reaches the VPC (the stack's CI runner), or first make
@@ -177,7 +184,7 @@ class TrainingCluster(pulumi.ComponentResource):
         if not any(group.kind == "system" for group in args.node_groups):
             raise ValueError("a TrainingCluster needs a node group of kind 'system'")
         super().__init__("mlops:training:TrainingCluster", name, None, opts)
-        physical = deployment.name("training")
+        physical = cluster_name(deployment)
         identity = aws_identity()
 
         cluster = self._control_plane(name, args, deployment, physical)
@@ -250,7 +257,7 @@ class TrainingCluster(pulumi.ComponentResource):
             description="EKS control plane of the training cluster",
         )
         public = args.endpoint_public_access
-        return aws.eks.Cluster(
+        cluster = aws.eks.Cluster(
             name,
             name=physical,
             role_arn=cluster_role.arn,
@@ -279,6 +286,7 @@ class TrainingCluster(pulumi.ComponentResource):
             tags=deployment.tagged(physical),
             opts=deployment.stateful(self, depends_on=[log_group, *cluster_role.ready]),
         )
+        return cluster
 
     @staticmethod
     def _admin_access(
@@ -400,6 +408,7 @@ class TrainingCluster(pulumi.ComponentResource):
     ) -> dict[str, pulumi.Output[str]]:
         """One TeamNamespace per team; returns each team's workload role ARN."""
         team_role_arns: dict[str, pulumi.Output[str]] = {}
+        self.team_namespaces: dict[str, pulumi.Resource] = {}
         for team in args.teams:
             workspace = TeamNamespace(
                 f"{name}-team-{team.name}",
@@ -414,6 +423,7 @@ class TrainingCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             team_role_arns[team.name] = workspace.role_arn
+            self.team_namespaces[team.name] = workspace
         return team_role_arns
 
     def _cluster_services(
@@ -429,7 +439,7 @@ class TrainingCluster(pulumi.ComponentResource):
         ebs_csi_driver: pulumi.Resource,
         autoscaler_depends_on: Sequence[pulumi.Resource],
     ) -> None:
-        """The default storage class, the GPU device plugin and the cluster autoscaler."""
+        """Storage class, GPU device plugin, cluster autoscaler, Karpenter pools and Kueue."""
         encrypted_storage_class(
             f"{name}-gp3-encrypted",
             kms_key_arn=args.kms_key_arn,
@@ -437,7 +447,9 @@ class TrainingCluster(pulumi.ComponentResource):
             parent=self,
             depends_on=[ebs_csi_driver],
         )
-        if any(group.kind == "gpu" for group in args.node_groups):
+        if any(g.kind == "gpu" for g in args.node_groups) or any(
+            p.kind == "gpu" for p in args.pools
+        ):
             device_plugin_daemonset(
                 f"{name}-nvidia-device-plugin",
                 image=args.device_plugin_image,
@@ -452,6 +464,19 @@ class TrainingCluster(pulumi.ComponentResource):
             identity=identity,
             image=args.autoscaler_image or _autoscaler_image(args.kubernetes_version),
             provider=provider,
+            parent=self,
+            depends_on=autoscaler_depends_on,
+        )
+        # Karpenter and Kueue, when there are pools; their controllers run on the groups.
+        pools_and_queues(
+            name,
+            args,
+            deployment,
+            cluster=cluster,
+            physical_cluster_name=physical,
+            identity=identity,
+            provider=provider,
+            team_namespaces=self.team_namespaces,
             parent=self,
             depends_on=autoscaler_depends_on,
         )

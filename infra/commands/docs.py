@@ -50,6 +50,7 @@ COMPONENTS = (
     "components.training_cluster.workloads:TeamNamespace",
     "components.serving_endpoint:ServingEndpoint",
     "components.monitoring:Monitoring",
+    "components.gpu_observability:GpuObservability",
     "components.promotion:Promotion",
     "components.lifecycle:Lifecycle",
     "components.ci_access:CiAccess",

@@ -38,6 +38,10 @@ class EnvironmentProfile:
         system_on_demand_min: Fewest nodes of an on-demand system node group (0: no rule).
         gpu_scale_from_zero: GPU node groups must have min 0.
 
+    Shape:
+        controller_replicas: Replicas of the cluster's schedulers (Karpenter, Kueue); 2
+            keeps them running through the drain of a system node.
+
     Lifecycle defaults:
         pipeline_triggers: Retraining pipelines run on their schedule and on drift unless
             the stack file says otherwise (off: started by hand only).
@@ -55,6 +59,7 @@ class EnvironmentProfile:
     alert_recipient_required: bool
     system_on_demand_min: int
     gpu_scale_from_zero: bool
+    controller_replicas: int
     pipeline_triggers: bool = True
 
 
@@ -73,6 +78,7 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=False,
         system_on_demand_min=0,
         gpu_scale_from_zero=True,
+        controller_replicas=1,
         # Retraining costs money: in dev a pipeline runs when someone starts it.
         pipeline_triggers=False,
     ),
@@ -90,6 +96,7 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=False,
         system_on_demand_min=0,
         gpu_scale_from_zero=False,
+        controller_replicas=1,
     ),
     # Survives an AZ loss, never loses data to a `pulumi destroy`, and someone is paged.
     "prod": EnvironmentProfile(
@@ -105,5 +112,6 @@ PROFILES: dict[str, EnvironmentProfile] = {
         alert_recipient_required=True,
         system_on_demand_min=2,
         gpu_scale_from_zero=False,
+        controller_replicas=2,
     ),
 }

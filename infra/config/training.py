@@ -17,6 +17,7 @@ from components import catalog
 from .base import ConfigModel, IamRoleArn, ResourceName, check_unique_names, rule_error
 from .catalog_checks import check_instance_type, check_kubernetes_version, check_support_type
 from .environments import EnvironmentProfile
+from .pools import Pool, check_pool_capacity, resolve_gpu_quotas
 
 # A new stack gets the newest version in the catalog; the catalog's calendar decides which
 # versions a stack may name on the day it is validated.
@@ -127,6 +128,11 @@ class Team(ConfigModel):
     gpu_quota: int = Field(
         default=0, ge=0, le=100_000, description="Requested nvidia.com/gpu, summed."
     )
+    gpu_quotas: dict[ResourceName, Annotated[int, Field(ge=0)]] | None = Field(
+        default=None,
+        description="Kueue GPU quota per gpu pool (sum <= gpuQuota); default: the whole "
+        "gpuQuota on the only gpu pool.",
+    )
     service_account: DnsLabel = Field(
         default="training", description="Service account training pods run as."
     )
@@ -206,6 +212,11 @@ class TrainingConfig(ConfigModel):
         "private cluster'); never on a stack that has them (they would be deleted).",
     )
     node_groups: list[NodeGroup] = Field(default_factory=list, description="Node groups.")
+    pools: list[Pool] = Field(
+        default_factory=list,
+        description="Karpenter node pools for training (scale from zero); teams queue on "
+        "them through Kueue.",
+    )
     teams: list[Team] = Field(default_factory=list, description="Teams with namespaces.")
 
     @field_validator("kubernetes_version", mode="before")
@@ -240,9 +251,12 @@ class TrainingConfig(ConfigModel):
             self.endpoint_public_access = False
 
         if not self.node_groups:
-            if self.teams:
-                raise rule_error("teams", "teams need a cluster: add nodeGroups")
+            if self.teams or self.pools:
+                key = "teams" if self.teams else "pools"
+                raise rule_error(key, f"{key} need a cluster: add nodeGroups")
             return self
+        check_unique_names(self.pools, "pools")
+        check_pool_capacity(self.pools, self.team_gpu_quotas())
         if not any(group.kind == "system" for group in self.node_groups):
             raise rule_error(
                 "nodeGroups", "needs a node group of kind 'system' for the cluster add-ons"
@@ -265,7 +279,17 @@ class TrainingConfig(ConfigModel):
     @property
     def max_gpus(self) -> int:
         """GPUs in the cluster when every gpu node group is at its max size."""
-        return sum(g.max * g.gpus_per_node for g in self.node_groups if g.kind == "gpu")
+        groups = sum(g.max * g.gpus_per_node for g in self.node_groups if g.kind == "gpu")
+        return groups + sum(p.gpu_capacity for p in self.pools)
+
+    def team_gpu_quotas(self) -> dict[str, dict[str, int]]:
+        """Team -> gpu pool -> the team's Kueue GPU quota on that pool."""
+        return {
+            team.name: resolve_gpu_quotas(
+                self.pools, team.name, team.gpu_quota, team.gpu_quotas, f"teams[{index}]"
+            )
+            for index, team in enumerate(self.teams)
+        }
 
 
 def check_training_for_environment(

@@ -181,7 +181,12 @@ def test_dead_letters_are_encrypted_and_only_from_the_approval_rules(shipped_pla
     plan = shipped_plan("prod")
     (queue,) = [r for r in of_type(plan, "aws:sqs/queue:Queue") if "promotion" in r["name"]]
     assert queue["inputs"]["kmsMasterKeyId"].startswith("arn:aws:kms:")
-    (queue_policy,) = of_type(plan, "aws:sqs/queuePolicy:QueuePolicy")
+    # Other queues (Karpenter's interruption queue) have their own policies.
+    (queue_policy,) = [
+        p
+        for p in of_type(plan, "aws:sqs/queuePolicy:QueuePolicy")
+        if p["inputs"]["queueUrl"].endswith("/" + queue["inputs"]["name"])
+    ]
     (statement,) = policy_json(queue_policy)["Statement"]
     sources = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
     assert sorted(s.rsplit("/", 1)[-1] for s in sources) == sorted(_approval_rules(plan))

@@ -252,12 +252,15 @@ def test_shipped_stacks_define_the_expected_clusters() -> None:
     entry = catalog.kubernetes_version(dev.kubernetes_version)
     assert entry is not None and entry.support_on(date.today()) == "standard"
     assert [g.kind for g in dev.node_groups].count("system") == 1
-    assert any(g.kind == "cpu" and g.capacity == "spot" for g in dev.node_groups)
-    assert all(g.min == 0 for g in dev.node_groups if g.kind == "gpu")
+    # Training capacity: Karpenter pools, which have no minimum (GPU pools scale to zero).
+    assert any(p.kind == "cpu" and p.capacity_types == ["spot"] for p in dev.pools)
+    assert any(p.kind == "gpu" for p in dev.pools)
     prod = load_stack_file(stack_file_path("prod")).training
     assert any(
         g.kind == "system" and g.capacity == "onDemand" and g.min >= 2 for g in prod.node_groups
     )
-    assert sum(g.kind == "gpu" for g in prod.node_groups) >= 2
+    assert [g.kind for g in prod.node_groups] == ["system"]
+    assert sum(p.kind == "gpu" for p in prod.pools) >= 2
+    assert any(p.kind == "cpu" for p in prod.pools)
     assert len(prod.teams) >= 3 and all(t.gpu_quota > 0 for t in prod.teams)
     assert prod.endpoint_public_access is False

@@ -1,0 +1,87 @@
+"""The documented multi-node job (examples/jobs/) fits the platform it is written for.
+
+No TrainJob CRD is available offline, so the job is checked against what the platform
+defines: its queue exists in its team's namespace, its runtime is the one the trainer chart
+installs, its per-node resources are a valid Kubernetes ResourceRequirements (validated
+strictly as part of a Pod), and the whole job fits the team's queue and namespace quota,
+so Kueue can admit it at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import yaml
+
+from components import catalog
+from components.training_cluster.kueue import LOCAL_QUEUE
+from components.training_cluster.training_operator import TORCH_RUNTIME, trainer_values
+from infra.plan import Plan
+from tests.helpers import of_type
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "jobs" / "pytorch-multinode.yaml"
+GPU = "nvidia.com/gpu"
+
+
+def quantity(value: str) -> int:
+    return int(value[:-2]) if value.endswith("Gi") else int(value)
+
+
+def job() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    return document
+
+
+def test_job_is_a_multi_node_trainjob_in_its_team_queue(
+    shipped_plan: Callable[[str], Plan],
+) -> None:
+    plan, body = shipped_plan("prod"), job()
+    assert (body["apiVersion"], body["kind"]) == ("trainer.kubeflow.org/v1alpha1", "TrainJob")
+    assert body["spec"]["trainer"]["numNodes"] >= 2
+    namespace = body["metadata"]["namespace"]
+    assert namespace in {t.name for t in plan.config.training.teams}
+    queue = body["metadata"]["labels"]["kueue.x-k8s.io/queue-name"]
+    assert queue == LOCAL_QUEUE
+    local = [q["inputs"] for q in of_type(plan, "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue")]
+    assert any(q["metadata"] == {**q["metadata"], "namespace": namespace, "name": queue}
+               for q in local)  # fmt: skip
+    assert body["spec"]["runtimeRef"]["name"] == TORCH_RUNTIME
+    assert trainer_values()["runtimes"]["torchDistributed"]["enabled"] is True
+
+
+def test_per_node_resources_are_valid_kubernetes() -> None:
+    resources = job()["spec"]["trainer"]["resourcesPerNode"]
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "node", "namespace": "recsys"},
+        "spec": {"containers": [{"name": "node", "image": "train", "resources": resources}]},
+    }
+    kubernetes_validate.validate(pod, catalog.kubernetes_versions()[-1].version, strict=True)
+
+
+def test_job_fits_its_team_queue_and_namespace_quota(shipped_plan: Callable[[str], Plan]) -> None:
+    plan, body = shipped_plan("prod"), job()
+    team = body["metadata"]["namespace"]
+    nodes = body["spec"]["trainer"]["numNodes"]
+    per_node = body["spec"]["trainer"]["resourcesPerNode"]["requests"]
+    total = {name: nodes * quantity(value) for name, value in per_node.items()}
+    quotas = of_type(plan, "kubernetes:core/v1:ResourceQuota")
+    (quota,) = [q["inputs"]["spec"]["hard"] for q in quotas
+                if q["inputs"]["metadata"]["namespace"] == team]  # fmt: skip
+    for name, amount in total.items():
+        assert amount <= quantity(quota[f"requests.{name}"]), name
+    queues = of_type(plan, "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue")
+    (queue,) = [q["inputs"]["spec"] for q in queues
+                if q["inputs"]["metadata"]["name"] == team]  # fmt: skip
+    fits = [
+        flavor["name"]
+        for flavor in queue["resourceGroups"][0]["flavors"]
+        if all(total.get(r["name"], 0) <= quantity(r["nominalQuota"]) for r in flavor["resources"])
+        and total[GPU] > 0
+        and quantity(next(r for r in flavor["resources"] if r["name"] == GPU)["nominalQuota"])
+    ]
+    assert fits, "the job fits one GPU flavor of its team's queue without borrowing"
