@@ -82,6 +82,12 @@ def large_config(scale: float = 1.0, region: str = "eu-west-1") -> dict[str, Any
         f"{PROJECT}:tags": {"owner": "ml-platform", "costCenter": "4711"},
         f"{PROJECT}:network": {"cidr": "10.50.0.0/16", "azCount": 3, "natGateways": "perAz"},
         f"{PROJECT}:featureStore": {"featureGroups": feature_groups},
+        # Like prod: a private cluster API is deployed from a runner inside the VPC.
+        f"{PROJECT}:ciAccess": {"githubRepository": "acme/mlops-platform"},
+        f"{PROJECT}:ciRunners": {
+            "connectionArn": "arn:aws:codeconnections:eu-west-1:123456789012:connection/"
+            "0f5c1a2e-7b3d-4e8f-9a6b-2c4d6e8f0a1b"
+        },
         f"{PROJECT}:training": {
             "nodeGroups": [
                 {

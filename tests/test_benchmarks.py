@@ -65,3 +65,11 @@ def test_committed_results_name_their_command_machine_and_stacks() -> None:
     for row in ("| dev |", "| staging |", "| prod |", "| large |", "| 100% |"):
         assert row in text
     assert "## Targets" in text
+
+
+def test_the_large_config_plans_like_a_deployable_prod_stack(tmp_path: Path) -> None:
+    """`make bench` plans it through the CLI: a mandatory finding would stop the run."""
+    from infra.cli import main
+
+    path = bench().write_large_stack(tmp_path, 0.02)
+    assert main(["plan", "large", "--quiet", "--config", str(path)]) == 0
