@@ -1,24 +1,32 @@
 """The documented multi-node job (examples/jobs/) fits the platform it is written for.
 
-No TrainJob CRD is available offline, so the job is checked against what the platform
-defines: its queue exists in its team's namespace, its runtime is the one the trainer chart
-installs, its per-node resources are a valid Kubernetes ResourceRequirements (validated
-strictly as part of a Pod), and the whole job fits the team's queue and namespace quota,
-so Kueue can admit it at once.
+The job is valid for the Kubeflow Trainer release the chart installs (its published API
+models, `kubeflow-trainer-api` of the same version, with no field they do not know), and
+fits the platform it is written for: its queue exists in its team's namespace, its runtime
+is the one the trainer chart installs, its per-node resources are a valid Kubernetes
+ResourceRequirements (validated strictly as part of a Pod), and the whole job fits the
+team's queue and namespace quota, so Kueue can admit it at once.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
+import pytest
 import yaml
+from kubeflow_trainer_api.models import TrainerV1alpha1TrainJob
 
 from components import catalog
 from components.training_cluster.kueue import LOCAL_QUEUE
-from components.training_cluster.training_operator import TORCH_RUNTIME, trainer_values
+from components.training_cluster.training_operator import (
+    TORCH_RUNTIME,
+    TRAINER_CHART_VERSION,
+    trainer_values,
+)
 from infra.plan import Plan
 from tests.helpers import of_type
 
@@ -50,6 +58,35 @@ def test_job_is_a_multi_node_trainjob_in_its_team_queue(
                for q in local)  # fmt: skip
     assert body["spec"]["runtimeRef"]["name"] == TORCH_RUNTIME
     assert trainer_values()["runtimes"]["torchDistributed"]["enabled"] is True
+
+
+def strict_trainjob(body: dict[str, Any]) -> None:
+    """Validate against the Trainer's API models; a field they drop is one they don't know."""
+    known = TrainerV1alpha1TrainJob.from_dict(body)
+    assert known is not None and known.to_dict() == body, "fields the TrainJob API lacks"
+
+
+def test_the_api_models_are_those_of_the_installed_trainer() -> None:
+    assert importlib.metadata.version("kubeflow-trainer-api") == TRAINER_CHART_VERSION
+
+
+def test_job_is_a_valid_trainjob_of_the_installed_release() -> None:
+    strict_trainjob(job())
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [(("spec", "trainer", "numNodes"), "two"), (("spec", "trainer", "gpus"), 4)],
+    ids=["wrong type", "unknown field"],
+)
+def test_the_trainjob_check_refuses_an_invalid_job(path: tuple[str, ...], value: Any) -> None:
+    body = job()
+    parent = body
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    with pytest.raises((AssertionError, ValueError)):
+        strict_trainjob(body)
 
 
 def test_per_node_resources_are_valid_kubernetes() -> None:
