@@ -23,7 +23,9 @@ from .context import Deployment
 
 DCGM_CHART = "dcgm-exporter"
 DCGM_REPOSITORY = "https://nvidia.github.io/dcgm-exporter/helm-charts"
-DCGM_CHART_VERSION = "4.8.4"
+# A chart the repository's index is known to publish (dcgm-exporter 4.5.3-4.8.2); a version
+# the index lacks fails the Helm release at deploy time, which no offline plan would notice.
+DCGM_CHART_VERSION = "4.8.2"
 DCGM_PORT = 9400
 # The user the managed scraper acts as inside the cluster (fixed by the service).
 SCRAPER_USER = "aps-collector-user"
