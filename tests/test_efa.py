@@ -100,6 +100,19 @@ def test_efa_pool_launches_in_one_subnet_and_its_placement_group(prod: Plan) -> 
     assert len(placement) == len(efa_pools(prod))
 
 
+def test_only_efa_nodes_lift_the_memlock_limit(any_shipped_plan: Plan) -> None:
+    efa = set(efa_pools(any_shipped_plan))
+    for name, node_class in named(any_shipped_plan, NODE_CLASS).items():
+        user_data = node_class["inputs"]["spec"].get("userData", "")
+        assert ("LimitMEMLOCK=infinity" in user_data) == (name in efa), name
+        if name in efa:
+            # AL2023 user data is a MIME multi-part archive; the script part is bash.
+            assert user_data.startswith("MIME-Version: 1.0\n")
+            script = 'Content-Type: text/x-shellscript; charset="us-ascii"\n\n#!/bin/bash\n'
+            assert script in user_data
+            assert "containerd.service.d/" in user_data and user_data.endswith("--//--\n")
+
+
 def test_efa_security_group_admits_only_itself_both_ways(prod: Plan) -> None:
     classes = named(prod, NODE_CLASS)
     for name in efa_pools(prod):

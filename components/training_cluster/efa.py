@@ -9,6 +9,11 @@
 - One subnet: OS-bypass traffic does not cross subnets, and a cluster placement group
   lives in one AZ, so the pool launches only in the cluster's first private subnet.
 
+- Unlimited locked memory for containers: RDMA pins its buffers, and containers inherit
+  containerd's `RLIMIT_MEMLOCK` (the AL2023 base runtime spec sets only `RLIMIT_NOFILE`).
+  The node class's user data (a shell part Karpenter merges with its own NodeConfig,
+  run before nodeadm starts containerd) raises containerd's limit on EFA nodes only.
+
 Karpenter attaches the EFA interfaces itself when pending pods request
 `vpc.amazonaws.com/efa` (one per network card, up to the type's maximum); the device plugin
 (`efa_device_plugin.py`) advertises them on the node.
@@ -36,6 +41,27 @@ EFA_RESOURCE_TYPES = (
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     "aws:ec2/placementGroup:PlacementGroup",
 )
+
+
+# MIME multi-part, as Karpenter expects user data of the AL2023 AMI family.
+EFA_USER_DATA = """\
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="//"
+
+--//
+Content-Type: text/x-shellscript; charset="us-ascii"
+
+#!/bin/bash
+set -euo pipefail
+mkdir -p /etc/systemd/system/containerd.service.d
+cat > /etc/systemd/system/containerd.service.d/50-efa-memlock.conf <<'UNIT'
+[Service]
+LimitMEMLOCK=infinity
+UNIT
+systemctl daemon-reload
+systemctl try-restart containerd
+--//--
+"""
 
 
 @dataclass

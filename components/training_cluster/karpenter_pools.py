@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .efa import EFA_LABEL, EFA_TAINT, EfaPlacement
+from .efa import EFA_LABEL, EFA_TAINT, EFA_USER_DATA, EfaPlacement
 from .node_groups import GPU_RESOURCE, NODE_KIND_LABEL, ROOT_DEVICE
 from .pool_args import PoolArgs
 
@@ -81,6 +81,7 @@ def node_class_spec(
             {"tags": dict(efa.security_group_tags)},
         ]
         spec["placementGroupSelector"] = {"name": efa.placement_group_name}
+        spec["userData"] = EFA_USER_DATA  # unlimited memlock for RDMA
     return spec
 
 
