@@ -327,6 +327,13 @@ ACTIONS_BY_TYPE: Mapping[str, TypeActions] = {
         tag=("ec2:CreateTags", "ec2:DeleteTags"),
         scope=EC2,
     ),
+    "aws:ec2/placementGroup:PlacementGroup": TypeActions(
+        create=("ec2:CreatePlacementGroup", "ec2:CreateTags"),
+        read=("ec2:DescribePlacementGroups",),
+        delete=("ec2:DeletePlacementGroup",),
+        tag=("ec2:CreateTags", "ec2:DeleteTags"),
+        scope=EC2,
+    ),
     "aws:ec2/vpcEndpoint:VpcEndpoint": TypeActions(
         create=("ec2:CreateVpcEndpoint", "ec2:CreateTags"),
         read=("ec2:DescribeVpcEndpoints", "ec2:DescribePrefixLists", "ec2:DescribeTags"),

@@ -57,6 +57,7 @@ if config.training.enabled:
         args.training(
             config,
             kms_key_arn=key.arn,
+            vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,
             workload_bucket_arns=[feature_store.bucket_arn, registry.artifact_bucket_arn],
             model_package_group_arns=[
@@ -180,7 +181,7 @@ ci_args = args.ci_access(
         *(CiRunner.RESOURCE_TYPES if config.ci_runners else ()),
         # A first deploy without the Kubernetes layer grants what the second deploy, run
         # by the deploy role itself, needs.
-        *(TrainingCluster.KUBERNETES_LAYER_TYPES if training else ()),
+        *(training.kubernetes_layer_types if training else ()),
         *(GpuObservability.RESOURCE_TYPES if training else ()),
     ),
     project=pulumi.get_project(),

@@ -341,6 +341,7 @@ def training(
     config: PlatformConfig,
     *,
     kms_key_arn: pulumi.Input[str],
+    vpc_id: pulumi.Input[str],
     private_subnet_ids: pulumi.Input[list[str]],
     workload_bucket_arns: list[pulumi.Input[str]],
     model_package_group_arns: list[pulumi.Input[str]],
@@ -350,6 +351,7 @@ def training(
     return TrainingClusterArgs(
         kubernetes_version=t.kubernetes_version,
         support_type=t.support_type,
+        vpc_id=vpc_id,
         private_subnet_ids=private_subnet_ids,
         kms_key_arn=kms_key_arn,
         node_groups=[
@@ -408,6 +410,7 @@ def _pool(pool: Pool) -> PoolArgs:
         expire_after=pool.disruption.expire_after,
         disk_size_gib=pool.disk_size_gib,
         weight=pool.weight,
+        efa=pool.efa,
     )
 
 

@@ -8,6 +8,7 @@ computed attribute the generic maker does not provide.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Callable
@@ -29,6 +30,11 @@ def _kind(type_token: str) -> str:
     # "aws:sagemaker/featureGroup:FeatureGroup" -> "feature-group"
     name = type_token.rsplit(":", 1)[-1]
     return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+
+
+def _ec2_id(prefix: str, name: str) -> str:
+    """An EC2-shaped id (`subnet-0123456789abcdef0`), the same for the same name."""
+    return f"{prefix}-{hashlib.sha256(name.encode()).hexdigest()[:17]}"
 
 
 def _physical_name(inputs: State, name: str) -> str:
@@ -67,6 +73,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
             "aws:kms/key:Key": self._kms_key,
             "aws:cloudwatch/logGroup:LogGroup": self._log_group,
             "aws:ec2/vpc:Vpc": lambda i, n: {"cidrBlock": i.get("cidrBlock", "10.0.0.0/16")},
+            # EC2-shaped ids (stable per name): Karpenter's selector terms and CloudFormation
+            # templates validate the `subnet-<17 hex>` form.
+            "aws:ec2/subnet:Subnet": lambda i, n: {"id": _ec2_id("subnet", n)},
             "aws:eks/cluster:Cluster": self._eks_cluster,
             "aws:eks/nodeGroup:NodeGroup": self._eks_node_group,
             "aws:ec2/launchTemplate:LaunchTemplate": lambda i, n: {

@@ -32,6 +32,7 @@ from tests.helpers import of_type
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "jobs" / "pytorch-multinode.yaml"
 GPU = "nvidia.com/gpu"
+EFA = "vpc.amazonaws.com/efa"
 
 
 def quantity(value: str) -> int:
@@ -109,8 +110,8 @@ def test_job_fits_its_team_queue_and_namespace_quota(shipped_plan: Callable[[str
     quotas = of_type(plan, "kubernetes:core/v1:ResourceQuota")
     (quota,) = [q["inputs"]["spec"]["hard"] for q in quotas
                 if q["inputs"]["metadata"]["namespace"] == team]  # fmt: skip
-    for name, amount in total.items():
-        assert amount <= quantity(quota[f"requests.{name}"]), name
+    for name in ("cpu", "memory", GPU):  # what the namespace quota counts
+        assert total[name] <= quantity(quota[f"requests.{name}"]), name
     queues = of_type(plan, "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue")
     (queue,) = [q["inputs"]["spec"] for q in queues
                 if q["inputs"]["metadata"]["name"] == team]  # fmt: skip
@@ -122,3 +123,24 @@ def test_job_fits_its_team_queue_and_namespace_quota(shipped_plan: Callable[[str
         and quantity(next(r for r in flavor["resources"] if r["name"] == GPU)["nominalQuota"])
     ]
     assert fits, "the job fits one GPU flavor of its team's queue without borrowing"
+    # Kueue admits to an EFA flavor only a job that tolerates the flavor's node taints.
+    tolerations = [
+        toleration
+        for override in body["spec"].get("podTemplateOverrides", [])
+        for toleration in override["spec"].get("tolerations", [])
+    ]
+    flavor_type = "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor"
+    flavors = {
+        f["inputs"]["metadata"]["name"]: f["inputs"]["spec"] for f in of_type(plan, flavor_type)
+    }
+    admissible = [
+        name
+        for name in fits
+        if all(
+            {**taint, "operator": "Equal"} in tolerations
+            for taint in flavors[name].get("nodeTaints", [])
+        )
+    ]
+    assert admissible, f"the job tolerates none of the node taints of {fits}"
+    if total.get(EFA):
+        assert all(flavors[name].get("nodeTaints") for name in admissible), "EFA on EFA nodes"

@@ -54,6 +54,8 @@ class InstanceSpec:
     gpu_memory_mib: int
     local_nvme: bool
     architecture: Literal["x86_64", "arm64"]
+    # Elastic Fabric Adapter interfaces the type can attach; 0 when it has no EFA.
+    efa_interfaces: int = 0
 
     @property
     def is_gpu(self) -> bool:
@@ -146,6 +148,7 @@ def instance_type(name: str) -> InstanceSpec | None:
         gpu_memory_mib=row["gpuMemoryMib"],
         local_nvme=row["localNvme"],
         architecture=row["architecture"],
+        efa_interfaces=row["efaInterfaces"],
     )
 
 

@@ -7,8 +7,9 @@ Run by hand after upgrading moto or cfn-lint, or after recording a price for a n
 Sources (both are development dependencies; nothing here runs at import time or in a
 deployment):
 
-- specifications (vCPUs, memory, GPUs, local NVMe storage, architecture): moto's
-  `moto/ec2/resources/instance_types.json.gz`, a recording of EC2 DescribeInstanceTypes;
+- specifications (vCPUs, memory, GPUs, local NVMe storage, architecture, EFA interfaces):
+  moto's `moto/ec2/resources/instance_types.json.gz`, a recording of EC2
+  DescribeInstanceTypes;
 - per-region offerings of EC2 and of SageMaker hosting, processing and batch transform:
   cfn-lint's `cfnlint/data/schemas/extensions/aws_*/instancetype_enum.json`, generated
   by cfn-lint from the AWS pricing and service APIs (its `schemas/version.json` dates them);
@@ -77,6 +78,7 @@ def spec_row(described: dict[str, Any]) -> dict[str, Any]:
     gpus = (described.get("GpuInfo") or {}).get("Gpus") or []
     storage = described.get("InstanceStorageInfo") or {}
     architectures = described["ProcessorInfo"]["SupportedArchitectures"]
+    network = described.get("NetworkInfo") or {}
     return {
         "vcpus": described["VCpuInfo"]["DefaultVCpus"],
         "memoryMib": described["MemoryInfo"]["SizeInMiB"],
@@ -87,6 +89,10 @@ def spec_row(described: dict[str, Any]) -> dict[str, Any]:
         "localNvme": bool(described.get("InstanceStorageSupported"))
         and storage.get("NvmeSupport", "required") != "unsupported",
         "architecture": "arm64" if "arm64" in architectures else "x86_64",
+        # Elastic Fabric Adapter interfaces the type can attach (0: no EFA support).
+        "efaInterfaces": (network.get("EfaInfo") or {}).get("MaximumEfaInterfaces", 0)
+        if network.get("EfaSupported")
+        else 0,
     }
 
 

@@ -120,6 +120,7 @@ class TrainingClusterArgs:
             Kubernetes minor version.
         queueing: Kueue settings, used when there are pools.
         high_availability: Run the Karpenter and Kueue controllers with two replicas.
+        vpc_id: The cluster's VPC; needed by EFA pools (their security group lives there).
     """
 
     kubernetes_version: str
@@ -143,3 +144,4 @@ class TrainingClusterArgs:
     karpenter_chart_version: str | None = None
     queueing: QueueingArgs = field(default_factory=QueueingArgs)
     high_availability: bool = False
+    vpc_id: pulumi.Input[str] | None = None

@@ -24,6 +24,7 @@ from .addons import (
 from .args import TrainingClusterArgs
 from .autoscaler import cluster_autoscaler
 from .device_plugin import device_plugin_daemonset
+from .efa import EFA_RESOURCE_TYPES
 from .identity import EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES
 from .node_groups import node_group
 from .scheduling import cluster_name, pools_and_queues
@@ -160,11 +161,14 @@ class TrainingCluster(pulumi.ComponentResource):
             Output); None when `kubernetes_objects` is off.
         node_groups: The node group resources, for what must wait until nodes run (not an
             Output).
+        kubernetes_layer_types: AWS types the Kubernetes layer creates in this cluster (pod
+            identities; EFA pools' security and placement groups), for the deploy role.
     """
 
     # AWS types only the Kubernetes layer creates (teams' and services' pod identities):
     # the deploy role that applies that layer is granted them from the first deploy on.
     KUBERNETES_LAYER_TYPES = ("aws:eks/podIdentityAssociation:PodIdentityAssociation",)
+    kubernetes_layer_types: tuple[str, ...]
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
     endpoint: pulumi.Output[str]
@@ -184,6 +188,8 @@ class TrainingCluster(pulumi.ComponentResource):
         if not any(group.kind == "system" for group in args.node_groups):
             raise ValueError("a TrainingCluster needs a node group of kind 'system'")
         super().__init__("mlops:training:TrainingCluster", name, None, opts)
+        efa = EFA_RESOURCE_TYPES if any(pool.efa for pool in args.pools) else ()
+        self.kubernetes_layer_types = (*self.KUBERNETES_LAYER_TYPES, *efa)
         physical = cluster_name(deployment)
         identity = aws_identity()
 

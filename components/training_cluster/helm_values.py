@@ -1,4 +1,4 @@
-"""Typed Helm values of the charts the cluster installs (Karpenter, Kueue).
+"""Typed Helm values of the charts the cluster installs (Karpenter, Kueue, Trainer, EFA).
 
 Helm releases are not rendered offline, so a misspelt value would silently fall back to the
 chart's default. The TypedDicts name every key the platform sets (keys as the charts spell
@@ -24,6 +24,7 @@ class Resources(TypedDict, total=False):
 class Toleration(TypedDict, total=False):
     key: str
     operator: str
+    value: str
     effect: str
 
 
@@ -106,6 +107,19 @@ class TrainerValues(TypedDict):
 
     runtimes: TrainerRuntimes
     manager: TrainerManager
+
+
+class EfaImage(TypedDict):
+    repository: str
+
+
+class EfaDevicePluginValues(TypedDict):
+    """Values of the `aws-efa-k8s-device-plugin` chart (https://aws.github.io/eks-charts)."""
+
+    image: EfaImage
+    nodeSelector: dict[str, str]
+    tolerations: list[Toleration]
+    resources: Resources
 
 
 # Top-level and nested keys each chart's values.yaml defines for what the platform sets

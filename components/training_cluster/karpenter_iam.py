@@ -24,6 +24,8 @@ REGIONAL_READ_ACTIONS = (
     "ec2:DescribeInstanceTypeOfferings",
     "ec2:DescribeInstanceTypes",
     "ec2:DescribeLaunchTemplates",
+    # EC2NodeClass placementGroupSelector (EFA pools' cluster placement groups).
+    "ec2:DescribePlacementGroups",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSpotPriceHistory",
     "ec2:DescribeSubnets",
@@ -70,6 +72,7 @@ def _launch_statements(arns: _Arns, cluster: str) -> list[Statement]:
                 arns.ec2("security-group/*"),
                 arns.ec2("subnet/*"),
                 arns.ec2("capacity-reservation/*"),
+                arns.ec2("placement-group/*"),
             ],
         },
         {

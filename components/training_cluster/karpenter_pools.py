@@ -7,6 +7,10 @@ here), launch the EKS AL2023 AMI (the NVIDIA variant on GPU types),
 require IMDSv2 with a hop limit of 1 (pods cannot reach the node's credentials) and encrypt
 the gp3 root volume with the platform key. Pools have no minimum: with no pending pods they
 hold no nodes.
+
+An EFA pool (`efa.py`) launches in one subnet and its cluster placement group, adds its
+self-referencing security group (by tag) to the cluster's, and taints and labels its nodes
+so only jobs that tolerate `vpc.amazonaws.com/efa` land there.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .efa import EFA_LABEL, EFA_TAINT, EFA_USER_DATA, EfaPlacement
 from .node_groups import GPU_RESOURCE, NODE_KIND_LABEL, ROOT_DEVICE
 from .pool_args import PoolArgs
 
@@ -36,9 +41,10 @@ def node_class_spec(
     role_name: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     tags: Mapping[str, str],
+    efa: EfaPlacement | None = None,
 ) -> dict[str, Any]:
     """The EC2NodeClass spec of a pool."""
-    return {
+    spec: dict[str, Any] = {
         "amiSelectorTerms": [{"alias": pool.ami_alias}],
         "role": role_name,
         "subnetSelectorTerms": [{"tags": dict(discovery)}],
@@ -66,6 +72,17 @@ def node_class_spec(
             key: value for key, value in tags.items() if not key.startswith(_RESERVED_TAG_PREFIXES)
         },
     }
+    if efa is not None:
+        # One subnet (EFA traffic stays in a subnet; the placement group in one AZ), and the
+        # EFA group beside the cluster's: selector terms are ORed, every match is attached.
+        spec["subnetSelectorTerms"] = [{"id": efa.subnet_id}]
+        spec["securityGroupSelectorTerms"] = [
+            {"id": security_group_id},
+            {"tags": dict(efa.security_group_tags)},
+        ]
+        spec["placementGroupSelector"] = {"name": efa.placement_group_name}
+        spec["userData"] = EFA_USER_DATA  # unlimited memlock for RDMA
+    return spec
 
 
 def node_pool_limits(pool: PoolArgs) -> dict[str, str]:
@@ -96,11 +113,16 @@ def node_pool_spec(pool: PoolArgs) -> dict[str, Any]:
         ],
         "expireAfter": pool.expire_after,
     }
+    labels = {NODE_KIND_LABEL: pool.kind, POOL_LABEL: pool.name}
     if pool.kind == "gpu":
         template_spec["taints"] = [dict(GPU_TAINT)]
+    if pool.efa:
+        # Only jobs that tolerate EFA (and so request it) land on these costly nodes.
+        template_spec["taints"].append(dict(EFA_TAINT))
+        labels[EFA_LABEL] = "true"
     spec: dict[str, Any] = {
         "template": {
-            "metadata": {"labels": {NODE_KIND_LABEL: pool.kind, POOL_LABEL: pool.name}},
+            "metadata": {"labels": labels},
             "spec": template_spec,
         },
         "limits": node_pool_limits(pool),
@@ -127,8 +149,10 @@ def karpenter_pool(
     provider: k8s.Provider,
     parent: pulumi.Resource,
     chart: pulumi.Resource,
+    efa: EfaPlacement | None = None,
 ) -> k8s.apiextensions.CustomResource:
-    """The pool's EC2NodeClass and NodePool; both wait for the chart that installs the CRDs."""
+    """The pool's EC2NodeClass and NodePool; both wait for the chart that installs the CRDs
+    (an EFA pool's node class also for its security and placement groups)."""
     labels = {"app.kubernetes.io/managed-by": "pulumi", POOL_LABEL: pool.name}
     node_class = k8s.apiextensions.CustomResource(
         f"{name}-node-class",
@@ -142,8 +166,13 @@ def karpenter_pool(
             role_name=role_name,
             kms_key_arn=kms_key_arn,
             tags=tags,
+            efa=efa,
         ),
-        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[chart]),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            provider=provider,
+            depends_on=[chart, *(efa.resources if efa else [])],
+        ),
     )
     return k8s.apiextensions.CustomResource(
         f"{name}-node-pool",

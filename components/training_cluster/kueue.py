@@ -5,7 +5,12 @@
   (`waitForPodsReady`: a job whose pods do not all start is evicted and requeued, so a
   half-started multi-node job never holds GPUs).
 - One `ResourceFlavor` per pool: admitted pods get the pool's node label (and the GPU
-  taint's toleration), so Karpenter launches the right nodes.
+  taint's toleration), so Karpenter launches the right nodes. An EFA pool's flavor names
+  the EFA taint as a node taint without tolerating it: only jobs whose pods tolerate it
+  themselves are admitted there.
+- With an EFA pool, `vpc.amazonaws.com/efa` is a quota'd resource: a team's quota on an EFA
+  flavor is the interfaces of the nodes its GPU quota fills, 0 everywhere else, so a job
+  requesting EFA is never admitted to a flavor whose nodes lack it.
 - One `ClusterQueue` per team, all in one cohort: a team's nominal quota is what it is
   guaranteed; what others leave idle it may borrow, and the owner reclaims it by
   preemption. The namespace's ResourceQuota stays the hard ceiling.
@@ -23,6 +28,7 @@ import pulumi_kubernetes as k8s
 
 from .. import catalog
 from .args import TeamArgs
+from .efa import EFA_RESOURCE, EFA_TAINT
 from .helm_values import KueueValues
 from .karpenter_pools import GPU_TAINT, POOL_LABEL
 from .node_groups import GPU_RESOURCE, NODE_KIND_LABEL
@@ -46,13 +52,29 @@ def _gpu_share(pool: PoolArgs) -> tuple[int, int]:
     return spec.vcpus // spec.gpus, spec.memory_mib // 1024 // spec.gpus
 
 
+def _efa_quota(pool: PoolArgs, gpus: int) -> int:
+    """EFA interfaces of the nodes `gpus` GPUs fill on an EFA pool (0 on other pools)."""
+    spec = catalog.instance_type(pool.instance_types[0])
+    if not pool.efa or not gpus or spec is None or not spec.gpus:
+        return 0
+    nodes = -(-gpus // spec.gpus)  # ceiling: a partly used node still brings all its EFAs
+    return nodes * spec.efa_interfaces
+
+
+def covered_resources(pools: Sequence[PoolArgs]) -> list[str]:
+    """Resources the queues account for; EFA only in a cluster with an EFA pool."""
+    efa = [EFA_RESOURCE] if any(p.efa for p in pools) else []
+    return ["cpu", "memory", GPU_RESOURCE, *efa]
+
+
 def flavor_quotas(team: TeamArgs, pools: Sequence[PoolArgs]) -> dict[str, Quota]:
-    """Pool -> the team's nominal cpu (cores), memory (GiB) and GPUs on that flavor.
+    """Pool -> the team's nominal cpu (cores), memory (GiB), GPUs (and EFA) on that flavor.
 
     GPU flavors get the team's GPUs there plus the CPU and memory those GPUs come with on
     the pool's nodes; CPU pools share what is left. The sums never exceed the namespace's
     quotas, so a queue cannot admit what the ResourceQuota would then refuse.
     """
+    efa = EFA_RESOURCE in covered_resources(pools)
     cpu_left, memory_left = team.cpu_quota, team.memory_quota_gib
     quotas: dict[str, Quota] = {}
     for pool in (p for p in pools if p.kind == "gpu"):
@@ -61,6 +83,8 @@ def flavor_quotas(team: TeamArgs, pools: Sequence[PoolArgs]) -> dict[str, Quota]
         cpu, memory = min(cpu_left, gpus * cpu_per_gpu), min(memory_left, gpus * memory_per_gpu)
         cpu_left, memory_left = cpu_left - cpu, memory_left - memory
         quotas[pool.name] = {"cpu": cpu, "memory": memory, GPU_RESOURCE: gpus}
+        if efa:
+            quotas[pool.name][EFA_RESOURCE] = _efa_quota(pool, gpus)
     cpu_pools = [p for p in pools if p.kind == "cpu"]
     for index, pool in enumerate(cpu_pools):
         first = index == 0
@@ -69,6 +93,7 @@ def flavor_quotas(team: TeamArgs, pools: Sequence[PoolArgs]) -> dict[str, Quota]
             "memory": memory_left // len(cpu_pools)
             + (memory_left % len(cpu_pools) if first else 0),
             GPU_RESOURCE: 0,
+            **({EFA_RESOURCE: 0} if efa else {}),
         }
     # CPU flavors first: CPU-only pods try the cheap nodes before spilling onto GPU nodes.
     return {p.name: quotas[p.name] for p in [*cpu_pools, *(p for p in pools if p.kind == "gpu")]}
@@ -78,6 +103,9 @@ def resource_flavor_spec(pool: PoolArgs) -> dict[str, Any]:
     spec: dict[str, Any] = {"nodeLabels": {POOL_LABEL: pool.name}}
     if pool.kind == "gpu":
         spec["tolerations"] = [{**GPU_TAINT, "operator": "Equal"}]
+    if pool.efa:
+        # Not tolerated by the flavor: the job's own pods must tolerate it to be admitted.
+        spec["nodeTaints"] = [dict(EFA_TAINT)]
     return spec
 
 
@@ -90,14 +118,18 @@ def cluster_queue_spec(team: TeamArgs, pools: Sequence[PoolArgs], cohort: str) -
         "preemption": {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"},
         "resourceGroups": [
             {
-                "coveredResources": ["cpu", "memory", GPU_RESOURCE],
+                "coveredResources": covered_resources(pools),
                 "flavors": [
                     {
                         "name": flavor,
                         "resources": [
-                            {"name": "cpu", "nominalQuota": str(quota["cpu"])},
-                            {"name": "memory", "nominalQuota": f"{quota['memory']}Gi"},
-                            {"name": GPU_RESOURCE, "nominalQuota": str(quota[GPU_RESOURCE])},
+                            {
+                                "name": resource,
+                                "nominalQuota": f"{quota[resource]}Gi"
+                                if resource == "memory"
+                                else str(quota[resource]),
+                            }
+                            for resource in covered_resources(pools)
                         ],
                     }
                     for flavor, quota in quotas.items()

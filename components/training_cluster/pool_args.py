@@ -35,6 +35,9 @@ class PoolArgs:
         disk_size_gib: Encrypted gp3 root volume size.
         weight: Preference among pools that fit a pod (higher first).
         ami_alias: EKS AL2023 AMI alias (`al2023@latest` or a pinned `al2023@v2025...`).
+        efa: Multi-node GPU training over Elastic Fabric Adapter (GPU pools of EFA-capable
+            types): nodes launch in one subnet and a cluster placement group, with a security
+            group open to itself, and are tainted `vpc.amazonaws.com/efa=true:NoSchedule`.
     """
 
     name: str
@@ -51,6 +54,7 @@ class PoolArgs:
     disk_size_gib: int = 100
     weight: int | None = None
     ami_alias: str = "al2023@latest"
+    efa: bool = False
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 Order on the cluster: the Karpenter chart (its CRDs) before any EC2NodeClass or NodePool;
 the Kueue chart before its flavors and queues; each LocalQueue after its team's namespace.
+EFA pools get their security and placement groups first, and the stack the EFA device
+plugin once (none without an EFA pool).
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ import pulumi_kubernetes as k8s
 from ..aws_context import AwsIdentity
 from ..context import Deployment
 from .args import TrainingClusterArgs
-from .karpenter import DISCOVERY_TAG, karpenter_chart_version, karpenter_controller
+from .efa import EfaPlacement, efa_placement
+from .efa_device_plugin import efa_device_plugin
+from .karpenter import (
+    DISCOVERY_TAG,
+    KarpenterController,
+    karpenter_chart_version,
+    karpenter_controller,
+)
 from .karpenter_pools import karpenter_pool
 from .kueue import kueue
+from .pool_args import PoolArgs
 from .training_operator import training_operator
 
 
@@ -29,6 +39,65 @@ def cluster_name(deployment: Deployment) -> str:
 def discovery_tags(physical_cluster_name: str) -> dict[str, str]:
     """The tag by which the pools' node classes find the cluster's private subnets."""
     return {DISCOVERY_TAG: physical_cluster_name}
+
+
+def _efa(
+    name: str,
+    pool: PoolArgs,
+    args: TrainingClusterArgs,
+    deployment: Deployment,
+    physical_cluster_name: str,
+    parent: pulumi.Resource,
+) -> EfaPlacement | None:
+    """An EFA pool's security group, placement group and subnet (None for other pools)."""
+    if not pool.efa:
+        return None
+    if args.vpc_id is None:
+        raise ValueError(f"pool '{pool.name}' uses EFA: the cluster args need the vpc_id")
+    return efa_placement(
+        name,
+        deployment,
+        physical_cluster_name=physical_cluster_name,
+        pool_name=pool.name,
+        vpc_id=args.vpc_id,
+        private_subnet_ids=args.private_subnet_ids,
+        parent=parent,
+    )
+
+
+def _node_pools(
+    name: str,
+    args: TrainingClusterArgs,
+    deployment: Deployment,
+    *,
+    cluster: aws.eks.Cluster,
+    physical_cluster_name: str,
+    controller: KarpenterController,
+    provider: k8s.Provider,
+    parent: pulumi.Resource,
+) -> list[k8s.apiextensions.CustomResource]:
+    """Each pool's node class and NodePool; the EFA device plugin once there is an EFA pool."""
+    node_pools = [
+        karpenter_pool(
+            f"{name}-pool-{pool.name}",
+            pool,
+            discovery=discovery_tags(physical_cluster_name),
+            security_group_id=cluster.vpc_config.cluster_security_group_id,
+            role_name=controller.node_role_name,
+            kms_key_arn=args.kms_key_arn,
+            tags=deployment.tagged(),
+            provider=provider,
+            parent=parent,
+            chart=controller.release,
+            efa=_efa(
+                f"{name}-pool-{pool.name}", pool, args, deployment, physical_cluster_name, parent
+            ),
+        )
+        for pool in args.pools
+    ]
+    if any(pool.efa for pool in args.pools):
+        efa_device_plugin(name, region=deployment.region, provider=provider, parent=parent)
+    return node_pools
 
 
 def pools_and_queues(
@@ -63,21 +132,16 @@ def pools_and_queues(
         parent=parent,
         depends_on=depends_on,
     )
-    node_pools = [
-        karpenter_pool(
-            f"{name}-pool-{pool.name}",
-            pool,
-            discovery=discovery_tags(physical_cluster_name),
-            security_group_id=cluster.vpc_config.cluster_security_group_id,
-            role_name=controller.node_role_name,
-            kms_key_arn=args.kms_key_arn,
-            tags=deployment.tagged(),
-            provider=provider,
-            parent=parent,
-            chart=controller.release,
-        )
-        for pool in args.pools
-    ]
+    node_pools = _node_pools(
+        name,
+        args,
+        deployment,
+        cluster=cluster,
+        physical_cluster_name=physical_cluster_name,
+        controller=controller,
+        provider=provider,
+        parent=parent,
+    )
     queues = kueue(
         name,
         args.queueing,

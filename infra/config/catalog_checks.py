@@ -84,6 +84,19 @@ def check_instance_type(name: str, service: str) -> catalog.InstanceSpec:
     return spec
 
 
+def efa_gpu_types() -> list[str]:
+    """GPU EC2 types that attach EFA, offered in the stack's region when it is known."""
+    region = _REGION.get()
+    names = sorted(catalog.instance_table()["types"])
+    specs = (catalog.instance_type(name) for name in names)
+    return [
+        s.name
+        for s in specs
+        if s and s.is_gpu and s.efa_interfaces
+        and (region not in catalog.regions() or catalog.offered(s.name, region, "ec2"))
+    ]  # fmt: skip
+
+
 def _listing(versions: tuple[str, ...]) -> str:
     return ", ".join(versions) or "none"
 

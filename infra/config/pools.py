@@ -15,7 +15,7 @@ from pydantic import Field, StringConstraints, model_validator
 from components import catalog
 
 from .base import ConfigModel, ResourceName, rule_error
-from .catalog_checks import check_instance_type
+from .catalog_checks import check_instance_type, efa_gpu_types
 
 # Karpenter durations: Go duration strings of seconds, minutes and hours.
 Duration = Annotated[str, StringConstraints(pattern=r"^([0-9]+(s|m|h))+$")]
@@ -83,6 +83,13 @@ class Pool(ConfigModel):
     weight: int | None = Field(
         default=None, ge=1, le=100, description="Preference among pools that fit (higher first)."
     )
+    efa: bool = Field(
+        default=False,
+        description="Multi-node GPU training over Elastic Fabric Adapter: every instance type "
+        "must support EFA; nodes launch in one subnet and a cluster placement group, behind "
+        "an all-traffic-to-itself security group, tainted vpc.amazonaws.com/efa so only jobs "
+        "that tolerate it land there.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Pool:
@@ -107,6 +114,7 @@ class Pool(ConfigModel):
                     f"{specs[0].architecture}; one pool runs one AMI architecture",
                 )
             specs.append(spec)
+        self._check_efa(specs)
         if len(set(self.capacity_types)) != len(self.capacity_types):
             raise rule_error("capacityTypes", "lists a capacity type twice")
         if self.kind == "gpu" and self.limits.gpus is None:
@@ -114,6 +122,22 @@ class Pool(ConfigModel):
         if self.kind == "cpu" and self.limits.gpus is not None:
             raise rule_error("limits.gpus", "a cpu pool launches no GPUs; remove the limit")
         return self
+
+    def _check_efa(self, specs: list[catalog.InstanceSpec]) -> None:
+        """An EFA pool is a GPU pool of EFA-capable types only (per the catalog)."""
+        if not self.efa:
+            return
+        if self.kind != "gpu":
+            raise rule_error(
+                "efa", f"EFA pools are for multi-node GPU training; this pool is '{self.kind}'"
+            )
+        for index, spec in enumerate(specs):
+            if not spec.efa_interfaces:
+                raise rule_error(
+                    f"instanceTypes[{index}]",
+                    f"'{spec.name}' does not support EFA (EFA GPU types here: "
+                    f"{', '.join(efa_gpu_types()) or 'none'})",
+                )
 
     @property
     def gpu_capacity(self) -> int:

@@ -1,0 +1,72 @@
+"""The EFA device plugin: advertises each EFA node's interfaces as `vpc.amazonaws.com/efa`.
+
+Until it runs on a node, no pod there can be granted the EFA devices Karpenter attached.
+Installed from the pinned `aws-efa-k8s-device-plugin` chart of the eks-charts repository,
+only on EFA pool nodes (their label; it tolerates their GPU and EFA taints), and only in
+stacks that have an EFA pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .efa import EFA_LABEL, EFA_TAINT
+from .helm_values import EfaDevicePluginValues, Toleration
+from .karpenter_pools import GPU_TAINT
+
+EFA_CHART = "aws-efa-k8s-device-plugin"
+EFA_REPOSITORY = "https://aws.github.io/eks-charts"
+EFA_CHART_VERSION = "v0.5.30"
+# Amazon EKS publishes its add-on images from this account in every region the catalog
+# admits; the regional registry keeps the pull inside the region (the chart's default is
+# us-west-2).
+EKS_IMAGE_ACCOUNT = "602401143452"
+
+
+def _toleration(taint: Mapping[str, str]) -> Toleration:
+    return {
+        "key": taint["key"],
+        "operator": "Equal",
+        "value": taint["value"],
+        "effect": taint["effect"],
+    }
+
+
+def efa_device_plugin_values(region: str) -> EfaDevicePluginValues:
+    """Chart values: the regional image, on EFA nodes only, tolerating their taints."""
+    return {
+        "image": {
+            "repository": f"{EKS_IMAGE_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/eks/{EFA_CHART}"
+        },
+        "nodeSelector": {EFA_LABEL: "true"},
+        "tolerations": [
+            _toleration(GPU_TAINT),
+            _toleration(EFA_TAINT),
+        ],
+        "resources": {"requests": {"cpu": "10m", "memory": "20Mi"}, "limits": {"memory": "64Mi"}},
+    }
+
+
+def efa_device_plugin(
+    name: str,
+    *,
+    region: str,
+    provider: k8s.Provider,
+    parent: pulumi.Resource,
+) -> k8s.helm.v3.Release:
+    """The pinned chart in kube-system."""
+    return k8s.helm.v3.Release(
+        f"{name}-efa-device-plugin",
+        name=EFA_CHART,
+        chart=EFA_CHART,
+        version=EFA_CHART_VERSION,
+        repository_opts={"repo": EFA_REPOSITORY},
+        namespace="kube-system",
+        values=dict(efa_device_plugin_values(region)),
+        atomic=True,
+        cleanup_on_fail=True,
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+    )
