@@ -18,11 +18,15 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from kubeflow_trainer_api.models import TrainerV1alpha1TrainJob
+from kubeflow_trainer_api.models import (
+    TrainerV1alpha1ClusterTrainingRuntime,
+    TrainerV1alpha1TrainJob,
+)
 
 from components import catalog
 from components.training_cluster.kueue import LOCAL_QUEUE
 from components.training_cluster.training_operator import (
+    TORCH_EFA_RUNTIME,
     TORCH_RUNTIME,
     TRAINER_CHART_VERSION,
     trainer_values,
@@ -33,6 +37,7 @@ from tests.helpers import of_type
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "jobs" / "pytorch-multinode.yaml"
 GPU = "nvidia.com/gpu"
 EFA = "vpc.amazonaws.com/efa"
+RUNTIME = "kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime"
 
 
 def quantity(value: str) -> int:
@@ -57,8 +62,43 @@ def test_job_is_a_multi_node_trainjob_in_its_team_queue(
     local = [q["inputs"] for q in of_type(plan, "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue")]
     assert any(q["metadata"] == {**q["metadata"], "namespace": namespace, "name": queue}
                for q in local)  # fmt: skip
-    assert body["spec"]["runtimeRef"]["name"] == TORCH_RUNTIME
     assert trainer_values()["runtimes"]["torchDistributed"]["enabled"] is True
+    runtime = body["spec"]["runtimeRef"]["name"]
+    assert runtime == TORCH_RUNTIME or runtime in planned_runtimes(plan), runtime
+
+
+def planned_runtimes(plan: Plan) -> dict[str, dict[str, Any]]:
+    """The ClusterTrainingRuntimes the platform itself installs, by name."""
+    return {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(plan, RUNTIME)}
+
+
+def runtime_pod(runtime: dict[str, Any]) -> dict[str, Any]:
+    (replicated,) = runtime["spec"]["template"]["spec"]["replicatedJobs"]
+    pod: dict[str, Any] = replicated["template"]["spec"]["template"]["spec"]
+    return pod
+
+
+def test_platform_runtimes_are_valid_for_the_installed_release(
+    any_shipped_plan: Plan,
+) -> None:
+    for body in planned_runtimes(any_shipped_plan).values():
+        known = TrainerV1alpha1ClusterTrainingRuntime.from_dict(body)
+        assert known is not None and known.to_dict() == body, "fields the runtime API lacks"
+
+
+def test_the_efa_runtime_exists_exactly_with_an_efa_pool(any_shipped_plan: Plan) -> None:
+    efa_pool = any(pool.efa for pool in any_shipped_plan.config.training.pools)
+    assert (TORCH_EFA_RUNTIME in planned_runtimes(any_shipped_plan)) == efa_pool
+
+
+def test_an_efa_job_gets_ipc_lock_from_its_runtime(shipped_plan: Callable[[str], Plan]) -> None:
+    plan, body = shipped_plan("prod"), job()
+    assert EFA in body["spec"]["trainer"]["resourcesPerNode"]["requests"]
+    pod = runtime_pod(planned_runtimes(plan)[body["spec"]["runtimeRef"]["name"]])
+    (container,) = [c for c in pod["containers"] if c["name"] == "node"]
+    assert "IPC_LOCK" in container["securityContext"]["capabilities"]["add"]
+    team = next(t for t in plan.config.training.teams if t.name == body["metadata"]["namespace"])
+    assert team.distributed_training, "the team's namespace admits IPC_LOCK"
 
 
 def strict_trainjob(body: dict[str, Any]) -> None:
@@ -124,10 +164,14 @@ def test_job_fits_its_team_queue_and_namespace_quota(shipped_plan: Callable[[str
     ]
     assert fits, "the job fits one GPU flavor of its team's queue without borrowing"
     # Kueue admits to an EFA flavor only a job that tolerates the flavor's node taints.
+    runtime = planned_runtimes(plan).get(body["spec"]["runtimeRef"]["name"])
     tolerations = [
-        toleration
-        for override in body["spec"].get("podTemplateOverrides", [])
-        for toleration in override["spec"].get("tolerations", [])
+        *(runtime_pod(runtime).get("tolerations", []) if runtime else []),
+        *(
+            toleration
+            for override in body["spec"].get("podTemplateOverrides", [])
+            for toleration in override["spec"].get("tolerations", [])
+        ),
     ]
     flavor_type = "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor"
     flavors = {

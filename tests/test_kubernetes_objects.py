@@ -26,8 +26,9 @@ SUPPORTED_TODAY = [
 
 def kubernetes_objects(plan: Plan) -> list[dict[str, Any]]:
     """Built-in objects: not Helm releases (values, tested apart) nor custom resources
-    (validated against their CRDs in test_custom_resources)."""
-    custom = crd_groups() | {"helm.sh"}
+    (validated against their CRDs in test_custom_resources, or Kubeflow Trainer's against
+    its published API models in test_job_example)."""
+    custom = crd_groups() | {"helm.sh", "trainer.kubeflow.org"}
     return [
         r
         for r in plan.resources

@@ -28,7 +28,7 @@ from .karpenter import (
 from .karpenter_pools import karpenter_pool
 from .kueue import kueue
 from .pool_args import PoolArgs
-from .training_operator import training_operator
+from .training_operator import efa_runtime, training_operator
 
 
 def cluster_name(deployment: Deployment) -> str:
@@ -153,5 +153,7 @@ def pools_and_queues(
         parent=parent,
         depends_on=depends_on,
     )
-    training_operator(name, provider=provider, parent=parent, depends_on=[queues])
+    trainer = training_operator(name, provider=provider, parent=parent, depends_on=[queues])
+    if any(pool.efa for pool in args.pools):
+        efa_runtime(name, trainer=trainer, provider=provider, parent=parent)
     return node_pools
