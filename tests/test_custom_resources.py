@@ -8,7 +8,9 @@ queues stay within the namespace ceilings and the pools' GPU limits.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -152,6 +154,21 @@ def test_node_classes_are_secure_and_find_the_cluster(any_shipped_plan: Plan) ->
         assert subnet_term["tags"] == {DISCOVERY_TAG: cluster["inputs"]["name"]}
         for subnet in subnets:
             assert subnet["inputs"]["tags"].items() >= subnet_term["tags"].items()
+
+
+def test_node_classes_run_the_catalogs_pinned_ami(any_shipped_plan: Plan) -> None:
+    """`al2023@latest` would replace every node whenever AWS publishes an AMI."""
+    version = catalog.kubernetes_version(any_shipped_plan.config.training.kubernetes_version)
+    assert version is not None and version.eks_ami_release.startswith("v")
+    for node_class in of_type(any_shipped_plan, NODE_CLASS):
+        terms = node_class["inputs"]["spec"]["amiSelectorTerms"]
+        assert terms == [{"alias": f"al2023@{version.eks_ami_release}"}]
+
+
+def test_every_supported_kubernetes_version_has_a_pinned_ami_release() -> None:
+    for version in catalog.kubernetes_versions():
+        if version.support_on(date.today()) != "ended":
+            assert re.fullmatch(r"v20\d{6}", version.eks_ami_release), version.version
 
 
 def test_gpu_pools_are_tainted_and_limited(any_shipped_plan: Plan) -> None:

@@ -78,6 +78,8 @@ class KubernetesVersion:
     # First Karpenter release supporting this minor, and the chart installed on it.
     karpenter_minimum_version: str = ""
     karpenter_chart_version: str = ""
+    # EKS-optimized AL2023 AMI release Karpenter nodes run ("" when none is recorded).
+    eks_ami_release: str = ""
 
     def support_on(self, day: date) -> Support:
         """'standard', 'extended' or 'ended' on `day`."""
@@ -240,6 +242,7 @@ def kubernetes_versions() -> tuple[KubernetesVersion, ...]:
             cluster_autoscaler_image=row["clusterAutoscalerImage"],
             karpenter_minimum_version=row["karpenterMinimumVersion"],
             karpenter_chart_version=row["karpenterChartVersion"],
+            eks_ami_release=row["eksAmiRelease"],
         )
         for row in kubernetes_table()["versions"]
     )

@@ -52,6 +52,18 @@ INTERRUPTION_EVENTS: dict[str, dict[str, list[str]]] = {
 }
 
 
+def node_ami_alias(kubernetes_version: str) -> str:
+    """The pinned AL2023 AMI alias of the catalog's release for this Kubernetes minor.
+
+    Never `al2023@latest`: Karpenter treats a newly published AMI as drift and replaces
+    every node of the pool, a roll no change of the stack asked for.
+    """
+    version = catalog.kubernetes_version(kubernetes_version)
+    if version is None or not version.eks_ami_release:
+        raise ValueError(f"no EKS AMI release recorded for Kubernetes {kubernetes_version}")
+    return f"al2023@{version.eks_ami_release}"
+
+
 def karpenter_chart_version(kubernetes_version: str) -> str:
     """The Karpenter chart the catalog pins for this Kubernetes minor version."""
     version = catalog.kubernetes_version(kubernetes_version)

@@ -34,7 +34,9 @@ class PoolArgs:
         expire_after: Node lifetime before replacement (`Never` keeps nodes).
         disk_size_gib: Encrypted gp3 root volume size.
         weight: Preference among pools that fit a pod (higher first).
-        ami_alias: EKS AL2023 AMI alias (`al2023@latest` or a pinned `al2023@v2025...`).
+        ami_alias: EKS AL2023 AMI alias (`al2023@v20260714`); None: the catalog's pinned
+            release for the cluster's Kubernetes version. `al2023@latest` would replace
+            every node of the pool whenever AWS publishes an AMI.
         efa: Multi-node GPU training over Elastic Fabric Adapter (GPU pools of EFA-capable
             types): nodes launch in one subnet and a cluster placement group, with a security
             group open to itself, and are tainted `vpc.amazonaws.com/efa=true:NoSchedule`.
@@ -53,7 +55,7 @@ class PoolArgs:
     expire_after: str = "720h"
     disk_size_gib: int = 100
     weight: int | None = None
-    ami_alias: str = "al2023@latest"
+    ami_alias: str | None = None
     efa: bool = False
 
 

@@ -8,6 +8,7 @@ plugin once (none without an EFA pool).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 import pulumi
@@ -24,6 +25,7 @@ from .karpenter import (
     KarpenterController,
     karpenter_chart_version,
     karpenter_controller,
+    node_ami_alias,
 )
 from .karpenter_pools import karpenter_pool
 from .kueue import kueue
@@ -77,10 +79,11 @@ def _node_pools(
     parent: pulumi.Resource,
 ) -> list[k8s.apiextensions.CustomResource]:
     """Each pool's node class and NodePool; the EFA device plugin once there is an EFA pool."""
+    ami_alias = node_ami_alias(args.kubernetes_version)
     node_pools = [
         karpenter_pool(
             f"{name}-pool-{pool.name}",
-            pool,
+            pool if pool.ami_alias else dataclasses.replace(pool, ami_alias=ami_alias),
             discovery=discovery_tags(physical_cluster_name),
             security_group_id=cluster.vpc_config.cluster_security_group_id,
             role_name=controller.node_role_name,
