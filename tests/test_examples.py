@@ -87,6 +87,16 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:cloudwatch/eventRule:EventRule": 1,
         "aws:sqs/queue:Queue": 1,
     },
+    "baseline_copy": {
+        "mlops:monitoring:BaselineCopy": 1,
+        "aws:sfn/stateMachine:StateMachine": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1,
+        "aws:cloudwatch/eventTarget:EventTarget": 1,
+        "aws:cloudwatch/logGroup:LogGroup": 1,
+        "aws:sqs/queue:Queue": 1,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
+        "aws:iam/role:Role": 2,
+    },
     "lifecycle": {
         "mlops:lifecycle:Lifecycle": 1,
         "aws:sagemaker/pipeline:Pipeline": 1,
