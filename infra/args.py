@@ -614,6 +614,7 @@ def lifecycle(
         vpc_id=vpc_id,
         subnet_ids=subnet_ids,
         alert_topic_arn=alert_topic_arn,
+        log_retention_days=filled(config.monitoring.log_retention_days),
         pipelines=[
             _pipeline(config, deployment, m.name, m.pipeline, data)
             for m in families

@@ -103,7 +103,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "aws:scheduler/schedule:Schedule": 1,
         "aws:sqs/queue:Queue": 1,
         "aws:cloudwatch/eventRule:EventRule": 1,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
+        "aws:sfn/stateMachine:StateMachine": 1,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 4,
     },
     "ci_access": {
         "mlops:ci:CiAccess": 1,

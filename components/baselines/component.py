@@ -15,15 +15,14 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ..aws_context import AwsIdentity, aws_identity
+from ..aws_context import aws_identity
 from ..context import Deployment
 from ..dead_letters import dead_letter_alarm, dead_letter_queue, dead_letter_queue_policy
-from ..iam import ServiceRole, service_role
-from ..logs import encrypted_log_group
 from ..model_package_events import approval_event_pattern
+from ..state_machines import MachineSpec, encrypted_state_machine, start_role
 from .args import BaselineCopyArgs
 from .definition import copy_definition
-from .roles import copy_statements, regional_arn, start_statements
+from .roles import copy_statements
 
 
 class BaselineCopy(pulumi.ComponentResource):
@@ -59,15 +58,10 @@ class BaselineCopy(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:monitoring:BaselineCopy", name, None, opts)
         self._name, self._deployment = name, deployment
-        ident = aws_identity()
-        machine_name = deployment.name("baseline-copy")
-        machine_arn = regional_arn(ident, "states", f"stateMachine:{machine_name}")
-        role = self._machine_role(ident, args, machine_arn)
-        machine = self._state_machine(machine_name, args, role)
+        machine, failed = self._state_machine(args)
         rule = self._rule(args)
         queue, queue_alarm = self._dead_letters(args, rule)
         self._target(args, rule, machine, queue)
-        failed = self._failed_alarm(machine, args.alert_topic_arn)
         self.state_machine_arn = machine.arn
         self.rule_name = rule.name
         self.alarm_names = pulumi.Output.all(failed.name, queue_alarm.name)
@@ -79,69 +73,40 @@ class BaselineCopy(pulumi.ComponentResource):
             }
         )
 
-    def _machine_role(
-        self, ident: AwsIdentity, args: BaselineCopyArgs, machine_arn: pulumi.Output[str]
-    ) -> ServiceRole:
-        d = self._deployment
-        return service_role(
-            f"{self._name}-role",
-            d,
-            role_name=d.name("baseline-copy"),
-            services=["states.amazonaws.com"],
-            # Only this account's state machine of that name may assume it.
-            source_account=ident.account_id,
-            source_arn=machine_arn,
-            parent=self,
-            statements=copy_statements(
-                ident,
-                groups=args.model_package_groups,
-                source_prefixes=args.source_prefixes,
-                bucket_arn=args.artifact_bucket_arn,
-                kms_key_arn=args.kms_key_arn,
-                state_machine_arn=machine_arn,
-            ),
-            description="Step Functions copies Approved versions' drift-check baselines "
-            "to baselines/ for the data-quality monitors.",
-        )
-
     def _state_machine(
-        self, machine_name: str, args: BaselineCopyArgs, role: ServiceRole
-    ) -> aws.sfn.StateMachine:
-        d = self._deployment
-        # Step Functions' vended-logs prefix keeps the account's Logs resource policy small.
-        log_group = encrypted_log_group(
-            f"{self._name}-logs",
-            d,
-            log_group_name=f"/aws/vendedlogs/states/{machine_name}",
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.kms_key_arn,
-            parent=self,
-        )
+        self, args: BaselineCopyArgs
+    ) -> tuple[aws.sfn.StateMachine, aws.cloudwatch.MetricAlarm]:
+        d, ident = self._deployment, aws_identity()
         families = pulumi.Output.all(**dict(args.model_package_groups)).apply(
             lambda groups: {group: family for family, group in groups.items()}
         )
         definition = pulumi.Output.all(args.artifact_bucket_name, args.kms_key_arn, families).apply(
             lambda v: json.dumps(copy_definition(v[0], v[1], v[2]), indent=2)
         )
-        return aws.sfn.StateMachine(
-            f"{self._name}-machine",
-            name=machine_name,
-            type="STANDARD",
-            role_arn=role.arn,
+        spec = MachineSpec(
+            machine_name=d.name("baseline-copy"),
             definition=definition,
-            logging_configuration={
-                "log_destination": pulumi.Output.concat(log_group.arn, ":*"),
-                "include_execution_data": True,
-                "level": "ALL",
-            },
-            encryption_configuration={
-                "type": "CUSTOMER_MANAGED_KMS_KEY",
-                "kms_key_id": args.kms_key_arn,
-                "kms_data_key_reuse_period_seconds": 300,
-            },
-            tags=d.tagged(machine_name),
-            # Step Functions checks the role when the machine is created: wait for its grant.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=role.ready),
+            statements=lambda _machine_arn: copy_statements(
+                ident,
+                groups=args.model_package_groups,
+                source_prefixes=args.source_prefixes,
+                bucket_arn=args.artifact_bucket_arn,
+                kms_key_arn=args.kms_key_arn,
+            ),
+            role_description="Step Functions copies Approved versions' drift-check baselines "
+            "to baselines/ for the data-quality monitors.",
+            failure_description="A baseline copy failed (see its execution's error and "
+            "cause): the Approved version has no baseline where its monitors read it.",
+        )
+        return encrypted_state_machine(
+            self._name,
+            d,
+            ident,
+            spec,
+            kms_key_arn=args.kms_key_arn,
+            log_retention_days=args.log_retention_days,
+            alert_topic_arn=args.alert_topic_arn,
+            parent=self,
         )
 
     def _rule(self, args: BaselineCopyArgs) -> aws.cloudwatch.EventRule:
@@ -194,13 +159,12 @@ class BaselineCopy(pulumi.ComponentResource):
     ) -> None:
         """The whole event is the execution's input; a role that may only start `machine`."""
         d = self._deployment
-        start = service_role(
+        start = start_role(
             f"{self._name}-start-role",
             d,
             role_name=d.name("baseline-copy-start"),
-            services=["events.amazonaws.com"],
+            machine_arn=machine.arn,
             parent=self,
-            statements=start_statements(machine.arn),
             description="EventBridge starts the baseline copy state machine.",
         )
         aws.cloudwatch.EventTarget(
@@ -215,28 +179,4 @@ class BaselineCopy(pulumi.ComponentResource):
             dead_letter_config={"arn": queue.arn},
             # EventBridge assumes the role on the first delivery: its grant must be there.
             opts=pulumi.ResourceOptions(parent=rule, depends_on=start.ready),
-        )
-
-    def _failed_alarm(
-        self, machine: aws.sfn.StateMachine, topic_arn: pulumi.Input[str]
-    ) -> aws.cloudwatch.MetricAlarm:
-        d = self._deployment
-        alarm_name = d.name("baseline-copy-failed")
-        return aws.cloudwatch.MetricAlarm(
-            f"{self._name}-failed",
-            name=alarm_name,
-            alarm_description="A baseline copy failed (see its execution's error and cause): "
-            "the Approved version has no baseline where its monitors read it.",
-            namespace="AWS/States",
-            metric_name="ExecutionsFailed",
-            dimensions={"StateMachineArn": machine.arn},
-            statistic="Sum",
-            period=300,
-            evaluation_periods=1,
-            threshold=1,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[topic_arn],
-            tags=d.tagged(alarm_name),
-            opts=pulumi.ResourceOptions(parent=self),
         )

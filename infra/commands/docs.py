@@ -66,6 +66,7 @@ HELPER_MODULES = (
     "components.aws_context",
     "components.dead_letters",
     "components.model_package_events",
+    "components.state_machines",
 )
 # Constructor parameters every component shares; described once, in the hand-written intro.
 COMMON_PARAMETERS = ("self", "name", "args", "deployment", "opts")

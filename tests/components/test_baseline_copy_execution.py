@@ -1,60 +1,37 @@
-"""The baseline-copy state machine, executed: moto runs the definition the plan deploys.
-
-moto's Step Functions backend interprets Amazon States Language with LocalStack's parser
-(`stepfunctions.execute_state_machine`) and calls its own SageMaker and S3 for the AWS SDK
-integrations. It evaluates JSONata through the JVM library LocalStack ships, which moto
-leaves out; the tests hand its one evaluation hook to `jsonata-python`, a port of that
-same library. So the definition is parsed, validated and run as Step Functions would run
-it, against a model package registered with drift-check baselines in moto.
-"""
+"""The baseline-copy state machine, executed: moto runs the definition the plan deploys
+(`tests/step_functions.py`) against model packages registered with drift-check baselines
+in moto, and the tests read what landed in moto's S3."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
-import jsonata
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from components.baselines.definition import ERRORS, copy_definition
 from infra.plan import Plan
 from tests.helpers import of_type
+from tests.step_functions import REGION, ROLE_ARN, moto_step_functions, run_execution
 
-REGION = "eu-west-1"
 STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
-ROLE_ARN = "arn:aws:iam::123456789012:role/mlops-prod-baseline-copy"
 # What the pipeline's QualityCheck step writes for a run (BaselineS3Uri of runs/manual/).
 RUN_BASELINE = "pipelines/fraud-detector/runs/manual/baseline/"
 BASELINE_FILES = {"statistics.json": b'{"version": 0.0, "dataset": {"item_count": 7}}',
                   "constraints.json": b'{"version": 0.0, "features": []}'}  # fmt: skip
 
 
-def _evaluate(expression: str) -> Any:
-    # moto hands over a self-contained expression (variables declared inside it).
-    return jsonata.Jsonata(expression).evaluate(None)
-
-
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """moto with executing Step Functions, and clients of the services the machine calls."""
-    from moto.stepfunctions.parser.asl.jsonata import jsonata as sfn_jsonata
-
-    monkeypatch.setattr(sfn_jsonata, "_eval_jsonata", _evaluate)
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        yield {s: boto3.client(s, region_name=REGION) for s in ("s3", "sagemaker", "stepfunctions")}
+    with moto_step_functions(monkeypatch) as clients:
+        yield clients
 
 
 def _planned(plan: Plan) -> dict[str, Any]:
-    (machine,) = of_type(plan, STATE_MACHINE)
+    (machine,) = [m for m in of_type(plan, STATE_MACHINE) if m["name"] == "baseline-copy-machine"]
     return machine
 
 
@@ -93,23 +70,13 @@ def _register(
 
 
 def _run(aws: dict[str, Any], definition: str, package_arn: str) -> dict[str, Any]:
-    """Start an execution with the approval event's shape; wait (bounded) for its end."""
-    sfn = aws["stepfunctions"]
-    machine = sfn.create_state_machine(
-        name="mlops-prod-baseline-copy", definition=definition, roleArn=ROLE_ARN
-    )["stateMachineArn"]
+    """An execution with the approval event's shape as input."""
     event = {
         "detail-type": "SageMaker Model Package State Change",
         "source": "aws.sagemaker",
         "detail": {"ModelPackageArn": package_arn, "ModelApprovalStatus": "Approved"},
     }
-    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(event))
-    for _ in range(200):
-        described = sfn.describe_execution(executionArn=execution["executionArn"])
-        if described["status"] != "RUNNING":
-            return dict(described)
-        time.sleep(0.05)
-    raise AssertionError("the execution did not end within 10 s")
+    return run_execution(aws, definition, event)
 
 
 def _keys(aws: dict[str, Any], bucket: str, prefix: str) -> list[str]:
