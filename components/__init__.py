@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 # Exported name -> submodule that defines it.
 _EXPORTS = {
+    "BaselineCopy": "baselines",
+    "BaselineCopyArgs": "baselines",
     "CiAccess": "ci_access",
     "CiAccessArgs": "ci_access",
     "CiClusterAccess": "ci_cluster_access",
@@ -51,6 +53,8 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "BaselineCopy",
+    "BaselineCopyArgs",
     "CiAccess",
     "CiAccessArgs",
     "CiClusterAccess",
@@ -105,6 +109,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .baselines import BaselineCopy, BaselineCopyArgs
     from .ci_access import CiAccess, CiAccessArgs
     from .ci_cluster_access import CiClusterAccess, CiClusterAccessArgs
     from .ci_runners import CiRunner, CiRunnerArgs

@@ -39,6 +39,7 @@ PASS_ROLE_SERVICES = (
     "pods.eks.amazonaws.com",
     "sagemaker.amazonaws.com",
     "scheduler.amazonaws.com",
+    "states.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
 )
 

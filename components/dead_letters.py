@@ -6,10 +6,13 @@ retries here; the alarm tells the alert topic as soon as one message waits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_aws as aws
 
 from .context import Deployment
+from .iam import policy_document
 
 # SQS's longest retention: time to read, fix and replay what failed.
 RETENTION_SECONDS = 14 * 24 * 3600
@@ -32,6 +35,37 @@ def dead_letter_queue(
         message_retention_seconds=RETENTION_SECONDS,
         tags=deployment.tagged(queue_name),
         opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def dead_letter_queue_policy(
+    resource_name: str,
+    queue: aws.sqs.Queue,
+    *,
+    sid: str,
+    rule_arns: Sequence[pulumi.Input[str]],
+) -> aws.sqs.QueuePolicy:
+    """EventBridge may park undeliverable events of these rules (only) in the queue.
+
+    One policy for all of a queue's rules: a queue has a single policy, a second would
+    replace it.
+    """
+    return aws.sqs.QueuePolicy(
+        resource_name,
+        queue_url=queue.url,
+        policy=policy_document(
+            [
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue.arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": list(rule_arns)}},
+                }
+            ]
+        ),
+        opts=pulumi.ResourceOptions(parent=queue),
     )
 
 

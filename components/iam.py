@@ -105,7 +105,9 @@ POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 # Services documented to send `aws:SourceAccount` and `aws:SourceArn` when they assume a
 # role, so its trust policy can pin both (cross-service confused-deputy protection). A
 # service missing here may not send them: the condition would lock the service out.
-SOURCE_CONDITION_SERVICES = frozenset({"codebuild.amazonaws.com", "vpc-flow-logs.amazonaws.com"})
+SOURCE_CONDITION_SERVICES = frozenset(
+    {"codebuild.amazonaws.com", "states.amazonaws.com", "vpc-flow-logs.amazonaws.com"}
+)
 
 
 def service_trust_policy(

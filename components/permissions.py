@@ -118,6 +118,10 @@ def _ec2(
     )
 
 
+# What creating or updating a state machine encrypted with the stack's key does with the
+# caller's rights.
+SFN_KEY_USE = ("kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt")
+
 ACTIONS_BY_TYPE: Mapping[str, TypeActions] = {
     # Keys
     "aws:kms/key:Key": TypeActions(
@@ -593,6 +597,23 @@ ACTIONS_BY_TYPE: Mapping[str, TypeActions] = {
         delete=("sagemaker:DeletePipeline",),
         tag=("sagemaker:AddTags", "sagemaker:DeleteTags"),
         scope=SAGEMAKER,
+    ),
+    # The baseline copy: a state machine encrypted with the stack's key. Step Functions
+    # encrypts the definition with the caller's rights (GenerateDataKey on create and
+    # update, Decrypt on the read that follows); the key is named by its stack tag. Log
+    # delivery is checked against the machine's own role, which holds those actions.
+    "aws:sfn/stateMachine:StateMachine": TypeActions(
+        create=("states:CreateStateMachine", "states:TagResource", *SFN_KEY_USE),
+        # The provider's read lists the machine's published versions too.
+        read=(
+            "states:DescribeStateMachine",
+            "states:ListStateMachineVersions",
+            "states:ListTagsForResource",
+        ),
+        update=("states:UpdateStateMachine", *SFN_KEY_USE),
+        delete=("states:DeleteStateMachine",),
+        tag=("states:TagResource", "states:UntagResource"),
+        scope=Scope(arns=_regional("states", "stateMachine:{prefix}*"), tagged=True),
     ),
     # Schedules live in the account's default group, named like the stack's pipelines.
     # Amazon Managed Service for Prometheus: ARNs hold random ids (ws-..., s-...), so the

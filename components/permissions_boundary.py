@@ -242,8 +242,8 @@ def _karpenter_statements(deployment: Deployment, scope: Any) -> list[Statement]
 
 
 def _service_statements(deployment: Deployment, scope: Any) -> list[Statement]:
-    """Regional operations, image pulls, the GitHub connection and the stack's API
-    destinations."""
+    """Regional operations, image pulls, the GitHub connection, the stack's API
+    destinations and state machines."""
     prefix = deployment.name("")
     in_region = {"StringEquals": {"aws:RequestedRegion": scope.region}}
     return [
@@ -263,6 +263,13 @@ def _service_statements(deployment: Deployment, scope: Any) -> list[Statement]:
             "Effect": "Allow",
             "Action": "events:InvokeApiDestination",
             "Resource": scope.regional("events", f"api-destination/{prefix}*"),
+        },
+        {
+            # EventBridge starts the baseline copy.
+            "Sid": "StartStackStateMachines",
+            "Effect": "Allow",
+            "Action": "states:StartExecution",
+            "Resource": scope.regional("states", f"stateMachine:{prefix}*"),
         },
         {
             "Sid": "PullImages",

@@ -12,8 +12,10 @@ from .iam import Statement, policy_document
 # Services that encrypt with the key on behalf of principals in the account. Restricting
 # delegated use to these through kms:ViaService keeps the key useless elsewhere.
 # secretsmanager: EventBridge keeps a connection's credentials in a secret under the key.
+# states: Step Functions encrypts the baseline copy's definition and executions.
 VIA_SERVICES = (
     "s3", "sagemaker", "eks", "ecr", "sns", "glue", "logs", "ec2", "sqs", "secretsmanager",
+    "states",
 )  # fmt: skip
 
 
@@ -77,6 +79,7 @@ def key_policy(ident: AwsIdentity) -> pulumi.Output[str]:
         [
             *_administration_statements(ident),
             *_log_statements(ident),
+            *_log_delivery_statements(ident),
             *_alarm_statements(ident),
             *_service_statements(ident),
         ]
@@ -130,6 +133,21 @@ def _log_statements(ident: AwsIdentity) -> list[Statement]:
                     )
                 }
             },
+        },
+    ]
+
+
+def _log_delivery_statements(ident: AwsIdentity) -> list[Statement]:
+    """CloudWatch Logs delivery reads the execution logs of the account's state machines
+    encrypted with the key (Step Functions' logging of a customer-managed-key machine)."""
+    return [
+        {
+            "Sid": "LogDeliveryDecryptsStateMachineLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ident.account_id}},
         },
     ]
 

@@ -13,17 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from .context import Deployment
-from .dead_letters import dead_letter_alarm, dead_letter_queue
-from .iam import ServiceRole, Statement, policy_document, service_role
+from .dead_letters import dead_letter_alarm, dead_letter_queue, dead_letter_queue_policy
+from .iam import ServiceRole, Statement, service_role
+from .model_package_events import approval_event_pattern
 
-# EventBridge detail type of model package changes (registration, approval, updates).
-MODEL_PACKAGE_EVENT = "SageMaker Model Package State Change"
 # GitHub's REST API; dispatches need these headers besides the token.
 GITHUB_API = "https://api.github.com"
 GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -59,15 +57,6 @@ class PromotionArgs:
     event_type: str = "model-approved"
     max_retry_attempts: int = 10
     max_event_age_seconds: int = 3600
-
-
-def approval_event_pattern(group_name: str) -> dict[str, Any]:
-    """Matches a version of the group turning (or staying) Approved, nothing else."""
-    return {
-        "source": ["aws.sagemaker"],
-        "detail-type": [MODEL_PACKAGE_EVENT],
-        "detail": {"ModelPackageGroupName": [group_name], "ModelApprovalStatus": ["Approved"]},
-    }
 
 
 def dispatch_template(event_type: str, stack: str, family: str) -> str:
@@ -252,26 +241,12 @@ class Promotion(pulumi.ComponentResource):
         return rule
 
     def _queue_accepts(self, queue: aws.sqs.Queue, rules: list[aws.cloudwatch.EventRule]) -> None:
-        """EventBridge may park undeliverable events of the approval rules (only) in the queue.
-
-        One policy for all rules: a queue has a single policy, a second would replace it.
-        """
-        aws.sqs.QueuePolicy(
+        """EventBridge may park undeliverable events of the approval rules (only) in the queue."""
+        dead_letter_queue_policy(
             f"{self._name}-dlq-policy",
-            queue_url=queue.url,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "ApprovalRuleDeadLetters",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": queue.arn,
-                        "Condition": {"ArnEquals": {"aws:SourceArn": [r.arn for r in rules]}},
-                    }
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=queue),
+            queue,
+            sid="ApprovalRuleDeadLetters",
+            rule_arns=[r.arn for r in rules],
         )
 
     def _dead_letter_alarm(

@@ -7,6 +7,8 @@ stack file -> config -> PermissionsBoundary (every role's ceiling)
                                      │                  └─> ServingEndpoints ─┴─> Monitoring
                                      │            TrainingCluster + Monitoring ─> GpuObservability
                                      │      ModelRegistry approvals ─> Promotion (GitHub PR)
+                                     │      ModelRegistry approvals ─> BaselineCopy (monitors'
+                                     │       baselines, alarms to Monitoring)
                                      │   FeatureStore + ModelRegistry + Monitoring ─> Lifecycle
                                      │       (retraining pipelines, schedules, drift, batch)
                                      └─> CiAccess ─┬─> CiClusterAccess (with TrainingCluster)
@@ -16,6 +18,7 @@ stack file -> config -> PermissionsBoundary (every role's ceiling)
 import pulumi
 
 from components import (
+    BaselineCopy,
     CiAccess,
     CiClusterAccess,
     CiClusterAccessArgs,
@@ -122,6 +125,20 @@ if promotion_args is not None:
     pulumi.export(outputs.PROMOTION_RULE_NAMES, promotion.rule_names)
     alarm_names = pulumi.Output.all(alarm_names, promotion.alarm_name).apply(
         lambda names: [*names[0], names[1]]
+    )
+baseline_copy_args = args.baseline_copy(
+    config,
+    kms_key_arn=key.arn,
+    model_package_group_names=registry.model_package_group_names,
+    artifact_bucket_name=registry.artifact_bucket_name,
+    artifact_bucket_arn=registry.artifact_bucket_arn,
+    alert_topic_arn=monitoring.topic_arn,
+)
+if baseline_copy_args is not None:
+    baseline_copy = BaselineCopy("baseline-copy", baseline_copy_args, deployment)
+    pulumi.export(outputs.BASELINE_COPY_STATE_MACHINE_ARN, baseline_copy.state_machine_arn)
+    alarm_names = pulumi.Output.all(alarm_names, baseline_copy.alarm_names).apply(
+        lambda names: [*names[0], *names[1]]
     )
 if lifecycle_args is not None:
     lifecycle = Lifecycle("lifecycle", lifecycle_args, deployment)

@@ -15,6 +15,7 @@ import pulumi
 
 from components import Deployment, ExistingVpcArgs, NetworkArgs, catalog
 from components.aws_context import aws_identity
+from components.baselines import BaselineCopyArgs
 from components.ci_access import CiAccessArgs
 from components.ci_runners import CiRunnerArgs
 from components.feature_store import (
@@ -25,6 +26,7 @@ from components.feature_store import (
 )
 from components.gpu_observability import GpuObservabilityArgs
 from components.lifecycle import BatchArgs, DriftArgs, LifecycleArgs, PipelineArgs
+from components.lifecycle.definition import pipeline_prefix
 from components.model_registry import (
     MlflowArgs,
     ModelFamilyArgs,
@@ -64,7 +66,13 @@ from components.training_cluster.scheduling import cluster_name, discovery_tags
 from .config import PlatformConfig
 from .config.lifecycle import Batch as LifecycleBatch
 from .config.lifecycle import Pipeline as LifecyclePipeline
-from .config.monitoring import Budget, GroundTruth, baseline_prefix, monitored_endpoints
+from .config.monitoring import (
+    Budget,
+    GroundTruth,
+    baseline_copy_families,
+    baseline_prefix,
+    monitored_endpoints,
+)
 from .config.pools import Pool
 from .config.promotion import DISPATCH_EVENT_TYPE
 
@@ -515,6 +523,40 @@ def promotion(
     )
 
 
+def baseline_copy(
+    config: PlatformConfig,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    model_package_group_names: pulumi.Output[list[str]],
+    artifact_bucket_name: pulumi.Input[str],
+    artifact_bucket_arn: pulumi.Input[str],
+    alert_topic_arn: pulumi.Input[str],
+) -> BaselineCopyArgs | None:
+    """Baseline-copy args, or None when no family needs its versions' baselines copied.
+
+    `model_package_group_names` is the registry's list, in `registry.models` order. A
+    family's registered baselines are read where its retraining pipeline writes them.
+    """
+    families = baseline_copy_families(config.monitoring, config.serving.endpoints)
+    if not families:
+        return None
+    order = [m.name for m in config.registry.models]
+
+    def group(family: str) -> pulumi.Output[str]:
+        index = order.index(family)
+        return model_package_group_names.apply(lambda names: names[index])
+
+    return BaselineCopyArgs(
+        model_package_groups={family: group(family) for family in families},
+        source_prefixes={family: pipeline_prefix(family) for family in families},
+        artifact_bucket_name=artifact_bucket_name,
+        artifact_bucket_arn=artifact_bucket_arn,
+        kms_key_arn=kms_key_arn,
+        alert_topic_arn=alert_topic_arn,
+        log_retention_days=filled(config.monitoring.log_retention_days),
+    )
+
+
 def ci_runner(
     config: PlatformConfig,
     *,
@@ -575,6 +617,7 @@ def lifecycle(
         vpc_id=vpc_id,
         subnet_ids=subnet_ids,
         alert_topic_arn=alert_topic_arn,
+        log_retention_days=filled(config.monitoring.log_retention_days),
         pipelines=[
             _pipeline(config, deployment, m.name, m.pipeline, data)
             for m in families

@@ -42,12 +42,14 @@ _FIELD = re.compile(
 _REPLACES = re.compile(r"ForceNew:\s*true|RequiresReplace(?:IfConfigured)?\(\)")
 
 
-def camel(name: str) -> str:
-    """A Terraform attribute name as the Pulumi input name."""
-    if name in PLURAL:
-        return PLURAL[name]
+def _camel_case(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def camel(name: str) -> str:
+    """A Terraform attribute name as the Pulumi input name."""
+    return PLURAL.get(name) or _camel_case(name)
 
 
 # Inputs pulumi-aws names other than the Terraform attribute (beyond plurals).
@@ -87,8 +89,16 @@ def pulumi_input(rtype: str, tf_name: str, inputs: set[str]) -> str:
     if tf_name in RENAMED.get(rtype, {}):
         return RENAMED[rtype][tf_name]
     base = camel(tf_name)
-    plurals = [base + "s", base[:-1] + "ies" if base.endswith("y") else base]
-    return next((c for c in [base, *plurals] if c in inputs), base)
+    # PLURAL holds for most resources; a resource whose block holds one item keeps it
+    # singular (Step Functions' encryption_configuration).
+    plain = _camel_case(tf_name)
+    plurals = [plain, plain + "s", plain[:-1] + "ies" if plain.endswith("y") else plain]
+    found = next((c for c in [base, *plurals] if c in inputs), None)
+    if found is None:
+        # `names.AttrRoleARN` reads as role_a_r_n: match the input whatever its case.
+        folded = {i.lower(): i for i in inputs}
+        found = folded.get(base.lower(), base)
+    return found
 
 
 def read_entry(rtype: str, go_source: str) -> tuple[list[str], list[str]]:
@@ -143,7 +153,7 @@ def _inputs_of(rtype: str) -> set[str] | None:
         return None
     params = inspect.signature(init).parameters
     skip = {"__self__", "resource_name", "opts", "__props__"}
-    return {camel(p) for p in params if p not in skip}
+    return {_camel_case(p) for p in params if p not in skip}
 
 
 def main(argv: list[str] | None = None) -> int:

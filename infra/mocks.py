@@ -89,6 +89,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
             ),
             "aws:cloudwatch/eventConnection:EventConnection": self._events("connection"),
             "aws:sqs/queue:Queue": self._sqs_queue,
+            "aws:sfn/stateMachine:StateMachine": self._state_machine,
         }
 
     def _events(self, kind: str) -> Callable[[State, str], State]:
@@ -97,6 +98,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return {"arn": arn}
 
         return state
+
+    def _state_machine(self, inputs: State, physical: str) -> State:
+        # Step Functions' service is `states` and its ARNs join with ':', as IAM names them.
+        return {"arn": f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{physical}"}
 
     def _sqs_queue(self, inputs: State, physical: str) -> State:
         # A queue's ARN ends in its bare name; its id is its URL.

@@ -37,6 +37,7 @@ CI_DEPLOY_ROLE_ARN: Final = "ciDeployRoleArn"
 PROMOTION_RULE_NAMES: Final = "promotionRuleNames"
 PIPELINE_NAMES: Final = "pipelineNames"
 PIPELINE_SCHEDULE_NAMES: Final = "pipelineScheduleNames"
+BASELINE_COPY_STATE_MACHINE_ARN: Final = "baselineCopyStateMachineArn"
 
 # Every output name above, for checks over consumers (workflows, README, verify).
 ALL: Final[frozenset[str]] = frozenset(

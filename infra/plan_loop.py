@@ -3,7 +3,8 @@
 Everything here is derived from the planned resources (types, names, inputs, dependsOn),
 never from the stack file, so the view shows what the program really creates: a part the
 program does not create for a family is shown as absent. Per model family the loop is
-pipeline -> schedule -> drift trigger -> approval rule -> endpoint(s) -> monitors.
+pipeline -> schedule -> drift trigger -> approval rule -> baseline copy -> endpoint(s) ->
+monitors.
 """
 
 from __future__ import annotations
@@ -20,15 +21,21 @@ GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
 MODEL = "aws:sagemaker/model:Model"
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
 MONITOR = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
+STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
 APPROVAL_EVENT = "SageMaker Model Package State Change"
 ALARM_EVENT = "CloudWatch Alarm State Change"
-LOOP_PARTS = ("pipeline", "schedule", "drift trigger", "approval rule", "endpoint", "monitors")
+LOOP_PARTS = (
+    "pipeline", "schedule", "drift trigger", "approval rule", "baseline copy", "endpoint",
+    "monitors",
+)  # fmt: skip
 # How the parts feed each other: (from, to, label).
 LOOP_EDGES = (
     ("schedule", "pipeline", "runs"),
     ("drift trigger", "pipeline", "starts"),
     ("pipeline", "approval rule", "registers; approved"),
     ("approval rule", "endpoint", "promote PR"),
+    ("pipeline", "baseline copy", "approved; baseline"),
+    ("baseline copy", "monitors", "baseline"),
     ("endpoint", "monitors", "captures"),
     ("monitors", "drift trigger", "violations"),
 )
@@ -91,15 +98,34 @@ def _served(doc: dict[str, Any], family: str) -> list[tuple[str, str]]:
     return served
 
 
+def _approvals(doc: dict[str, Any], group: str) -> tuple[list[str], list[str]]:
+    """(approval rules, baseline-copy state machines) acting on the group's approvals.
+
+    A rule whose component runs a state machine copies baselines; any other approval rule
+    dispatches a promotion."""
+    by_urn = {r["urn"]: r for r in doc["resources"]}
+    machines: dict[str, list[str]] = {}
+    for machine in _of(doc, STATE_MACHINE):
+        machines.setdefault(_top(by_urn, machine), []).append(_physical(machine))
+    rules, copies = [], []
+    for rule in _of(doc, RULE):
+        pattern = _pattern(rule)
+        if APPROVAL_EVENT not in pattern.get("detail-type", []):
+            continue
+        if group not in (pattern.get("detail") or {}).get("ModelPackageGroupName", []):
+            continue
+        top = _top(by_urn, rule)
+        if top in machines:
+            copies.extend(machines[top])
+        else:
+            rules.append(_physical(rule))
+    return rules, copies
+
+
 def loop_chain(doc: dict[str, Any], family: str, group: str) -> dict[str, list[str]]:
     """Part of the loop -> what the plan creates for it (empty: absent)."""
     rules = _of(doc, RULE)
-    approval = [
-        _physical(r)
-        for r in rules
-        if APPROVAL_EVENT in _pattern(r).get("detail-type", [])
-        and group in (_pattern(r).get("detail") or {}).get("ModelPackageGroupName", [])
-    ]
+    approval, copies = _approvals(doc, group)
     drift = [
         _physical(r)
         for r in rules
@@ -118,6 +144,7 @@ def loop_chain(doc: dict[str, Any], family: str, group: str) -> dict[str, list[s
         "schedule": [_physical(s) for s in _of(doc, SCHEDULE) if _mentions(s, family)],
         "drift trigger": drift,
         "approval rule": approval,
+        "baseline copy": copies,
         "endpoint": [f"{name} v{version}" for name, version in served],
         "monitors": monitors,
     }

@@ -23,6 +23,8 @@ def test_prod_loop_shows_approval_endpoint_and_monitors(shipped_plan: Any) -> No
     assert set(families(doc)) == {"fraud-detector", "churn-predictor", "merchant-risk"}
     chain = loop_chain(doc, "fraud-detector", "mlops-prod-fraud-detector")
     assert chain["approval rule"] == ["mlops-prod-approved-fraud-detector"]
+    # The baseline copy acts on the same approvals, apart from the promotion rule.
+    assert chain["baseline copy"] == ["mlops-prod-baseline-copy"]
     assert chain["endpoint"] == ["mlops-prod-fraud v12"]
     assert sorted(chain["monitors"]) == [
         "DataQuality (mlops-prod-fraud-data-quality)",
@@ -36,10 +38,12 @@ def test_prod_loop_shows_approval_endpoint_and_monitors(shipped_plan: Any) -> No
 
 def test_dev_shows_what_is_absent(shipped_plan: Any) -> None:
     (line,) = loop_lines(_doc(shipped_plan("dev")))
-    # Dev's pipeline is started by hand: no schedule, no drift trigger.
+    # Dev's pipeline is started by hand: no schedule, no drift trigger; its endpoint
+    # captures no data, so no baseline is copied.
     assert line == (
         "fraud-detector: pipeline: mlops-dev-fraud-detector-retrain -> schedule: absent -> "
-        "drift trigger: absent -> approval rule: absent -> endpoint: absent -> monitors: absent"
+        "drift trigger: absent -> approval rule: absent -> baseline copy: absent -> "
+        "endpoint: absent -> monitors: absent"
     )
 
 
@@ -87,6 +91,7 @@ def test_mermaid_defines_every_node_it_wires(shipped_plan: Any) -> None:
     assert used and used <= defined
     assert "model_registry --> promotion" in text
     assert "fraud_detector_approval_rule -->|promote PR| fraud_detector_endpoint" in text
+    assert "fraud_detector_baseline_copy -->|baseline| fraud_detector_monitors" in text
     assert "class merchant_risk_pipeline absent" in text
 
 

@@ -111,6 +111,7 @@ class LifecycleArgs:
         vpc_id: VPC of the jobs' network interfaces.
         subnet_ids: Private subnets the jobs run in.
         alert_topic_arn: Topic that failed runs and drift alarms notify.
+        log_retention_days: Retention of the drift state machine's log group.
         pipelines: Retraining pipelines.
         batches: Batch transforms.
     """
@@ -121,5 +122,6 @@ class LifecycleArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[str]]
     alert_topic_arn: pulumi.Input[str]
+    log_retention_days: int = 90
     pipelines: Sequence[PipelineArgs] = ()
     batches: Sequence[BatchArgs] = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import partial
 
@@ -10,9 +11,11 @@ import pulumi_aws as aws
 
 from ..aws_context import aws_identity
 from ..context import Deployment
+from ..state_machines import MachineSpec, encrypted_state_machine, start_role
 from .args import BatchArgs, LifecycleArgs, PipelineArgs
 from .batch import batch_pipeline, batch_pipeline_name
 from .definition import batch_output_uri, run_parameters
+from .drift_runs import drift_run_definition
 from .pipelines import jobs_security_group, pipeline_name, retraining_pipeline
 from .roles import trigger_role
 from .triggers import (
@@ -33,11 +36,6 @@ def _scheduled_run(family: str, bucket: str) -> dict[str, str]:
     return run_parameters(bucket, family, SCHEDULER_RUN_ID)
 
 
-def _drift_run(family: str, bucket: str) -> dict[str, str]:
-    """A run started by drift writes under runs/drift/ (the rule passes fixed values)."""
-    return run_parameters(bucket, family, "drift")
-
-
 def _scheduled_batch_run(batch: BatchArgs, bucket: str) -> dict[str, str]:
     """A scheduled batch run writes its own folder under the output prefix."""
     return {"OutputS3Uri": batch_output_uri(bucket, batch, SCHEDULER_RUN_ID)}
@@ -51,7 +49,9 @@ class Lifecycle(pulumi.ComponentResource):
     PendingManualApproval version with model metrics and drift-check baselines, or a fail
     step) with its least-privilege role, an alarm on failed executions, optionally an
     EventBridge Scheduler schedule and a drift trigger (alarm on Model Monitor's drift
-    metrics -> alert topic, and an EventBridge rule that starts the pipeline on ALARM).
+    metrics -> alert topic, and an EventBridge rule that, on ALARM, starts a KMS-encrypted
+    Step Functions state machine shared by the drifting families, which starts the
+    family's pipeline with that run's own output folder and alarms when it cannot).
     Per batch family: a model of the pinned version in the private subnets, a transform
     pipeline (KMS on outputs and volumes), its failed-executions alarm and schedule.
     Schedules share one KMS-encrypted dead-letter queue with an alarm. Jobs run in the
@@ -171,32 +171,66 @@ class Lifecycle(pulumi.ComponentResource):
             )
 
     def _drift_triggers(self, drifting: list[tuple[PipelineArgs, aws.sagemaker.Pipeline]]) -> None:
-        """A drift alarm and retraining rule per family that configures one."""
+        """A drift alarm and retraining rule per family that configures one; the rules start
+        the drift state machine, which starts the pipeline with the run's own folder."""
         args, d, name = self._args, self._deployment, self._name
-        role = trigger_role(
+        machine = self._drift_runs(drifting)
+        role = start_role(
             f"{name}-drift-role",
             d,
             role_name=d.name("pipeline-drift"),
-            service="events.amazonaws.com",
-            pipeline_arns=[pipeline.arn for _, pipeline in drifting],
-            queue_arn=None,
-            kms_key_arn=args.kms_key_arn,
+            machine_arn=machine.arn,
             parent=self,
+            description="EventBridge starts retraining runs on drift.",
         )
-        bucket = pulumi.Output.from_input(args.artifact_bucket_name)
         for p, pipeline in drifting:
-            family = p.family
             assert p.drift is not None
             alarm = drift_trigger(
-                f"{name}-{family}",
+                f"{name}-{p.family}",
                 d,
                 self._ident,
-                family=family,
+                family=p.family,
                 drift=p.drift,
-                pipeline=pipeline,
-                parameters=bucket.apply(partial(_drift_run, family)),
+                machine_arn=machine.arn,
                 role=role,
                 topic_arn=args.alert_topic_arn,
                 parent=pipeline,
             )
             self._alarms.append(alarm)
+
+    def _drift_runs(
+        self, drifting: list[tuple[PipelineArgs, aws.sagemaker.Pipeline]]
+    ) -> aws.sfn.StateMachine:
+        """The state machine that starts a family's pipeline with per-run locations."""
+        args, d = self._args, self._deployment
+        pipelines = {p.family: pipeline_name(d, p.family) for p, _ in drifting}
+        definition = pulumi.Output.from_input(args.artifact_bucket_name).apply(
+            lambda bucket: json.dumps(drift_run_definition(bucket, pipelines), indent=2)
+        )
+        spec = MachineSpec(
+            machine_name=d.name("retrain-on-drift"),
+            definition=definition,
+            statements=lambda _machine_arn: [
+                {
+                    "Sid": "StartOwnPipelines",
+                    "Effect": "Allow",
+                    "Action": "sagemaker:StartPipelineExecution",
+                    "Resource": [pipeline.arn for _, pipeline in drifting],
+                }
+            ],
+            role_description="Step Functions starts retraining pipelines on drift.",
+            failure_description="A retraining run on drift could not be started (see the "
+            "execution's error): the drift alarm fired, no pipeline runs.",
+        )
+        machine, alarm = encrypted_state_machine(
+            f"{self._name}-drift-runs",
+            d,
+            self._ident,
+            spec,
+            kms_key_arn=args.kms_key_arn,
+            log_retention_days=args.log_retention_days,
+            alert_topic_arn=args.alert_topic_arn,
+            parent=self,
+        )
+        self._alarms.append(alarm)
+        return machine

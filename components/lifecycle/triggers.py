@@ -7,7 +7,8 @@
 - A drift trigger per family: Model Monitor's data-quality jobs publish
   `feature_baseline_drift_<feature>` to CloudWatch; an alarm on the largest watched drift
   notifies the alert topic, and an EventBridge rule on that alarm entering ALARM starts
-  the family's pipeline.
+  the family's pipeline through the drift state machine (`drift_runs`), each run in its
+  own folder.
 - A failed-executions alarm per pipeline (SageMaker Pipelines' own CloudWatch metrics),
   notifying the alert topic.
 """
@@ -199,13 +200,13 @@ def drift_trigger(
     *,
     family: str,
     drift: DriftArgs,
-    pipeline: aws.sagemaker.Pipeline,
-    parameters: pulumi.Output[dict[str, str]],
+    machine_arn: pulumi.Input[str],
     role: ServiceRole,
     topic_arn: pulumi.Input[str],
     parent: pulumi.Resource,
 ) -> aws.cloudwatch.MetricAlarm:
-    """The family's drift alarm (to the topic) and the rule that retrains on it."""
+    """The family's drift alarm (to the topic) and the rule that retrains on it, through the
+    drift state machine (`drift_runs`), which gives each run its own folder."""
     alarm_name = drift_alarm_name(deployment, family)
     alarm = aws.cloudwatch.MetricAlarm(
         f"{name}-drift",
@@ -238,13 +239,9 @@ def drift_trigger(
     aws.cloudwatch.EventTarget(
         f"{name}-drift-retrain",
         rule=rule.name,
-        arn=pipeline.arn,
+        arn=machine_arn,
         role_arn=role.arn,
-        sagemaker_pipeline_target={
-            "pipeline_parameter_lists": parameters.apply(
-                lambda values: [{"name": k, "value": v} for k, v in values.items()]
-            )
-        },
+        input=json.dumps({"family": family}),
         retry_policy=RETRIES,
         opts=pulumi.ResourceOptions(parent=rule, depends_on=role.ready),
     )

@@ -52,6 +52,7 @@ COMPONENTS = (
     "components.monitoring:Monitoring",
     "components.gpu_observability:GpuObservability",
     "components.promotion:Promotion",
+    "components.baselines:BaselineCopy",
     "components.lifecycle:Lifecycle",
     "components.ci_access:CiAccess",
     "components.ci_cluster_access:CiClusterAccess",
@@ -59,7 +60,14 @@ COMPONENTS = (
 )
 DEPLOYMENT = "components.context:Deployment"
 # Modules whose public functions and classes are the shared building blocks of components.
-HELPER_MODULES = ("components.iam", "components.logs", "components.aws_context")
+HELPER_MODULES = (
+    "components.iam",
+    "components.logs",
+    "components.aws_context",
+    "components.dead_letters",
+    "components.model_package_events",
+    "components.state_machines",
+)
 # Constructor parameters every component shares; described once, in the hand-written intro.
 COMMON_PARAMETERS = ("self", "name", "args", "deployment", "opts")
 _SECTION = re.compile(r"^(Args|Outputs):\s*$")

@@ -61,6 +61,14 @@ class DataQuality(ConfigModel):
         "models/<model>/<version>/baseline/ next to a modelDataUrl artifact). false: no "
         "data-quality schedules (a schedule without a baseline checks nothing).",
     )
+    copy_registered_baselines: bool = Field(
+        default=True,
+        description="When a model version of a family that an endpoint of the stack serves "
+        "with data capture turns Approved, copy the drift-check baseline it was registered "
+        "with (DriftCheckBaselines.ModelDataQuality) to baselines/<model>/<version>/ "
+        "(a Step Functions state machine started by EventBridge; failures alarm). false: "
+        "put each version's baseline there yourself before pinning it.",
+    )
 
     @field_validator("schedule")
     @classmethod
@@ -289,3 +297,16 @@ def monitored_endpoints(config: MonitoringConfig, endpoints: list[Endpoint]) -> 
     if not config.data_quality.baseline:
         return []
     return [e for e in endpoints if e.data_capture_percent > 0 and baseline_prefix(e) is not None]
+
+
+def baseline_copy_families(config: MonitoringConfig, endpoints: list[Endpoint]) -> list[str]:
+    """Model families whose Approved versions get their registered baseline copied: those
+    an endpoint (deployed or still pending) serves from the registry with data capture."""
+    if not (config.data_quality.baseline and config.data_quality.copy_registered_baselines):
+        return []
+    families: list[str] = []
+    for endpoint in endpoints:
+        registry = endpoint.model_data_url is None
+        if registry and endpoint.data_capture_percent > 0 and endpoint.model not in families:
+            families.append(endpoint.model)
+    return families

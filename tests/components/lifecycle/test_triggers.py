@@ -35,7 +35,17 @@ SCHEDULE = "aws:scheduler/schedule:Schedule"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 PIPELINE = "aws:sagemaker/pipeline:Pipeline"
 MONITORING_SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
-TRIGGER_POLICIES = ("lifecycle-scheduler-role-policy", "lifecycle-drift-role-policy")
+MACHINE = "aws:sfn/stateMachine:StateMachine"
+POLICY = "aws:iam/rolePolicy:RolePolicy"
+# Roles that start pipelines: the scheduler's, and the drift state machine's.
+TRIGGER_POLICIES = ("lifecycle-scheduler-role-policy", "lifecycle-drift-runs-role-policy")
+# What else those roles hold: dead letters (scheduler); the machine's own data and logs.
+OTHER_TRIGGER_GRANTS = (
+    "DeadLetters",
+    "EncryptDeadLetters",
+    "UsePlatformKeyForItsExecutions",
+    "DeliverExecutionLogs",
+)
 NOW = "2026-12-05T03:00:00.000+0000"
 
 
@@ -108,20 +118,26 @@ def test_only_the_family_drift_alarm_entering_alarm_starts_retraining(
         assert matching(events, rule["inputs"]["eventPattern"], sent) == [0], own
 
 
-def test_drift_rules_start_their_own_pipeline_with_its_role(shipped_plan: Any) -> None:
+def test_drift_rules_start_the_drift_state_machine_for_their_family(shipped_plan: Any) -> None:
     plan = shipped_plan("prod")
     pipelines = {r["inputs"]["pipelineName"] for r in of_type(plan, PIPELINE)}
+    (machine,) = [m for m in of_type(plan, MACHINE) if m["name"] == "lifecycle-drift-runs-machine"]
+    machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:mlops-prod-retrain-on-drift"
+    assert machine["inputs"]["name"] == "mlops-prod-retrain-on-drift"
+    started = json.loads(machine["inputs"]["definition"])["States"]["Locate"]["Assign"]
     for rule in _drift_rules(plan):
         (target,) = [t for t in of_type(plan, TARGET) if t["parent"] == rule["urn"]]
         family = rule["inputs"]["name"].removeprefix("mlops-prod-").removesuffix("-drift")
-        pipeline_arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/mlops-prod-{family}-retrain"
-        assert target["inputs"]["arn"] == pipeline_arn
+        assert target["inputs"]["arn"] == machine_arn
+        assert json.loads(target["inputs"]["input"]) == {"family": family}
         assert target["inputs"]["retryPolicy"]["maximumRetryAttempts"] > 0
-        parameters = target["inputs"]["sagemakerPipelineTarget"]["pipelineParameterLists"]
-        assert all(f"/pipelines/{family}/runs/drift/" in p["value"] for p in parameters)
-        assert pipeline_arn in {
-            f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/{n}" for n in pipelines
-        }
+        # The machine starts that family's own retraining pipeline.
+        assert started["pipelines"][family] == f"mlops-prod-{family}-retrain"
+        assert started["pipelines"][family] in pipelines
+    # EventBridge's role may start that machine, nothing else.
+    (start,) = [p for p in of_type(plan, POLICY) if p["name"] == "lifecycle-drift-role-policy"]
+    (statement,) = policy_json(start)["Statement"]
+    assert (statement["Action"], statement["Resource"]) == ("states:StartExecution", machine_arn)
 
 
 def test_drift_alarm_watches_model_monitor_metrics_of_the_family_endpoints(
@@ -222,4 +238,4 @@ def test_trigger_roles_may_only_start_the_platform_pipelines(any_shipped_plan: P
                 assert statement["Action"] == "sagemaker:StartPipelineExecution"
                 assert set(statement["Resource"]) <= pipelines
             else:
-                assert statement["Sid"] in ("DeadLetters", "EncryptDeadLetters")
+                assert statement["Sid"] in OTHER_TRIGGER_GRANTS
