@@ -11,13 +11,14 @@ import pulumi
 import pulumi_aws as aws
 
 from .context import Deployment
+from .output_values import json_dumps
 
 Statement = Mapping[str, Any]
 
 
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     """An IAM policy JSON document; statements may hold Outputs."""
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    return json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 # IAM's limit on a managed policy document, in characters without white space.
