@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .context import Deployment
-from .output_values import json_dumps
+from .output_values import concat, json_dumps
 
 Statement = Mapping[str, Any]
 
@@ -68,9 +68,7 @@ def vpc_interface_statements(
     Describe calls support no resource-level permissions; creating and deleting interfaces
     is confined to the given VPC through the `ec2:Vpc` condition.
     """
-    vpc_arn = pulumi.Output.concat(
-        "arn:", partition, ":ec2:", region, ":", account_id, ":vpc/", vpc_id
-    )
+    vpc_arn = concat("arn:", partition, ":ec2:", region, ":", account_id, ":vpc/", vpc_id)
     return [
         {
             "Sid": "DescribeNetwork",
