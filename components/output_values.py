@@ -84,6 +84,20 @@ def _resolved(value: Any, values: dict[int, Any]) -> Any:
     return value
 
 
+def resolved(value: Any) -> pulumi.Output[Any]:
+    """`value` once the Outputs nested in it resolve, like `pulumi.Output.from_input(value)`."""
+    found: dict[int, pulumi.Output[Any]] = {}
+    try:
+        _collect(value, found)
+    except _Unsupported:
+        return pulumi.Output.from_input(value)
+    if not found:
+        return pulumi.Output.from_input(value)
+    return pulumi.Output.all(*found.values()).apply(
+        lambda results: _resolved(value, dict(zip(found, results, strict=True)))
+    )
+
+
 def json_dumps(value: Any) -> pulumi.Output[str]:
     """`json.dumps(value)` once the Outputs nested in `value` resolve, like
     `pulumi.Output.json_dumps(value)` (same separators, key order and flags)."""

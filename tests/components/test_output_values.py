@@ -3,6 +3,7 @@ string, the same dependencies, the same secret flag."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.output_values import concat, json_dumps
+from components.output_values import concat, json_dumps, resolved
 from infra.plan import SECRET_SHOWN, record_resources
 
 Builder = Callable[[pulumi.Output[str], pulumi.Output[str]], pulumi.Input[str]]
@@ -50,8 +51,13 @@ def registered(build: Callable[[pulumi.Output[str], pulumi.Output[str]], list[An
     [
         (json_dumps, pulumi.Output.json_dumps, 0),
         (lambda parts: concat(*parts), lambda parts: pulumi.Output.concat(*parts), 1),
+        (
+            lambda value: resolved(value).apply(json.dumps),
+            lambda value: pulumi.Output.from_input(value).apply(json.dumps),
+            0,
+        ),
     ],
-    ids=["json_dumps", "concat"],
+    ids=["json_dumps", "concat", "resolved"],
 )
 def test_same_value_dependencies_and_secrecy_as_the_sdk(ours: Any, sdk: Any, pick: int) -> None:
     expected = registered(lambda arn, secret: [sdk(d[pick]) for d in documents(arn, secret)])
