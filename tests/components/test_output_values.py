@@ -1,5 +1,5 @@
 """The Output combinators give what the SDK functions they stand in for give: the same
-string, the same dependencies, the same secret flag."""
+string, the same dependencies, the same secret flag; the identity lookup is shared per run."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from components.aws_context import AwsIdentity, aws_identity
 from components.output_values import concat, json_dumps, resolved
 from infra.plan import SECRET_SHOWN, record_resources
 
@@ -66,3 +67,17 @@ def test_same_value_dependencies_and_secrecy_as_the_sdk(ours: Any, sdk: Any, pic
     # Not vacuous: some values depend on the source bucket, one is a secret.
     assert any(deps for _, _, deps in actual)
     assert any(policy == SECRET_SHOWN for _, policy, _ in actual)
+
+
+def test_one_identity_lookup_per_program_run() -> None:
+    """Components share the run's account, region and partition Outputs (and so the
+    combinations of them); a new run (a new event loop) looks them up afresh."""
+    seen: list[AwsIdentity] = []
+
+    def program() -> None:
+        seen.extend([aws_identity(), aws_identity()])
+
+    record_resources(program, stack="unit")
+    record_resources(program, stack="unit")
+    assert seen[0] is seen[1] and seen[2] is seen[3]
+    assert seen[0] is not seen[2]
