@@ -18,6 +18,7 @@ from .ci_permissions import (
 )
 from .context import Deployment
 from .iam import ServiceRole, Statement, policy_document, service_role, split_statements
+from .output_values import concat
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
@@ -162,13 +163,13 @@ def state_statements(args: CiAccessArgs, scope: StackScope, *, write: bool) -> l
                 "Sid": "PulumiStateRead",
                 "Effect": "Allow",
                 "Action": "s3:GetObject",
-                "Resource": [pulumi.Output.concat(bucket, "/", key) for key in readable],
+                "Resource": [concat(bucket, "/", key) for key in readable],
             },
             {
                 "Sid": "PulumiStateWrite" if write else "PulumiStateLock",
                 "Effect": "Allow",
                 "Action": ["s3:DeleteObject", "s3:PutObject"],
-                "Resource": [pulumi.Output.concat(bucket, "/", key) for key in writable],
+                "Resource": [concat(bucket, "/", key) for key in writable],
             },
         ]
     if args.secrets_kms_key_arn:
@@ -512,7 +513,7 @@ class CiAccess(pulumi.ComponentResource):
             return provider.arn
         if args.oidc_provider_arn is not None:
             return pulumi.Output.from_input(args.oidc_provider_arn)
-        return pulumi.Output.concat(
+        return concat(
             "arn:",
             ident.partition,
             ":iam::",

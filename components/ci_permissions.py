@@ -26,6 +26,7 @@ import pulumi
 from .catalog import iam_action
 from .context import STACK_TAG
 from .iam import Statement
+from .output_values import all_of
 from .permissions import PROGRAM_READS, TypeActions, actions_of
 
 # Services whose API is global: `aws:RequestedRegion` does not describe where they act.
@@ -52,7 +53,7 @@ class StackScope:
 
     def fill(self, template: str) -> pulumi.Output[str]:
         """An ARN template of the permission table, for this stack."""
-        return pulumi.Output.all(self.partition, self.region, self.account_id).apply(
+        return all_of(self.partition, self.region, self.account_id).apply(
             lambda v: template.format(
                 partition=v[0],
                 region=v[1],

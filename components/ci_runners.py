@@ -12,6 +12,7 @@ from .aws_context import AwsIdentity, aws_identity
 from .context import Deployment
 from .iam import ServiceRole, Statement, service_role
 from .logs import encrypted_log_group
+from .output_values import concat
 
 CODEBUILD_SERVICE = "codebuild.amazonaws.com"
 # The runner project's name within the stack's names: `mlops-<stack>-ci-runner`.
@@ -73,7 +74,7 @@ def runner_statements(
             "Sid": "WriteOwnLogs",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":log-stream:*")],
+            "Resource": [log_group_arn, concat(log_group_arn, ":log-stream:*")],
         },
         *_network_statements(args, ident),
         {
@@ -98,10 +99,10 @@ def runner_statements(
 
 def _network_statements(args: CiRunnerArgs, ident: AwsIdentity) -> list[Statement]:
     """CodeBuild places the build's network interfaces in the stack's private subnets."""
-    ec2 = pulumi.Output.concat("arn:", ident.partition, ":ec2:", ident.region, ":")
-    vpc_arn = pulumi.Output.concat(ec2, ident.account_id, ":vpc/", args.vpc_id)
+    ec2 = concat("arn:", ident.partition, ":ec2:", ident.region, ":")
+    vpc_arn = concat(ec2, ident.account_id, ":vpc/", args.vpc_id)
     subnet_arns = pulumi.Output.from_input(args.private_subnet_ids).apply(
-        lambda ids: [pulumi.Output.concat(ec2, ident.account_id, ":subnet/", i) for i in ids]
+        lambda ids: [concat(ec2, ident.account_id, ":subnet/", i) for i in ids]
     )
     return [
         {
@@ -128,7 +129,7 @@ def _network_statements(args: CiRunnerArgs, ident: AwsIdentity) -> list[Statemen
             "Sid": "LetCodeBuildUseInterfacesInPrivateSubnets",
             "Effect": "Allow",
             "Action": "ec2:CreateNetworkInterfacePermission",
-            "Resource": pulumi.Output.concat(ec2, ident.account_id, ":network-interface/*"),
+            "Resource": concat(ec2, ident.account_id, ":network-interface/*"),
             "Condition": {
                 "StringEquals": {"ec2:AuthorizedService": CODEBUILD_SERVICE},
                 "ArnEquals": {"ec2:Subnet": subnet_arns},
@@ -192,7 +193,7 @@ class CiRunner(pulumi.ComponentResource):
             kms_key_arn=args.kms_key_arn,
             parent=self,
         )
-        project_arn = pulumi.Output.concat(
+        project_arn = concat(
             "arn:", ident.partition, ":codebuild:", ident.region, ":", ident.account_id,
             ":project/", physical,
         )  # fmt: skip

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from .aws_context import AwsIdentity, aws_identity
 from .context import Deployment
 from .iam import ServiceRole, Statement, service_role
+from .output_values import concat
 from .secure_bucket import SecureBucket, SecureBucketArgs
 
 # Prefix of the offline store inside the bucket: the role may write here and nowhere else.
@@ -181,7 +182,7 @@ class FeatureStore(pulumi.ComponentResource):
         ident = aws_identity()
 
         bucket = self._offline_bucket(ident, args)
-        offline_uri = pulumi.Output.concat("s3://", bucket.bucket, "/", OFFLINE_PREFIX)
+        offline_uri = concat("s3://", bucket.bucket, "/", OFFLINE_PREFIX)
         database = self._catalog_database(offline_uri)
         role = service_role(
             f"{name}-role",
@@ -259,15 +260,13 @@ class FeatureStore(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str],
         database_name: str,
     ) -> list[Statement]:
-        glue = pulumi.Output.concat(
-            "arn:", ident.partition, ":glue:", ident.region, ":", ident.account_id, ":"
-        )
+        glue = concat("arn:", ident.partition, ":glue:", ident.region, ":", ident.account_id, ":")
         return [
             {
                 "Sid": "WriteOfflineStore",
                 "Effect": "Allow",
                 "Action": ["s3:PutObject", "s3:GetObject", "s3:PutObjectAcl"],
-                "Resource": pulumi.Output.concat(bucket_arn, f"/{OFFLINE_PREFIX}/*"),
+                "Resource": concat(bucket_arn, f"/{OFFLINE_PREFIX}/*"),
             },
             {
                 "Sid": "LocateOfflineStoreBucket",
@@ -300,9 +299,9 @@ class FeatureStore(pulumi.ComponentResource):
                     "glue:BatchCreatePartition",
                 ],
                 "Resource": [
-                    pulumi.Output.concat(glue, "catalog"),
-                    pulumi.Output.concat(glue, "database/", database_name),
-                    pulumi.Output.concat(glue, "table/", database_name, "/*"),
+                    concat(glue, "catalog"),
+                    concat(glue, "database/", database_name),
+                    concat(glue, "table/", database_name, "/*"),
                 ],
             },
         ]

@@ -11,13 +11,14 @@ import pulumi
 import pulumi_aws as aws
 
 from .context import Deployment
+from .output_values import concat, json_dumps
 
 Statement = Mapping[str, Any]
 
 
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     """An IAM policy JSON document; statements may hold Outputs."""
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    return json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 # IAM's limit on a managed policy document, in characters without white space.
@@ -67,9 +68,7 @@ def vpc_interface_statements(
     Describe calls support no resource-level permissions; creating and deleting interfaces
     is confined to the given VPC through the `ec2:Vpc` condition.
     """
-    vpc_arn = pulumi.Output.concat(
-        "arn:", partition, ":ec2:", region, ":", account_id, ":vpc/", vpc_id
-    )
+    vpc_arn = concat("arn:", partition, ":ec2:", region, ":", account_id, ":vpc/", vpc_id)
     return [
         {
             "Sid": "DescribeNetwork",

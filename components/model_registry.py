@@ -13,6 +13,7 @@ import pulumi_aws as aws
 from .aws_context import aws_identity
 from .context import Deployment
 from .iam import Statement, policy_document, service_role
+from .output_values import all_of, concat
 from .secure_bucket import SecureBucket, SecureBucketArgs
 
 # Prefixes inside the artifact bucket: model artifacts per family, and MLflow's store.
@@ -22,7 +23,7 @@ MAX_MODEL_PACKAGE_GROUP_NAME = 63
 
 
 def _account_roots(partition: pulumi.Output[str], accounts: Sequence[str]) -> list[Any]:
-    return [pulumi.Output.concat("arn:", partition, ":iam::", a, ":root") for a in accounts]
+    return [concat("arn:", partition, ":iam::", a, ":root") for a in accounts]
 
 
 def model_package_arn(
@@ -232,7 +233,7 @@ class ModelRegistry(pulumi.ComponentResource):
         bucket_name = ident.account_id.apply(lambda account: d.bucket_name("artifacts", account))
         # The ARN is spelled out (not read from the bucket): the consumer statements of the
         # bucket's policy are arguments of the bucket itself.
-        bucket_arn = pulumi.Output.concat("arn:", ident.partition, ":s3:::", bucket_name)
+        bucket_arn = concat("arn:", ident.partition, ":s3:::", bucket_name)
         return SecureBucket(
             f"{self._name}-artifacts",
             SecureBucketArgs(
@@ -271,7 +272,7 @@ class ModelRegistry(pulumi.ComponentResource):
 
     def _package_arn(self, group_name: str, version: int | str) -> pulumi.Output[str]:
         ident = self._ident
-        return pulumi.Output.all(ident.partition, ident.region, ident.account_id).apply(
+        return all_of(ident.partition, ident.region, ident.account_id).apply(
             lambda v: model_package_arn(v[0], v[1], v[2], group_name, version)
         )
 
@@ -294,9 +295,7 @@ class ModelRegistry(pulumi.ComponentResource):
                         "AWS": _account_roots(self._ident.partition, model.consumer_accounts)
                     },
                     "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-                    "Resource": pulumi.Output.concat(
-                        bucket_arn, f"/{MODELS_PREFIX}/{model.name}/*"
-                    ),
+                    "Resource": concat(bucket_arn, f"/{MODELS_PREFIX}/{model.name}/*"),
                 }
             )
         return statements
@@ -311,9 +310,7 @@ class ModelRegistry(pulumi.ComponentResource):
                 f"{self._name}-artifacts-decrypt-{account}",
                 name=self._deployment.name("artifacts", account),
                 key_id=self._args.kms_key_arn,
-                grantee_principal=pulumi.Output.concat(
-                    "arn:", self._ident.partition, ":iam::", account, ":root"
-                ),
+                grantee_principal=concat("arn:", self._ident.partition, ":iam::", account, ":root"),
                 operations=["Decrypt"],
                 constraints=[{"encryption_context_subset": {"aws:s3:arn": bucket_arn}}],
                 opts=pulumi.ResourceOptions(parent=self),
@@ -434,7 +431,7 @@ class ModelRegistry(pulumi.ComponentResource):
         return aws.sagemaker.MlflowTrackingServer(
             f"{name}-mlflow",
             tracking_server_name=server_name,
-            artifact_store_uri=pulumi.Output.concat("s3://", bucket_name, f"/{MLFLOW_PREFIX}"),
+            artifact_store_uri=concat("s3://", bucket_name, f"/{MLFLOW_PREFIX}"),
             role_arn=role.arn,
             tracking_server_size=mlflow.size,
             mlflow_version=mlflow.version,
@@ -452,7 +449,7 @@ class ModelRegistry(pulumi.ComponentResource):
                 "Sid": "ArtifactStoreObjects",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                "Resource": pulumi.Output.concat(bucket_arn, f"/{MLFLOW_PREFIX}/*"),
+                "Resource": concat(bucket_arn, f"/{MLFLOW_PREFIX}/*"),
             },
             {
                 "Sid": "ArtifactStoreListing",
@@ -478,7 +475,7 @@ class ModelRegistry(pulumi.ComponentResource):
     def _mlflow_registration_statements(self) -> list[Statement]:
         """Automatic registration: package groups and versions named after this stack only."""
         ident = self._ident
-        sagemaker_arn = pulumi.Output.concat(
+        sagemaker_arn = concat(
             "arn:", ident.partition, ":sagemaker:", ident.region, ":", ident.account_id, ":"
         )
         prefix = self._deployment.name().lower()
@@ -495,8 +492,8 @@ class ModelRegistry(pulumi.ComponentResource):
                     "sagemaker:UpdateModelPackage",
                 ],
                 "Resource": [
-                    pulumi.Output.concat(sagemaker_arn, f"model-package-group/{prefix}-*"),
-                    pulumi.Output.concat(sagemaker_arn, f"model-package/{prefix}-*/*"),
+                    concat(sagemaker_arn, f"model-package-group/{prefix}-*"),
+                    concat(sagemaker_arn, f"model-package/{prefix}-*/*"),
                 ],
             }
         ]

@@ -12,6 +12,7 @@ from .aws_context import aws_identity
 from .context import Deployment
 from .iam import service_role
 from .logs import encrypted_log_group
+from .output_values import concat
 
 
 @dataclass
@@ -391,12 +392,12 @@ class Network(pulumi.ComponentResource):
                         "logs:PutLogEvents",
                         "logs:DescribeLogStreams",
                     ],
-                    "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+                    "Resource": [log_group.arn, concat(log_group.arn, ":*")],
                 }
             ],
             # Only flow logs of this account may use the role (confused-deputy protection).
             source_account=ident.account_id,
-            source_arn=pulumi.Output.concat(
+            source_arn=concat(
                 "arn:", ident.partition, f":ec2:{d.region}:", ident.account_id, ":vpc-flow-log/*"
             ),
         )

@@ -19,6 +19,7 @@ import pulumi_aws as aws
 from .aws_context import aws_identity
 from .context import STACK_TAG, Deployment
 from .iam import Statement, policy_document
+from .output_values import concat
 from .training_cluster.karpenter_iam import CLUSTER_TAG
 from .training_cluster.scheduling import cluster_name
 
@@ -61,15 +62,13 @@ class _Scope:
     account_id: pulumi.Output[str]
 
     def regional(self, service: str, resource: str) -> pulumi.Output[str]:
-        return pulumi.Output.concat(
+        return concat(
             "arn:", self.partition, ":", service, ":", self.region, ":", self.account_id, ":",
             resource,
         )  # fmt: skip
 
     def iam(self, resource: str) -> pulumi.Output[str]:
-        return pulumi.Output.concat(
-            "arn:", self.partition, ":iam::", self.account_id, ":", resource
-        )
+        return concat("arn:", self.partition, ":iam::", self.account_id, ":", resource)
 
 
 def boundary_statements(deployment: Deployment, scope: Any) -> list[Statement]:
@@ -86,13 +85,13 @@ def _data_statements(deployment: Deployment, scope: Any) -> list[Statement]:
     """Data services, on the stack's own resources only."""
     prefix = deployment.name("")
     catalog_prefix = prefix.replace("-", "_")
-    bucket = pulumi.Output.concat("arn:", scope.partition, ":s3:::", prefix, "*")
+    bucket = concat("arn:", scope.partition, ":s3:::", prefix, "*")
     return [
         {
             "Sid": "StackBuckets",
             "Effect": "Allow",
             "Action": "s3:*",
-            "Resource": [bucket, pulumi.Output.concat(bucket, "/*")],
+            "Resource": [bucket, concat(bucket, "/*")],
         },
         {
             "Sid": "StackKeys",
@@ -200,7 +199,7 @@ def _karpenter_statements(deployment: Deployment, scope: Any) -> list[Statement]
             "Sid": "PublicAmiParameters",
             "Effect": "Allow",
             "Action": "ssm:GetParameter",
-            "Resource": pulumi.Output.concat(
+            "Resource": concat(
                 "arn:", scope.partition, ":ssm:", scope.region, "::parameter/aws/service/*"
             ),
         },

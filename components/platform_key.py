@@ -8,6 +8,7 @@ import pulumi_aws as aws
 from .aws_context import AwsIdentity, aws_identity
 from .context import Deployment
 from .iam import Statement, policy_document
+from .output_values import concat
 
 # Services that encrypt with the key on behalf of principals in the account. Restricting
 # delegated use to these through kms:ViaService keeps the key useless elsewhere.
@@ -88,7 +89,7 @@ def key_policy(ident: AwsIdentity) -> pulumi.Output[str]:
 
 def _account_root(ident: AwsIdentity) -> pulumi.Output[str]:
     """The account's root principal: the key policy delegates to the account's IAM."""
-    return pulumi.Output.concat("arn:", ident.partition, ":iam::", ident.account_id, ":root")
+    return concat("arn:", ident.partition, ":iam::", ident.account_id, ":root")
 
 
 def _administration_statements(ident: AwsIdentity) -> list[Statement]:
@@ -111,7 +112,7 @@ def _log_statements(ident: AwsIdentity) -> list[Statement]:
         {
             "Sid": "CloudWatchLogsEncryptsStackLogGroups",
             "Effect": "Allow",
-            "Principal": {"Service": pulumi.Output.concat("logs.", ident.region, ".amazonaws.com")},
+            "Principal": {"Service": concat("logs.", ident.region, ".amazonaws.com")},
             "Action": [
                 "kms:Encrypt*",
                 "kms:Decrypt*",
@@ -122,7 +123,7 @@ def _log_statements(ident: AwsIdentity) -> list[Statement]:
             "Resource": "*",
             "Condition": {
                 "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+                    "kms:EncryptionContext:aws:logs:arn": concat(
                         "arn:",
                         ident.partition,
                         ":logs:",
@@ -196,8 +197,7 @@ def _service_statements(ident: AwsIdentity) -> list[Statement]:
                 "StringEquals": {"kms:CallerAccount": ident.account_id},
                 "ForAnyValue:StringEquals": {
                     "kms:ViaService": [
-                        pulumi.Output.concat(svc, ".", ident.region, ".amazonaws.com")
-                        for svc in VIA_SERVICES
+                        concat(svc, ".", ident.region, ".amazonaws.com") for svc in VIA_SERVICES
                     ]
                 },
             },

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from .context import Deployment
 from .iam import Statement, policy_document
+from .output_values import concat
 
 
 @dataclass
@@ -141,7 +142,7 @@ def _policy_statements(
     bucket_arn: pulumi.Output[str], args: SecureBucketArgs
 ) -> list[dict[str, Any]]:
     """TLS 1.2+ only, for everyone, plus the caller's statements."""
-    objects = pulumi.Output.concat(bucket_arn, "/*")
+    objects = concat(bucket_arn, "/*")
     return [
         {
             "Sid": "DenyInsecureTransport",

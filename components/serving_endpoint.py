@@ -24,6 +24,7 @@ from .catalog import supports_volume_kms
 from .context import Deployment
 from .iam import ServiceRole, Statement, service_role, vpc_interface_statements
 from .logs import encrypted_log_group
+from .output_values import concat
 
 # SageMaker bounds the whole blue/green deployment (provisioning, baking, termination).
 _MIN_DEPLOYMENT_TIMEOUT = 600
@@ -171,7 +172,7 @@ def _rollback_alarms_statement(ident: AwsIdentity, alarm_names: Sequence[str]) -
         "Effect": "Allow",
         "Action": "cloudwatch:DescribeAlarms",
         "Resource": [
-            pulumi.Output.concat(
+            concat(
                 "arn:",
                 ident.partition,
                 ":cloudwatch:",
@@ -263,9 +264,7 @@ class ServingEndpoint(pulumi.ComponentResource):
         bucket = pulumi.Output.from_input(args.artifact_bucket_name)
         capture = args.data_capture_percent > 0 and not args.is_serverless
         self.data_capture_uri = (
-            pulumi.Output.concat("s3://", bucket, "/data-capture/", args.endpoint_name)
-            if capture
-            else None
+            concat("s3://", bucket, "/data-capture/", args.endpoint_name) if capture else None
         )
 
         log_group = encrypted_log_group(
@@ -327,9 +326,7 @@ class ServingEndpoint(pulumi.ComponentResource):
                     "Sid": "WriteOwnDataCapture",
                     "Effect": "Allow",
                     "Action": "s3:PutObject",
-                    "Resource": pulumi.Output.concat(
-                        bucket_arn, "/data-capture/", args.endpoint_name, "/*"
-                    ),
+                    "Resource": concat(bucket_arn, "/data-capture/", args.endpoint_name, "/*"),
                 }
             )
         if not args.is_serverless:
@@ -346,7 +343,7 @@ class ServingEndpoint(pulumi.ComponentResource):
                 "Sid": "ReadOwnModelArtifacts",
                 "Effect": "Allow",
                 "Action": "s3:GetObject",
-                "Resource": pulumi.Output.concat(bucket_arn, "/", model_prefix, "*"),
+                "Resource": concat(bucket_arn, "/", model_prefix, "*"),
             },
             {
                 "Sid": "ListOwnModelArtifacts",
@@ -392,7 +389,7 @@ class ServingEndpoint(pulumi.ComponentResource):
                 "Sid": "WriteOwnLogs",
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
+                "Resource": [log_group_arn, concat(log_group_arn, ":*")],
             },
         ]
 

@@ -17,6 +17,7 @@ from ..aws_context import AwsIdentity
 from ..context import Deployment
 from ..iam import ServiceRole, Statement, service_role, vpc_interface_statements
 from ..model_registry import model_package_arn
+from ..output_values import all_of, concat
 from .definition import model_prefix, pipeline_prefix
 
 JOB_KINDS = ("processing-job", "training-job", "transform-job")
@@ -25,7 +26,7 @@ JOB_LOG_GROUPS = ("ProcessingJobs", "TrainingJobs", "TransformJobs")
 
 
 def _arn(ident: AwsIdentity, service: str, resource: str) -> pulumi.Output[str]:
-    return pulumi.Output.concat(
+    return concat(
         "arn:", ident.partition, f":{service}:", ident.region, ":", ident.account_id, resource
     )
 
@@ -43,16 +44,14 @@ def _s3_statements(
             "Sid": sid,
             "Effect": "Allow",
             "Action": actions,
-            "Resource": [pulumi.Output.concat(bucket, "/", p, "*") for p in prefixes],
+            "Resource": [concat(bucket, "/", p, "*") for p in prefixes],
         },
         {
             "Sid": f"List{sid}",
             "Effect": "Allow",
             "Action": "s3:ListBucket",
             "Resource": bucket,
-            "Condition": {
-                "StringLike": {"s3:prefix": [pulumi.Output.concat(p, "*") for p in prefixes]}
-            },
+            "Condition": {"StringLike": {"s3:prefix": [concat(p, "*") for p in prefixes]}},
         },
     ]
 
@@ -121,7 +120,7 @@ def _register_statement(ident: AwsIdentity, group_name: str) -> Statement:
         ],
         "Resource": [
             _arn(ident, "sagemaker", f":model-package-group/{group_name}"),
-            pulumi.Output.all(ident.partition, ident.region, ident.account_id).apply(
+            all_of(ident.partition, ident.region, ident.account_id).apply(
                 lambda v: model_package_arn(v[0], v[1], v[2], group_name, "*")
             ),
         ],
@@ -144,7 +143,7 @@ def pipeline_role(
 ) -> ServiceRole:
     """The execution role of one family's retraining pipeline and of its jobs."""
     role_name = deployment.name(family, "pipeline")
-    self_arn = pulumi.Output.concat("arn:", ident.partition, ":iam::", ident.account_id,
+    self_arn = concat("arn:", ident.partition, ":iam::", ident.account_id,
                                     f":role/{role_name}")  # fmt: skip
     statements: list[Statement] = [
         *_s3_statements("ReadOwnInputs", input_bucket_arn, [input_prefix], ["s3:GetObject"]),

@@ -26,6 +26,7 @@ from .. import dead_letters
 from ..aws_context import AwsIdentity
 from ..context import Deployment
 from ..iam import ServiceRole
+from ..output_values import concat
 from .args import DriftArgs
 
 START_PIPELINE_TARGET = "arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution"
@@ -224,7 +225,7 @@ def drift_trigger(
         tags=deployment.tagged(alarm_name),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    alarm_arn = pulumi.Output.concat(
+    alarm_arn = concat(
         "arn:", ident.partition, ":cloudwatch:", ident.region, ":", ident.account_id,
         f":alarm:{alarm_name}",
     )  # fmt: skip

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from ..context import Deployment
 from ..iam import Statement, policy_document
+from ..output_values import concat
 
 
 def _account_services_publish(topic_arn: pulumi.Input[str], ident: Any) -> list[Statement]:
@@ -49,9 +50,7 @@ def topic_statements(
     topic_arn: pulumi.Input[str], ident: Any, event_rule_arns: Sequence[pulumi.Input[str]] = ()
 ) -> list[Statement]:
     """Who may use the alert topic: the account, CloudWatch alarms, the given rules."""
-    account_root = pulumi.Output.concat(
-        "arn:", ident.partition, ":iam::", ident.account_id, ":root"
-    )
+    account_root = concat("arn:", ident.partition, ":iam::", ident.account_id, ":root")
     statements: list[Statement] = [
         {
             "Sid": "AccountManagesTopic",

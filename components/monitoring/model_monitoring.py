@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from ..context import Deployment
 from ..iam import ServiceRole, Statement, service_role, vpc_interface_statements
+from ..output_values import concat, resolved
 from .args import DataQualityArgs, MonitoredEndpointArgs, MonitoringArgs
 from .model_quality import model_quality_alarm, model_quality_schedule
 
@@ -87,7 +88,7 @@ def alert_rule_name(deployment: Deployment, kind: str) -> str:
 def alert_rule_arns(deployment: Deployment, ident: Any) -> list[pulumi.Output[str]]:
     """ARNs of the alert rules on the default event bus."""
     return [
-        pulumi.Output.concat(
+        concat(
             "arn:",
             ident.partition,
             ":events:",
@@ -120,9 +121,7 @@ def definition_name(key: str, content: Any) -> str:
 
 
 def _arn(ident: Any, service: str, region: pulumi.Input[str], resource: str) -> pulumi.Output[str]:
-    return pulumi.Output.concat(
-        "arn:", ident.partition, f":{service}:", region, ":", ident.account_id, resource
-    )
+    return concat("arn:", ident.partition, f":{service}:", region, ":", ident.account_id, resource)
 
 
 def _data_statements(
@@ -139,10 +138,10 @@ def _data_statements(
             "Effect": "Allow",
             "Action": "s3:GetObject",
             "Resource": [
-                pulumi.Output.concat(bucket_arn, "/data-capture/*"),
-                pulumi.Output.concat(bucket_arn, "/monitoring/*"),
-                *[pulumi.Output.concat(bucket_arn, f"/{prefix}*") for prefix in baselines],
-                *[pulumi.Output.concat(bucket_arn, f"/{prefix}*") for prefix in labels],
+                concat(bucket_arn, "/data-capture/*"),
+                concat(bucket_arn, "/monitoring/*"),
+                *[concat(bucket_arn, f"/{prefix}*") for prefix in baselines],
+                *[concat(bucket_arn, f"/{prefix}*") for prefix in labels],
             ],
         },
         {
@@ -160,7 +159,7 @@ def _data_statements(
             "Sid": "WriteReports",
             "Effect": "Allow",
             "Action": "s3:PutObject",
-            "Resource": pulumi.Output.concat(bucket_arn, "/monitoring/*"),
+            "Resource": concat(bucket_arn, "/monitoring/*"),
         },
         {
             "Sid": "UsePlatformKey",
@@ -195,7 +194,7 @@ def _service_statements(
             "Sid": "PullAnalyzerImage",
             "Effect": "Allow",
             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            "Resource": pulumi.Output.concat(
+            "Resource": concat(
                 "arn:",
                 ident.partition,
                 f":ecr:{region}:{MODEL_MONITOR_ACCOUNTS.get(region, '*')}",
@@ -273,7 +272,7 @@ def _definition_inputs(
     dq: DataQualityArgs = args.data_quality
     assert args.artifact_bucket_name is not None
     bucket = pulumi.Output.from_input(args.artifact_bucket_name)
-    baseline = pulumi.Output.concat("s3://", bucket, f"/{endpoint.baseline_prefix}")
+    baseline = concat("s3://", bucket, f"/{endpoint.baseline_prefix}")
     reports = f"/monitoring/{endpoint.endpoint_name}/data-quality"
     return {
         "role_arn": role.arn,
@@ -284,8 +283,8 @@ def _definition_inputs(
             "environment": {"publish_cloudwatch_metrics": "Enabled"},
         },
         "data_quality_baseline_config": {
-            "constraints_resource": {"s3_uri": pulumi.Output.concat(baseline, "constraints.json")},
-            "statistics_resource": {"s3_uri": pulumi.Output.concat(baseline, "statistics.json")},
+            "constraints_resource": {"s3_uri": concat(baseline, "constraints.json")},
+            "statistics_resource": {"s3_uri": concat(baseline, "statistics.json")},
         },
         "data_quality_job_input": {
             "endpoint_input": {
@@ -299,7 +298,7 @@ def _definition_inputs(
             "kms_key_id": args.kms_key_arn,
             "monitoring_outputs": {
                 "s3_output": {
-                    "s3_uri": pulumi.Output.concat("s3://", bucket, reports),
+                    "s3_uri": concat("s3://", bucket, reports),
                     "local_path": "/opt/ml/processing/output",
                     "s3_upload_mode": "EndOfJob",
                 }
@@ -338,7 +337,7 @@ def data_quality_schedule(
     inputs = _definition_inputs(endpoint, args, deployment.region, role, group)
     definition = aws.sagemaker.DataQualityJobDefinition(
         f"{logical}-data-quality",
-        name=pulumi.Output.from_input(inputs).apply(lambda content: definition_name(key, content)),
+        name=resolved(inputs).apply(lambda content: definition_name(key, content)),
         tags=deployment.tagged(),
         # SageMaker checks the role's permissions when the definition is created.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=role.ready),

@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 from ..context import Deployment
 from ..iam import POD_IDENTITY_SERVICE, service_role
 from ..logs import encrypted_log_group
+from ..output_values import concat
 from .identity import EBS_CSI_POLICIES, VPC_CNI_POLICIES, ebs_csi_kms_statements
 from .node_groups import NODE_KIND_LABEL
 
@@ -209,7 +210,7 @@ def observability_addon(
         encrypted_log_group(
             f"{name}-container-insights-{kind}",
             deployment,
-            log_group_name=pulumi.Output.concat("/aws/containerinsights/", cluster_name, "/", kind),
+            log_group_name=concat("/aws/containerinsights/", cluster_name, "/", kind),
             retention_days=log_retention_days,
             kms_key_arn=kms_key_arn,
             parent=parent,

@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 from ..aws_context import AwsIdentity
 from ..context import Deployment
 from ..iam import POD_IDENTITY_SERVICE, service_role
+from ..output_values import concat
 from .identity import autoscaler_statements
 from .node_groups import NODE_KIND_LABEL
 
@@ -90,7 +91,7 @@ def autoscaler_command(cluster_name: pulumi.Input[str]) -> list[pulumi.Input[str
     return [
         "./cluster-autoscaler",
         "--cloud-provider=aws",
-        pulumi.Output.concat(
+        concat(
             "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,"
             "k8s.io/cluster-autoscaler/",
             cluster_name,

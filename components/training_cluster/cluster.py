@@ -15,6 +15,7 @@ from ..aws_context import AwsIdentity, aws_identity
 from ..context import Deployment
 from ..iam import service_role
 from ..logs import encrypted_log_group
+from ..output_values import concat
 from .addons import (
     addons_after_nodes,
     addons_before_nodes,
@@ -343,7 +344,7 @@ class TrainingCluster(pulumi.ComponentResource):
             f"{name}-node-volume-key",
             name=f"{physical}-node-volumes",
             key_id=args.kms_key_arn,
-            grantee_principal=pulumi.Output.concat(
+            grantee_principal=concat(
                 "arn:",
                 identity.partition,
                 ":iam::",

@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 
 from ..iam import Statement
+from ..output_values import concat
 
 EKS_CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 # The CNI policy is deliberately not on the node role: vpc-cni gets it through its own pod
@@ -39,9 +40,7 @@ AUTOSCALER_DESCRIBE_ACTIONS = (
 def _objects(
     bucket_arns: Sequence[pulumi.Input[str]], prefixes: Sequence[str]
 ) -> list[pulumi.Output[str]]:
-    return [
-        pulumi.Output.concat(arn, "/", prefix, "*") for arn in bucket_arns for prefix in prefixes
-    ]
+    return [concat(arn, "/", prefix, "*") for arn in bucket_arns for prefix in prefixes]
 
 
 def _arn(
@@ -52,9 +51,7 @@ def _arn(
     resource: str,
 ) -> pulumi.Output[str]:
     """An ARN in this account and region (partition and account are known at deploy time)."""
-    return pulumi.Output.concat(
-        "arn:", partition, ":", service, ":", region, ":", account_id, ":", resource
-    )
+    return concat("arn:", partition, ":", service, ":", region, ":", account_id, ":", resource)
 
 
 def _s3_statements(

@@ -27,6 +27,7 @@ from .. import catalog
 from ..aws_context import AwsIdentity
 from ..context import Deployment
 from ..iam import POD_IDENTITY_SERVICE, policy_document, service_role
+from ..output_values import concat
 from .helm_values import KarpenterValues
 from .identity import EKS_NODE_POLICIES
 from .karpenter_iam import karpenter_statements
@@ -121,7 +122,7 @@ def _queue(
         tags=deployment.tagged(f"{physical}-karpenter"),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    rules = pulumi.Output.concat(
+    rules = concat(
         "arn:",
         identity.partition,
         ":events:",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pulumi
 
 from ..iam import Statement
+from ..output_values import concat
 
 CLUSTER_TAG = "kubernetes.io/cluster/{cluster}"
 NODEPOOL_TAG = "karpenter.sh/nodepool"
@@ -41,17 +42,13 @@ class _Arns:
 
     def ec2(self, resource: str, account: bool = True) -> pulumi.Output[str]:
         owner = self.account if account else ""
-        return pulumi.Output.concat(
-            "arn:", self.partition, ":ec2:", self.region, ":", owner, ":", resource
-        )
+        return concat("arn:", self.partition, ":ec2:", self.region, ":", owner, ":", resource)
 
     def iam(self, resource: str) -> pulumi.Output[str]:
-        return pulumi.Output.concat("arn:", self.partition, ":iam::", self.account, ":", resource)
+        return concat("arn:", self.partition, ":iam::", self.account, ":", resource)
 
     def global_(self, service: str, resource: str) -> pulumi.Output[str]:
-        return pulumi.Output.concat(
-            "arn:", self.partition, ":", service, ":", self.region, "::", resource
-        )
+        return concat("arn:", self.partition, ":", service, ":", self.region, "::", resource)
 
 
 def _launch_statements(arns: _Arns, cluster: str) -> list[Statement]:
@@ -246,7 +243,7 @@ def karpenter_statements(
             "Sid": "DiscoverApiEndpoint",
             "Effect": "Allow",
             "Action": "eks:DescribeCluster",
-            "Resource": pulumi.Output.concat(
+            "Resource": concat(
                 "arn:", partition, ":eks:", region, ":", account_id, ":cluster/", cluster_name
             ),
         },
