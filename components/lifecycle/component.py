@@ -11,6 +11,8 @@ import pulumi_aws as aws
 
 from ..aws_context import aws_identity
 from ..context import Deployment
+from ..dead_letters import dead_letter_queue_policy
+from ..output_values import concat
 from ..state_machines import MachineSpec, encrypted_state_machine, start_role
 from .args import BatchArgs, LifecycleArgs, PipelineArgs
 from .batch import batch_pipeline, batch_pipeline_name
@@ -79,6 +81,7 @@ class Lifecycle(pulumi.ComponentResource):
         self._name, self._args, self._deployment = name, args, deployment
         self._ident = aws_identity()
         self._alarms: list[aws.cloudwatch.MetricAlarm] = []
+        self._queue: aws.sqs.Queue | None = None
         names: list[str] = []
         scheduled: list[_Scheduled] = []
         if args.pipelines or args.batches:
@@ -142,10 +145,7 @@ class Lifecycle(pulumi.ComponentResource):
     def _schedules(self, scheduled: list[_Scheduled]) -> None:
         """One schedule per scheduled pipeline; one role and dead-letter queue for all."""
         args, d, name = self._args, self._deployment, self._name
-        queue, alarm = dead_letter_queue(
-            name, d, kms_key_arn=args.kms_key_arn, topic_arn=args.alert_topic_arn, parent=self
-        )
-        self._alarms.append(alarm)
+        queue = self._trigger_queue()
         role = trigger_role(
             f"{name}-scheduler-role",
             d,
@@ -170,6 +170,20 @@ class Lifecycle(pulumi.ComponentResource):
                 parent=pipeline,
             )
 
+    def _trigger_queue(self) -> aws.sqs.Queue:
+        """The one dead-letter queue (and its alarm) of the schedules and the drift rules."""
+        if self._queue is None:
+            args = self._args
+            self._queue, alarm = dead_letter_queue(
+                self._name,
+                self._deployment,
+                kms_key_arn=args.kms_key_arn,
+                topic_arn=args.alert_topic_arn,
+                parent=self,
+            )
+            self._alarms.append(alarm)
+        return self._queue
+
     def _drift_triggers(self, drifting: list[tuple[PipelineArgs, aws.sagemaker.Pipeline]]) -> None:
         """A drift alarm and retraining rule per family that configures one; the rules start
         the drift state machine, which starts the pipeline with the run's own folder."""
@@ -183,9 +197,11 @@ class Lifecycle(pulumi.ComponentResource):
             parent=self,
             description="EventBridge starts retraining runs on drift.",
         )
+        queue = self._trigger_queue()
+        rule_arns: list[pulumi.Output[str]] = []
         for p, pipeline in drifting:
             assert p.drift is not None
-            alarm = drift_trigger(
+            alarm, rule = drift_trigger(
                 f"{name}-{p.family}",
                 d,
                 self._ident,
@@ -194,9 +210,19 @@ class Lifecycle(pulumi.ComponentResource):
                 machine_arn=machine.arn,
                 role=role,
                 topic_arn=args.alert_topic_arn,
+                dead_letter_arn=queue.arn,
                 parent=pipeline,
             )
             self._alarms.append(alarm)
+            # The rule's ARN as AWS forms it (default bus), known before the rule exists.
+            ident = self._ident
+            arn = concat("arn:", ident.partition, ":events:", ident.region, ":",
+                         ident.account_id, ":rule/", rule.name)  # fmt: skip
+            rule_arns.append(arn)
+        # EventBridge parks a start it could not deliver only where the queue allows it.
+        dead_letter_queue_policy(
+            f"{name}-dlq-policy", queue, sid="DriftRulesDeadLetters", rule_arns=rule_arns
+        )
 
     def _drift_runs(
         self, drifting: list[tuple[PipelineArgs, aws.sagemaker.Pipeline]]

@@ -62,7 +62,7 @@ def dead_letter_queue(
         f"{name}-dlq-alarm",
         deployment,
         alarm_name=deployment.name("pipeline-triggers-dlq"),
-        description="A schedule could not start its pipeline (see the dead-letter queue)",
+        description="A schedule or drift rule could not start a run (see the dead-letter queue)",
         queue_name=queue_name,
         topic_arn=topic_arn,
         parent=queue,
@@ -204,10 +204,12 @@ def drift_trigger(
     machine_arn: pulumi.Input[str],
     role: ServiceRole,
     topic_arn: pulumi.Input[str],
+    dead_letter_arn: pulumi.Input[str],
     parent: pulumi.Resource,
-) -> aws.cloudwatch.MetricAlarm:
+) -> tuple[aws.cloudwatch.MetricAlarm, aws.cloudwatch.EventRule]:
     """The family's drift alarm (to the topic) and the rule that retrains on it, through the
-    drift state machine (`drift_runs`), which gives each run its own folder."""
+    drift state machine (`drift_runs`), which gives each run its own folder; a start that
+    still fails after the retries waits in the dead-letter queue."""
     alarm_name = drift_alarm_name(deployment, family)
     alarm = aws.cloudwatch.MetricAlarm(
         f"{name}-drift",
@@ -244,6 +246,7 @@ def drift_trigger(
         role_arn=role.arn,
         input=json.dumps({"family": family}),
         retry_policy=RETRIES,
+        dead_letter_config={"arn": dead_letter_arn},
         opts=pulumi.ResourceOptions(parent=rule, depends_on=role.ready),
     )
-    return alarm
+    return alarm, rule

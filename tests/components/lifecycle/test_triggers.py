@@ -140,6 +140,32 @@ def test_drift_rules_start_the_drift_state_machine_for_their_family(shipped_plan
     assert (statement["Action"], statement["Resource"]) == ("states:StartExecution", machine_arn)
 
 
+def test_drift_starts_that_fail_wait_in_the_trigger_dead_letter_queue(
+    shipped_plan: Any,
+) -> None:
+    plan = shipped_plan("prod")
+    queue_name = "mlops-prod-pipeline-triggers-dlq"
+    (queue,) = [
+        q for q in of_type(plan, "aws:sqs/queue:Queue") if q["inputs"]["name"] == queue_name
+    ]
+    queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_name}"
+    rules = _drift_rules(plan)
+    assert rules
+    rule_arns = sorted(
+        f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{r['inputs']['name']}" for r in rules
+    )
+    for rule in rules:
+        (target,) = [t for t in of_type(plan, TARGET) if t["parent"] == rule["urn"]]
+        assert target["inputs"]["deadLetterConfig"]["arn"] == queue_arn
+    # The queue admits EventBridge for exactly those rules (a queue has one policy).
+    (policy,) = [p for p in of_type(plan, "aws:sqs/queuePolicy:QueuePolicy")
+                 if p["parent"] == queue["urn"]]  # fmt: skip
+    (statement,) = policy_json(policy)["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert (statement["Action"], statement["Resource"]) == ("sqs:SendMessage", queue_arn)
+    assert sorted(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == rule_arns
+
+
 def test_drift_alarm_watches_model_monitor_metrics_of_the_family_endpoints(
     shipped_plan: Any,
 ) -> None:
