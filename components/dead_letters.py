@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from .alarms import CountMetric, first_occurrence_alarm
 from .context import Deployment
 from .iam import policy_document
 
@@ -80,20 +81,14 @@ def dead_letter_alarm(
     parent: pulumi.Resource,
 ) -> aws.cloudwatch.MetricAlarm:
     """An alarm to the alert topic as soon as one message waits in the queue."""
-    return aws.cloudwatch.MetricAlarm(
+    return first_occurrence_alarm(
         resource_name,
-        name=alarm_name,
-        alarm_description=description,
-        namespace="AWS/SQS",
-        metric_name="ApproximateNumberOfMessagesVisible",
-        dimensions={"QueueName": queue_name},
-        statistic="Maximum",
-        period=300,
-        evaluation_periods=1,
-        threshold=0,
-        comparison_operator="GreaterThanThreshold",
-        treat_missing_data="notBreaching",
-        alarm_actions=[topic_arn],
-        tags=deployment.tagged(),
-        opts=pulumi.ResourceOptions(parent=parent),
+        deployment,
+        alarm_name=alarm_name,
+        description=description,
+        metric=CountMetric(
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_name}, "Maximum"
+        ),
+        topic_arn=topic_arn,
+        parent=parent,
     )

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .context import Deployment
+from .helm_release import PinnedChart, pinned_release
 
 DCGM_CHART = "dcgm-exporter"
 DCGM_REPOSITORY = "https://nvidia.github.io/dcgm-exporter/helm-charts"
@@ -287,16 +288,11 @@ class GpuObservability(pulumi.ComponentResource):
         name: str, args: GpuObservabilityArgs, opts: pulumi.ResourceOptions
     ) -> k8s.helm.v3.Release:
         """The pinned DCGM exporter chart, on GPU nodes only."""
-        return k8s.helm.v3.Release(
+        return pinned_release(
             f"{name}-dcgm-exporter",
-            name=DCGM_CHART,
-            chart=DCGM_CHART,
-            version=DCGM_CHART_VERSION,
-            repository_opts={"repo": DCGM_REPOSITORY},
+            PinnedChart(DCGM_CHART, DCGM_CHART, DCGM_CHART_VERSION, DCGM_REPOSITORY),
             namespace="kube-system",
             values=dcgm_values(args.gpu_node_selector, args.gpu_taint_key),
-            atomic=True,
-            cleanup_on_fail=True,
             opts=opts,
         )
 

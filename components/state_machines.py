@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .alarms import CountMetric, first_occurrence_alarm
 from .aws_context import AwsIdentity
 from .context import Deployment
 from .iam import ServiceRole, Statement, service_role
@@ -157,23 +158,14 @@ def _failed_alarm(
     topic_arn: pulumi.Input[str],
     parent: pulumi.Resource,
 ) -> aws.cloudwatch.MetricAlarm:
-    alarm_name = f"{spec.machine_name}-failed"
-    return aws.cloudwatch.MetricAlarm(
+    return first_occurrence_alarm(
         f"{resource_name}-failed",
-        name=alarm_name,
-        alarm_description=spec.failure_description,
-        namespace="AWS/States",
-        metric_name="ExecutionsFailed",
-        dimensions={"StateMachineArn": machine.arn},
-        statistic="Sum",
-        period=300,
-        evaluation_periods=1,
-        threshold=1,
-        comparison_operator="GreaterThanOrEqualToThreshold",
-        treat_missing_data="notBreaching",
-        alarm_actions=[topic_arn],
-        tags=deployment.tagged(alarm_name),
-        opts=pulumi.ResourceOptions(parent=parent),
+        deployment,
+        alarm_name=f"{spec.machine_name}-failed",
+        description=spec.failure_description,
+        metric=CountMetric("AWS/States", "ExecutionsFailed", {"StateMachineArn": machine.arn}),
+        topic_arn=topic_arn,
+        parent=parent,
     )
 
 

@@ -88,6 +88,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "api-destination"
             ),
             "aws:cloudwatch/eventConnection:EventConnection": self._events("connection"),
+            # A rule on the default bus: `rule/<name>`, exactly as AWS forms it.
+            "aws:cloudwatch/eventRule:EventRule": lambda i, n: {
+                "arn": f"arn:aws:events:{self.region}:{self.account_id}:rule/{n}"
+            },
             "aws:sqs/queue:Queue": self._sqs_queue,
             "aws:sfn/stateMachine:StateMachine": self._state_machine,
         }

@@ -12,7 +12,6 @@ import pulumi_aws as aws
 from ..aws_context import aws_identity
 from ..context import Deployment
 from ..dead_letters import dead_letter_queue_policy
-from ..output_values import concat
 from ..state_machines import MachineSpec, encrypted_state_machine, start_role
 from .args import BatchArgs, LifecycleArgs, PipelineArgs
 from .batch import batch_pipeline, batch_pipeline_name
@@ -214,11 +213,7 @@ class Lifecycle(pulumi.ComponentResource):
                 parent=pipeline,
             )
             self._alarms.append(alarm)
-            # The rule's ARN as AWS forms it (default bus), known before the rule exists.
-            ident = self._ident
-            arn = concat("arn:", ident.partition, ":events:", ident.region, ":",
-                         ident.account_id, ":rule/", rule.name)  # fmt: skip
-            rule_arns.append(arn)
+            rule_arns.append(rule.arn)
         # EventBridge parks a start it could not deliver only where the queue allows it.
         dead_letter_queue_policy(
             f"{name}-dlq-policy", queue, sid="DriftRulesDeadLetters", rule_arns=rule_arns

@@ -23,6 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .. import dead_letters
+from ..alarms import CountMetric, first_occurrence_alarm
 from ..aws_context import AwsIdentity
 from ..context import Deployment
 from ..iam import ServiceRole
@@ -125,22 +126,15 @@ def failed_executions_alarm(
     parent: pulumi.Resource,
 ) -> aws.cloudwatch.MetricAlarm:
     """Alarm when any execution of the pipeline fails (however it was started)."""
-    return aws.cloudwatch.MetricAlarm(
+    return first_occurrence_alarm(
         f"{name}-failed",
-        name=f"{pipeline_name}-failed",
-        alarm_description=f"An execution of pipeline {pipeline_name} failed",
-        namespace=PIPELINE_NAMESPACE,
-        metric_name="ExecutionFailed",
-        dimensions={"PipelineName": pipeline_name},
-        statistic="Sum",
-        period=300,
-        evaluation_periods=1,
-        threshold=1,
-        comparison_operator="GreaterThanOrEqualToThreshold",
-        treat_missing_data="notBreaching",
-        alarm_actions=[topic_arn],
-        tags=deployment.tagged(),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[depends_on]),
+        deployment,
+        alarm_name=f"{pipeline_name}-failed",
+        description=f"An execution of pipeline {pipeline_name} failed",
+        metric=CountMetric(PIPELINE_NAMESPACE, "ExecutionFailed", {"PipelineName": pipeline_name}),
+        topic_arn=topic_arn,
+        parent=parent,
+        depends_on=[depends_on],
     )
 
 

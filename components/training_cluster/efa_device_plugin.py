@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..helm_release import PinnedChart, pinned_release
 from .efa import EFA_LABEL, EFA_TAINT
 from .helm_values import EfaDevicePluginValues, Toleration
 from .karpenter_pools import GPU_TAINT
@@ -58,15 +59,10 @@ def efa_device_plugin(
     parent: pulumi.Resource,
 ) -> k8s.helm.v3.Release:
     """The pinned chart in kube-system."""
-    return k8s.helm.v3.Release(
+    return pinned_release(
         f"{name}-efa-device-plugin",
-        name=EFA_CHART,
-        chart=EFA_CHART,
-        version=EFA_CHART_VERSION,
-        repository_opts={"repo": EFA_REPOSITORY},
+        PinnedChart(EFA_CHART, EFA_CHART, EFA_CHART_VERSION, EFA_REPOSITORY),
         namespace="kube-system",
-        values=dict(efa_device_plugin_values(region)),
-        atomic=True,
-        cleanup_on_fail=True,
+        values=efa_device_plugin_values(region),
         opts=pulumi.ResourceOptions(parent=parent, provider=provider),
     )

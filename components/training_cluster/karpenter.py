@@ -26,6 +26,7 @@ import pulumi_kubernetes as k8s
 from .. import catalog
 from ..aws_context import AwsIdentity
 from ..context import Deployment
+from ..helm_release import PinnedChart, pinned_release
 from ..iam import POD_IDENTITY_SERVICE, policy_document, service_role
 from ..output_values import concat
 from .helm_values import KarpenterValues
@@ -285,16 +286,11 @@ def karpenter_controller(
     values = karpenter_values(
         cluster_name=physical, queue_name=f"{physical}-karpenter", replicas=replicas
     )
-    release = k8s.helm.v3.Release(
+    release = pinned_release(
         name,
-        name=NAME,
-        chart=KARPENTER_CHART,
-        version=chart_version,
+        PinnedChart(NAME, KARPENTER_CHART, chart_version),
         namespace=NAMESPACE,
-        values=dict(values),
-        # Roll back a failed upgrade rather than leave the controller half-updated.
-        atomic=True,
-        cleanup_on_fail=True,
+        values=values,
         opts=pulumi.ResourceOptions(
             parent=parent,
             provider=provider,

@@ -27,6 +27,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .. import catalog
+from ..helm_release import PinnedChart, pinned_release
 from .args import TeamArgs
 from .efa import EFA_RESOURCE, EFA_TAINT
 from .helm_values import KueueValues
@@ -207,16 +208,12 @@ def kueue(
     depends_on: Sequence[pulumi.Resource],
 ) -> k8s.helm.v3.Release:
     """The pinned chart, then flavors, priority classes, and each team's queues."""
-    release = k8s.helm.v3.Release(
+    release = pinned_release(
         f"{name}-kueue",
-        name="kueue",
-        chart=KUEUE_CHART,
-        version=queueing.chart_version,
+        PinnedChart("kueue", KUEUE_CHART, queueing.chart_version),
         namespace=NAMESPACE,
         create_namespace=True,
-        values=dict(kueue_values(replicas)),
-        atomic=True,
-        cleanup_on_fail=True,
+        values=kueue_values(replicas),
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[*depends_on]),
     )
     after = pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[release])

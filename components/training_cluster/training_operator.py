@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..helm_release import PinnedChart, pinned_release
 from .efa import EFA_TAINT
 from .helm_values import TrainerValues
 from .node_groups import NODE_KIND_LABEL
@@ -50,16 +51,12 @@ def training_operator(
     depends_on: Sequence[pulumi.Resource],
 ) -> k8s.helm.v3.Release:
     """The pinned Kubeflow Trainer chart (with JobSet), after Kueue so its jobs are gated."""
-    return k8s.helm.v3.Release(
+    return pinned_release(
         f"{name}-trainer",
-        name="kubeflow-trainer",
-        chart=TRAINER_CHART,
-        version=TRAINER_CHART_VERSION,
+        PinnedChart("kubeflow-trainer", TRAINER_CHART, TRAINER_CHART_VERSION),
         namespace=NAMESPACE,
         create_namespace=True,
-        values=dict(trainer_values()),
-        atomic=True,
-        cleanup_on_fail=True,
+        values=trainer_values(),
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[*depends_on]),
     )
 
