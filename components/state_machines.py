@@ -19,6 +19,7 @@ from .aws_context import AwsIdentity
 from .context import Deployment
 from .iam import ServiceRole, Statement, service_role
 from .logs import encrypted_log_group
+from .output_values import concat
 
 # What Step Functions needs to deliver an execution's logs to CloudWatch Logs. These log
 # delivery actions support no resource-level permissions (Step Functions developer guide,
@@ -39,7 +40,7 @@ STATES_CONTEXT_KEY = "kms:EncryptionContext:aws:states:stateMachineArn"
 
 def regional_arn(ident: AwsIdentity, service: str, resource: str) -> pulumi.Output[str]:
     """`arn:<partition>:<service>:<region>:<account>:<resource>`."""
-    return pulumi.Output.concat(
+    return concat(
         "arn:", ident.partition, f":{service}:", ident.region, ":", ident.account_id,
         f":{resource}",
     )  # fmt: skip
@@ -133,7 +134,7 @@ def encrypted_state_machine(
         role_arn=role.arn,
         definition=spec.definition,
         logging_configuration={
-            "log_destination": pulumi.Output.concat(log_group.arn, ":*"),
+            "log_destination": concat(log_group.arn, ":*"),
             "include_execution_data": True,
             "level": "ALL",
         },

@@ -9,6 +9,7 @@ import pulumi
 
 from ..aws_context import AwsIdentity
 from ..iam import Statement
+from ..output_values import concat
 from ..state_machines import regional_arn
 
 # The convention prefix of the data-quality schedules' baselines.
@@ -31,9 +32,7 @@ def copy_statements(
             "Effect": "Allow",
             "Action": "sagemaker:DescribeModelPackage",
             "Resource": [
-                pulumi.Output.concat(
-                    regional_arn(ident, "sagemaker", "model-package/"), groups[f], "/*"
-                )
+                concat(regional_arn(ident, "sagemaker", "model-package/"), groups[f], "/*")
                 for f in families
             ],
         },
@@ -41,17 +40,13 @@ def copy_statements(
             "Sid": "ReadRegisteredBaselines",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": [
-                pulumi.Output.concat(bucket_arn, f"/{source_prefixes[f]}*") for f in families
-            ],
+            "Resource": [concat(bucket_arn, f"/{source_prefixes[f]}*") for f in families],
         },
         {
             "Sid": "WriteMonitoringBaselines",
             "Effect": "Allow",
             "Action": "s3:PutObject",
-            "Resource": [
-                pulumi.Output.concat(bucket_arn, f"/{BASELINES_PREFIX}{f}/*") for f in families
-            ],
+            "Resource": [concat(bucket_arn, f"/{BASELINES_PREFIX}{f}/*") for f in families],
         },
         {
             # Read the pipeline's SSE-KMS objects, write the copies: through S3 only.
@@ -60,9 +55,7 @@ def copy_statements(
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": kms_key_arn,
             "Condition": {
-                "StringEquals": {
-                    "kms:ViaService": pulumi.Output.concat("s3.", ident.region, ".amazonaws.com")
-                }
+                "StringEquals": {"kms:ViaService": concat("s3.", ident.region, ".amazonaws.com")}
             },
         },
     ]
