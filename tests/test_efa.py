@@ -22,6 +22,7 @@ from components.training_cluster.efa_device_plugin import (
     EFA_CHART,
     EFA_CHART_VERSION,
     EFA_REPOSITORY,
+    efa_device_plugin_values,
 )
 from components.training_cluster.helm_values import EfaDevicePluginValues
 from infra.cli import main
@@ -152,7 +153,8 @@ def test_device_plugin_only_with_an_efa_pool_and_on_its_nodes(any_shipped_plan: 
     assert inputs["repositoryOpts"]["repo"] == EFA_REPOSITORY
     values = inputs["values"]
     assert unknown_keys(values, EfaDevicePluginValues) == []
-    assert f".dkr.ecr.{plan.config.region}.amazonaws.com/" in values["image"]["repository"]
+    registry = catalog.eks_image_registry(plan.config.region)
+    assert values["image"]["repository"] == f"{registry}/eks/{EFA_CHART}"
     pools = named(plan, NODE_POOL)
     for name in efa_pools(plan):
         template = pools[name]["inputs"]["spec"]["template"]
@@ -249,3 +251,8 @@ def test_an_efa_gpu_pool_of_efa_types_loads(tmp_path: Path) -> None:
     config = load_stack_file(_efa_stack(tmp_path, lambda p: _gpu_efa(p, ["p4d.24xlarge"])))
     (pool,) = [p for p in config.training.pools if p.efa]
     assert pool.instance_types == ["p4d.24xlarge"]
+
+
+def test_device_plugin_refuses_a_region_without_a_recorded_registry() -> None:
+    with pytest.raises(ValueError, match="eu-central-2"):
+        efa_device_plugin_values("eu-central-2")

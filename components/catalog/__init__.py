@@ -258,6 +258,13 @@ def kubernetes_versions_on(day: date, support: Support = "standard") -> tuple[st
     return tuple(k.version for k in kubernetes_versions() if k.support_on(day) == support)
 
 
+def eks_image_registry(region: str) -> str | None:
+    """`<account>.dkr.ecr.<region>.amazonaws.com`: where EKS serves add-on images in
+    `region`, or None when the catalog has no row for it (callers refuse, never guess)."""
+    account = kubernetes_table()["eksImageRegistries"]["accounts"].get(region)
+    return None if account is None else f"{account}.dkr.ecr.{region}.amazonaws.com"
+
+
 def eks_hourly_price(support: Support) -> float | None:
     """USD per EKS cluster-hour at a support level; None once support has ended."""
     value = kubernetes_table()["eksClusterHour"].get(support)
@@ -270,6 +277,7 @@ __all__ = [
     "KubernetesVersion",
     "alternatives",
     "eks_hourly_price",
+    "eks_image_registry",
     "families",
     "hourly_price",
     "instance_table",

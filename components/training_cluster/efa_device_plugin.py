@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .. import catalog
 from ..helm_release import PinnedChart, pinned_release
 from .efa import EFA_LABEL, EFA_TAINT
 from .helm_values import EfaDevicePluginValues, Toleration
@@ -21,10 +22,6 @@ from .karpenter_pools import GPU_TAINT
 EFA_CHART = "aws-efa-k8s-device-plugin"
 EFA_REPOSITORY = "https://aws.github.io/eks-charts"
 EFA_CHART_VERSION = "v0.5.30"
-# Amazon EKS publishes its add-on images from this account in every region the catalog
-# admits; the regional registry keeps the pull inside the region (the chart's default is
-# us-west-2).
-EKS_IMAGE_ACCOUNT = "602401143452"
 
 
 def _toleration(taint: Mapping[str, str]) -> Toleration:
@@ -37,11 +34,17 @@ def _toleration(taint: Mapping[str, str]) -> Toleration:
 
 
 def efa_device_plugin_values(region: str) -> EfaDevicePluginValues:
-    """Chart values: the regional image, on EFA nodes only, tolerating their taints."""
+    """Chart values: the regional image, on EFA nodes only, tolerating their taints.
+
+    The image comes from the EKS add-on registry of the cluster's own region (the chart's
+    default is us-west-2's), so the pull stays in the region; the account differs between
+    regions and comes from the catalog.
+    """
+    registry = catalog.eks_image_registry(region)
+    if registry is None:
+        raise ValueError(f"the catalog records no EKS add-on image registry for {region}")
     return {
-        "image": {
-            "repository": f"{EKS_IMAGE_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/eks/{EFA_CHART}"
-        },
+        "image": {"repository": f"{registry}/eks/{EFA_CHART}"},
         "nodeSelector": {EFA_LABEL: "true"},
         "tolerations": [
             _toleration(GPU_TAINT),

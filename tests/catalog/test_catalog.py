@@ -227,3 +227,14 @@ def test_default_monitoring_instance_is_offered_for_processing_in_every_region()
         assert catalog.offered(
             catalog.MONITORING_JOB_INSTANCE_TYPE, region, "sagemaker-processing"
         ), region
+
+
+def test_every_region_has_its_eks_add_on_image_registry() -> None:
+    # The account differs between regions (eu-central-2 and ca-west-1 use their own), so a
+    # region the catalog admits must name its registry rather than inherit another's.
+    accounts = catalog.kubernetes_table()["eksImageRegistries"]["accounts"]
+    assert tuple(accounts) == catalog.regions()
+    for region, account in accounts.items():
+        assert account.isdigit() and len(account) == 12, region
+        assert catalog.eks_image_registry(region) == f"{account}.dkr.ecr.{region}.amazonaws.com"
+    assert catalog.eks_image_registry("eu-central-2") is None
