@@ -31,6 +31,12 @@ DCGM_PORT = 9400
 # The user the managed scraper acts as inside the cluster (fixed by the service).
 SCRAPER_USER = "aps-collector-user"
 SCHEDULER_METRICS = "/apis/metrics.eks.amazonaws.com/v1/ksh/container/metrics"
+# The only series the alert rules and the dashboard read. The scraper keeps these and drops
+# the rest after each scrape, because AMP bills every sample collected and ingested: the
+# exporter's default counters and the scheduler's histograms would cost far more than the
+# series the platform uses (a test checks the rules and the dashboard read nothing else).
+DCGM_SERIES = ("DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_XID_ERRORS")
+SCHEDULER_SERIES = ("scheduler_pending_pods",)
 
 
 @dataclass
@@ -66,8 +72,14 @@ class GpuObservabilityArgs:
     scrape_interval_seconds: int = 30
 
 
+def _keep_only(series: Sequence[str]) -> list[dict[str, Any]]:
+    """Metric relabelling that keeps only `series` (target health series are kept anyway)."""
+    return [{"source_labels": ["__name__"], "action": "keep", "regex": "|".join(series)}]
+
+
 def scrape_configuration(interval_seconds: int) -> str:
-    """The managed scraper's Prometheus configuration: DCGM pods and the EKS scheduler."""
+    """The managed scraper's Prometheus configuration: DCGM pods and the EKS scheduler,
+    each limited to the series the platform reads."""
     config = {
         "global": {"scrape_interval": f"{interval_seconds}s"},
         "scrape_configs": [
@@ -87,6 +99,7 @@ def scrape_configuration(interval_seconds: int) -> str:
                     },
                     {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": "node"},
                 ],
+                "metric_relabel_configs": _keep_only(DCGM_SERIES),
             },
             {
                 "job_name": "kube-scheduler",
@@ -104,6 +117,7 @@ def scrape_configuration(interval_seconds: int) -> str:
                         "regex": "default;kubernetes;https",
                     }
                 ],
+                "metric_relabel_configs": _keep_only(SCHEDULER_SERIES),
             },
         ],
     }

@@ -24,6 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from components import catalog
 
 from .pipeline_costs import schedule_estimate
@@ -315,6 +317,38 @@ def _monitoring_schedule(r: Resource, p: _Pricer) -> Estimate:
     )
 
 
+_DURATION = re.compile(r"(\d+)(ms|s|m|h)")
+_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _scrape_interval_seconds(configuration: Any) -> float:
+    """The global scrape interval of a Prometheus configuration (Prometheus's default 1m)."""
+    parsed = yaml.safe_load(configuration) if isinstance(configuration, str) else None
+    text = str(((parsed or {}).get("global") or {}).get("scrape_interval") or "1m")
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise UnpricedError(f"scrape interval {text!r} is not a Prometheus duration")
+    return sum(int(n) * _SECONDS[u] for n, u in parts)
+
+
+def _prometheus_scraper(r: Resource, p: _Pricer) -> Estimate:
+    """A managed collector bills every hour it exists, plus each sample it collects and the
+    workspace ingests; idle, only the always-present series arrive."""
+    interval = _scrape_interval_seconds(r["inputs"].get("scrapeConfiguration"))
+    series = p.assume["prometheusIdleSeries"]
+    samples_in_ten_millions = series * p.hours * 3600 / interval / 1e7
+    per_ten_million = (
+        p.usage["prometheusCollectedTenMillionSamples"]
+        + p.usage["prometheusIngestedTenMillionSamples"]
+    )
+    rate = p.usage["prometheusCollectorHour"]
+    usd = p.hourly(rate) + samples_in_ten_millions * p.regional(per_ten_million)
+    return usd, (
+        f"managed collector {rate} USD/h{p.region_note()} + {series} idle series every "
+        f"{interval:g} s collected and ingested (GPU series while GPU nodes run not included)"
+    )
+
+
 def _codebuild_project(r: Resource, p: _Pricer) -> Estimate:
     compute = r["inputs"].get("environment", {}).get("computeType", "?")
     return 0.0, f"billed per build minute on {compute}; nothing while idle"
@@ -361,6 +395,7 @@ ESTIMATORS: dict[str, Callable[[Resource, _Pricer], Estimate | None]] = {
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:sagemaker/monitoringSchedule:MonitoringSchedule": _monitoring_schedule,
     "aws:scheduler/schedule:Schedule": _pipeline_schedule,
+    "aws:amp/scraper:Scraper": _prometheus_scraper,
 }
 
 

@@ -210,6 +210,26 @@ def test_log_group_and_feature_group_assumptions() -> None:
     assert online["usd"] > 0 and offline["usd"] == 0.0
 
 
+def scraper(interval: str | None) -> dict[str, Any]:
+    config = {"scrape_configs": []} if interval is None else {
+        "global": {"scrape_interval": interval}, "scrape_configs": []}  # fmt: skip
+    return res("aws:amp/scraper:Scraper", scrapeConfiguration=json.dumps(config))
+
+
+def test_prometheus_scraper_bills_its_hours_and_its_idle_samples() -> None:
+    # Collector hour 0.04; 20 series every 30 s for 730 h = 1.752M samples, collected
+    # (0.03) and ingested (0.90) per 10M.
+    item = one(scraper("30s"))
+    samples = 20 * HOURS * 3600 / 30 / 1e7
+    assert item["usd"] == pytest.approx(0.04 * HOURS + samples * 0.93, abs=0.01)
+    assert "managed collector" in item["basis"] and "30 s" in item["basis"]
+    # Prometheus's default interval is 1m; a longer interval collects fewer samples.
+    assert one(scraper(None))["usd"] == one(scraper("1m"))["usd"] < item["usd"]
+    assert one(scraper("1m"), "eu-west-2")["usd"] > one(scraper("1m"))["usd"]
+    with pytest.raises(UnpricedError, match="Prometheus duration"):
+        one(scraper("30 seconds"))
+
+
 def test_monitoring_schedule_uses_its_job_definition_instance() -> None:
     job = res(
         "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",

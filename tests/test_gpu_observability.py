@@ -5,6 +5,7 @@ and a per-team GPU dashboard."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,31 @@ def test_scraper_collects_dcgm_and_the_scheduler(prod: Plan) -> None:
     keep = jobs["dcgm-exporter"]["relabel_configs"]
     assert {"source_labels": ["__meta_kubernetes_pod_container_port_number"],
             "action": "keep", "regex": "9400"} in keep  # fmt: skip
+
+
+def _metric_names(expr: str) -> set[str]:
+    return set(re.findall(r"\b(DCGM_[A-Z_]+|scheduler_[a-z_]+)\b", expr))
+
+
+def test_scraper_keeps_exactly_the_series_the_alerts_and_dashboard_read(prod: Plan) -> None:
+    # AMP bills every sample collected and ingested: a dropped series silences an alert, a
+    # kept unread one is paid for nothing.
+    config = yaml.safe_load(one(prod, SCRAPER)["inputs"]["scrapeConfiguration"])
+    kept: set[str] = set()
+    for job in config["scrape_configs"]:
+        (keep,) = job["metric_relabel_configs"]
+        assert keep["source_labels"] == ["__name__"] and keep["action"] == "keep"
+        kept |= set(keep["regex"].split("|"))
+    rules = one(prod, "aws:amp/ruleGroupNamespace:RuleGroupNamespace")["inputs"]["data"]
+    (group,) = yaml.safe_load(rules)["groups"]
+    read = {name for rule in group["rules"] for name in _metric_names(rule["expr"])}
+    read |= {
+        name
+        for panel in team_dashboard()["panels"]
+        for target in panel["targets"]
+        for name in _metric_names(target["expr"])
+    }
+    assert kept == read
 
 
 def test_alert_rules_cover_idle_gpus_xid_errors_and_pending_pods(prod: Plan) -> None:
