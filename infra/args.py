@@ -60,7 +60,11 @@ from components.training_cluster import (
     TrainingClusterArgs,
 )
 from components.training_cluster.node_groups import GPU_RESOURCE, NODE_KIND_LABEL
-from components.training_cluster.pool_args import PoolArgs
+from components.training_cluster.pool_args import (
+    CapacityReservationSelector,
+    CapacityType,
+    PoolArgs,
+)
 from components.training_cluster.scheduling import cluster_name, discovery_tags
 
 from .config import PlatformConfig
@@ -403,12 +407,26 @@ def training(
     )
 
 
+# Stack-file capacity types (camelCase like every key) -> Karpenter's label values.
+_CAPACITY_TYPES: dict[str, CapacityType] = {
+    "onDemand": "on-demand",
+    "spot": "spot",
+    "reserved": "reserved",
+}
+
+
 def _pool(pool: Pool) -> PoolArgs:
     return PoolArgs(
         name=pool.name,
         kind=pool.kind,
         instance_types=pool.instance_types,
-        capacity_types=["on-demand" if c == "onDemand" else "spot" for c in pool.capacity_types],
+        capacity_types=[_CAPACITY_TYPES[c] for c in pool.capacity_types],
+        capacity_reservations=[
+            CapacityReservationSelector(
+                id=r.id, tags=r.tags, instance_match_criteria=r.instance_match_criteria
+            )
+            for r in pool.capacity_reservations
+        ],
         cpu_limit=pool.limits.cpu,
         memory_limit_gib=pool.limits.memory_gib,
         gpu_limit=pool.limits.gpus,

@@ -160,9 +160,17 @@ def _node_pool(r: Resource, p: _Pricer) -> Estimate:
             nodes = min(nodes, int(limits["nvidia.com/gpu"]) // spec_of.gpus)
         if nodes * rate * p.hours > bound:
             bound, worst = nodes * rate * p.hours, f"{nodes} x {name} on-demand"
+    capacity_types: list[str] = next(
+        (q["values"] for q in requirements if q["key"] == "karpenter.sh/capacity-type"), []
+    )
+    reserved = (
+        "; reserved capacity is billed by its reservation, outside this stack, used or not"
+        if "reserved" in capacity_types
+        else ""
+    )
     return 0.0, (
         f"0 nodes at idle (Karpenter pool, scales from zero); at its limits at most "
-        f"{bound:,.0f} USD/month ({worst or 'no node fits the limits'})"
+        f"{bound:,.0f} USD/month ({worst or 'no node fits the limits'}){reserved}"
     )
 
 

@@ -51,6 +51,12 @@ INTERRUPTION_EVENTS: dict[str, dict[str, list[str]]] = {
         "detail-type": ["EC2 Instance State-change Notification"],
     },
     "scheduled-change": {"source": ["aws.health"], "detail-type": ["AWS Health Event"]},
+    # An interruptible reservation or an ending Capacity Block reclaims its instances:
+    # Karpenter drains the node and stops launching into that reservation.
+    "capacity-reservation": {
+        "source": ["aws.ec2"],
+        "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"],
+    },
 }
 
 

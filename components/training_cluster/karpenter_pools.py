@@ -33,6 +33,23 @@ GPU_TAINT = {"key": GPU_RESOURCE, "value": "true", "effect": "NoSchedule"}
 _RESERVED_TAG_PREFIXES = ("karpenter.sh/", "kubernetes.io/cluster/", "eks:")
 
 
+def capacity_reservation_terms(
+    pool: PoolArgs, account_id: pulumi.Input[str]
+) -> list[dict[str, Any]]:
+    """The node class's reservation selector terms; tag terms only match this account's
+    reservations, the only ones the controller may launch into."""
+    terms: list[dict[str, Any]] = []
+    for selector in pool.capacity_reservations:
+        if selector.id is not None:
+            terms.append({"id": selector.id})
+            continue
+        term: dict[str, Any] = {"tags": dict(selector.tags or {}), "ownerID": account_id}
+        if selector.instance_match_criteria is not None:
+            term["instanceMatchCriteria"] = selector.instance_match_criteria
+        terms.append(term)
+    return terms
+
+
 def node_class_spec(
     pool: PoolArgs,
     *,
@@ -41,6 +58,7 @@ def node_class_spec(
     role_name: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     tags: Mapping[str, str],
+    account_id: pulumi.Input[str],
     efa: EfaPlacement | None = None,
 ) -> dict[str, Any]:
     """The EC2NodeClass spec of a pool."""
@@ -72,6 +90,8 @@ def node_class_spec(
             key: value for key, value in tags.items() if not key.startswith(_RESERVED_TAG_PREFIXES)
         },
     }
+    if pool.capacity_reservations:
+        spec["capacityReservationSelectorTerms"] = capacity_reservation_terms(pool, account_id)
     if efa is not None:
         # One subnet (EFA traffic stays in a subnet; the placement group in one AZ), and the
         # EFA group beside the cluster's: selector terms are ORed, every match is attached.
@@ -146,6 +166,7 @@ def karpenter_pool(
     role_name: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     tags: Mapping[str, str],
+    account_id: pulumi.Input[str],
     provider: k8s.Provider,
     parent: pulumi.Resource,
     chart: pulumi.Resource,
@@ -166,6 +187,7 @@ def karpenter_pool(
             role_name=role_name,
             kms_key_arn=kms_key_arn,
             tags=tags,
+            account_id=account_id,
             efa=efa,
         ),
         opts=pulumi.ResourceOptions(

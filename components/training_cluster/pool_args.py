@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 PoolKind = Literal["cpu", "gpu"]
-CapacityType = Literal["spot", "on-demand"]
+CapacityType = Literal["spot", "on-demand", "reserved"]
 ConsolidationPolicy = Literal["WhenEmpty", "WhenEmptyOrUnderutilized"]
 
 # Pinned Kueue release: the tests validate its custom resources against this release's CRDs.
 KUEUE_CHART = "oci://registry.k8s.io/kueue/charts/kueue"
 KUEUE_CHART_VERSION = "0.19.2"
 KARPENTER_CHART = "oci://public.ecr.aws/karpenter/karpenter"
+
+
+@dataclass(frozen=True)
+class CapacityReservationSelector:
+    """Capacity reservations of this account a pool's `reserved` capacity launches into.
+
+    Args:
+        id: One reservation (`cr-...`); exclusive with the other fields.
+        tags: Every reservation of this account with all these tags (`*` matches any value).
+        instance_match_criteria: With tags, only `open` or only `targeted` reservations.
+    """
+
+    id: str | None = None
+    tags: Mapping[str, str] | None = None
+    instance_match_criteria: Literal["open", "targeted"] | None = None
 
 
 @dataclass
@@ -24,7 +39,10 @@ class PoolArgs:
         name: Pool name, unique in the cluster; also its Kueue `ResourceFlavor`.
         kind: `cpu` or `gpu`; GPU nodes get the `nvidia.com/gpu=true:NoSchedule` taint.
         instance_types: EC2 instance types Karpenter may launch (one architecture).
-        capacity_types: `spot` and/or `on-demand`; with both Karpenter prefers spot.
+        capacity_types: `reserved`, `spot` and/or `on-demand`; Karpenter prefers them in
+            that order.
+        capacity_reservations: Reservations (ODCRs, Capacity Blocks) `reserved` launches
+            into; required with `reserved`.
         cpu_limit: vCPUs over all nodes of the pool (Karpenter stops launching above it).
         memory_limit_gib: Memory over all nodes, if limited.
         gpu_limit: `nvidia.com/gpu` over all nodes (GPU pools).
@@ -47,6 +65,7 @@ class PoolArgs:
     instance_types: Sequence[str]
     cpu_limit: int
     capacity_types: Sequence[CapacityType] = ("on-demand",)
+    capacity_reservations: Sequence[CapacityReservationSelector] = ()
     memory_limit_gib: int | None = None
     gpu_limit: int | None = None
     consolidation_policy: ConsolidationPolicy = "WhenEmptyOrUnderutilized"

@@ -75,6 +75,7 @@ def _node_pools(
     cluster: aws.eks.Cluster,
     physical_cluster_name: str,
     controller: KarpenterController,
+    account_id: pulumi.Input[str],
     provider: k8s.Provider,
     parent: pulumi.Resource,
 ) -> list[k8s.apiextensions.CustomResource]:
@@ -89,6 +90,7 @@ def _node_pools(
             role_name=controller.node_role_name,
             kms_key_arn=args.kms_key_arn,
             tags=deployment.tagged(),
+            account_id=account_id,
             provider=provider,
             parent=parent,
             chart=controller.release,
@@ -142,6 +144,7 @@ def pools_and_queues(
         cluster=cluster,
         physical_cluster_name=physical_cluster_name,
         controller=controller,
+        account_id=identity.account_id,
         provider=provider,
         parent=parent,
     )

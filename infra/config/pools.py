@@ -21,11 +21,42 @@ from .catalog_checks import check_instance_type, efa_gpu_types
 Duration = Annotated[str, StringConstraints(pattern=r"^([0-9]+(s|m|h))+$")]
 
 
-CapacityType = Literal["spot", "onDemand"]
+CapacityType = Literal["spot", "onDemand", "reserved"]
+# EC2 tag keys and values as Karpenter's selector takes them (`*` matches any value).
+ReservationTagKey = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+ReservationTagValue = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
 def _on_demand() -> list[CapacityType]:
     return ["onDemand"]
+
+
+class CapacityReservation(ConfigModel):
+    """Capacity reservations of this account a pool may launch into: On-Demand Capacity
+    Reservations or Capacity Blocks for ML, selected by id or by tags."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^cr-[0-9a-z]+$")] | None = Field(
+        default=None, description="One reservation by id (cr-...)."
+    )
+    tags: dict[ReservationTagKey, ReservationTagValue] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="Every reservation of this account with all these tags ('*' matches any "
+        "value).",
+    )
+    instance_match_criteria: Literal["open", "targeted"] | None = Field(
+        default=None, description="With tags: only reservations of this eligibility."
+    )
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> CapacityReservation:
+        if (self.id is None) == (self.tags is None):
+            raise rule_error("id", "name a reservation by id or by tags (one of the two)")
+        if self.id is not None and self.instance_match_criteria is not None:
+            raise rule_error("instanceMatchCriteria", "selects among tagged reservations; an id "
+                             "names one already")  # fmt: skip
+        return self
 
 
 class PoolLimits(ConfigModel):
@@ -73,7 +104,14 @@ class Pool(ConfigModel):
     capacity_types: list[CapacityType] = Field(
         default_factory=_on_demand,
         min_length=1,
-        description="Capacity types; with both, Karpenter prefers spot and falls back.",
+        description="Capacity types; Karpenter prefers reserved, then spot, then onDemand. "
+        "reserved launches only into the pool's capacityReservations.",
+    )
+    capacity_reservations: list[CapacityReservation] = Field(
+        default_factory=list,
+        max_length=30,
+        description="Reservations of this account (ODCRs, Capacity Blocks) the pool's "
+        "'reserved' capacity type launches into; their billing is outside the stack.",
     )
     limits: PoolLimits = Field(description="Ceiling of the pool (also the cost bound).")
     disruption: PoolDisruption = Field(
@@ -117,11 +155,33 @@ class Pool(ConfigModel):
         self._check_efa(specs)
         if len(set(self.capacity_types)) != len(self.capacity_types):
             raise rule_error("capacityTypes", "lists a capacity type twice")
+        self._check_reservations()
         if self.kind == "gpu" and self.limits.gpus is None:
             raise rule_error("limits.gpus", "a gpu pool needs a GPU limit")
         if self.kind == "cpu" and self.limits.gpus is not None:
             raise rule_error("limits.gpus", "a cpu pool launches no GPUs; remove the limit")
         return self
+
+    def _check_reservations(self) -> None:
+        """`reserved` and the reservations it launches into come together."""
+        reserved = "reserved" in self.capacity_types
+        if reserved and not self.capacity_reservations:
+            raise rule_error(
+                "capacityReservations",
+                "capacityTypes lists 'reserved'; name the reservations the pool may use "
+                "(by id or tags)",
+            )
+        if self.capacity_reservations and not reserved:
+            raise rule_error(
+                "capacityTypes",
+                "the pool names capacityReservations but Karpenter launches into them only "
+                "with the capacity type 'reserved'; add it",
+            )
+        seen: set[str] = set()
+        for index, reservation in enumerate(self.capacity_reservations):
+            if reservation.id in seen:
+                raise rule_error(f"capacityReservations[{index}].id", "is listed twice")
+            seen.add(reservation.id or "")
 
     def _check_efa(self, specs: list[catalog.InstanceSpec]) -> None:
         """An EFA pool is a GPU pool of EFA-capable types only (per the catalog)."""

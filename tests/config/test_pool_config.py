@@ -79,7 +79,34 @@ def _mutations() -> list[tuple[str, Any, str, str]]:
 
         return apply
 
+    def reserved(reservations: list[Any]) -> Any:
+        def apply(t: dict[str, Any]) -> None:
+            t["pools"][2]["capacityTypes"] = ["reserved", "onDemand"]
+            t["pools"][2]["capacityReservations"] = reservations
+
+        return apply
+
+    at = "training.pools[2].capacityReservations"
     return [
+        ("reserved without reservations", set_(["pools", 2, "capacityTypes"], ["reserved"]),
+         at, "name the reservations"),
+        ("reservations without reserved",
+         set_(["pools", 2, "capacityReservations"], [{"id": "cr-0a1b2c3d4e5f67890"}]),
+         "training.pools[2].capacityTypes", "only with the capacity type 'reserved'"),
+        ("id and tags", reserved([{"id": "cr-0a1b", "tags": {"team": "fraud"}}]),
+         f"{at}[0].id", "by id or by tags"),
+        ("neither id nor tags", reserved([{"instanceMatchCriteria": "open"}]),
+         f"{at}[0].id", "by id or by tags"),
+        ("match criteria with an id",
+         reserved([{"id": "cr-0a1b", "instanceMatchCriteria": "targeted"}]),
+         f"{at}[0].instanceMatchCriteria", "names one already"),
+        ("malformed id", reserved([{"id": "cr-0A1B"}]), f"{at}[0].id", "cr-"),
+        ("id twice", reserved([{"id": "cr-0a1b"}, {"id": "cr-0a1b"}]),
+         f"{at}[1].id", "listed twice"),
+        ("empty tag value", reserved([{"tags": {"team": ""}}]),
+         f"{at}[0].tags.team", "at least 1 character"),
+        ("no tags", reserved([{"tags": {}}]), f"{at}[0].tags", "at least 1 item"),
+        ("31 reservations", reserved([{"id": f"cr-{i:04x}"} for i in range(31)]), at, "at most 30"),
         ("gpu type in cpu pool", set_(["pools", 0, "instanceTypes"], ["g5.xlarge"]),
          "training.pools[0].instanceTypes[0]", "does not fit a cpu pool"),
         ("gpu pool without gpu limit", set_(["pools", 1, "limits"], {"cpu": 8}),
@@ -116,3 +143,15 @@ def _version(text: str) -> tuple[int, ...]:
 @pytest.mark.parametrize("entry", catalog.kubernetes_versions(), ids=lambda k: k.version)
 def test_karpenter_chart_supports_the_kubernetes_version(entry: catalog.KubernetesVersion) -> None:
     assert _version(entry.karpenter_chart_version) >= _version(entry.karpenter_minimum_version)
+
+
+def test_reserved_pool_loads_with_reservations_by_id_and_by_tags(tmp_path: Path) -> None:
+    training = with_pools()
+    training["pools"][2]["capacityTypes"] = ["reserved", "onDemand"]
+    training["pools"][2]["capacityReservations"] = [
+        {"id": "cr-0a1b2c3d4e5f67890"},
+        {"tags": {"purpose": "training", "team": "*"}, "instanceMatchCriteria": "targeted"},
+    ]
+    (_, _, pool) = load(tmp_path, training).training.pools
+    assert pool.capacity_types == ["reserved", "onDemand"]
+    assert [r.id for r in pool.capacity_reservations] == ["cr-0a1b2c3d4e5f67890", None]
