@@ -8,18 +8,24 @@ never copied into the project.
 Strict like the API server's structural-schema pruning turned into errors: an object with
 `properties` admits no other field unless it says `x-kubernetes-preserve-unknown-fields`
 or gives `additionalProperties`. `x-kubernetes-list-type: set` means unique items, `map`
-unique `x-kubernetes-list-map-keys`. CEL rules (`x-kubernetes-validations`) are not
-evaluated: jsonschema has no CEL; tests check the rules that matter to the platform.
+unique `x-kubernetes-list-map-keys`. The CRDs' CEL rules (`x-kubernetes-validations`)
+are evaluated with cel-python on the object after the schema's defaults are applied, as
+the API server does on create; transition rules (those reading `oldSelf`) apply only to
+updates and are left out. Kubernetes' CEL library functions the CRDs call beyond standard
+CEL (`find` from its regex library, `split` from its strings library) are supplied here.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
+import celpy
 import jsonschema
 import yaml
+from celpy import celtypes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,6 +93,65 @@ def _list_map_errors(schema: Any, value: Any, where: str) -> list[str]:
     return errors
 
 
+def _find(text: Any, pattern: Any) -> celtypes.StringType:
+    """Kubernetes CEL `<string>.find(<regex>)`: the first match, or "" when none."""
+    match = re.search(str(pattern), str(text))
+    return celtypes.StringType(match.group(0) if match else "")
+
+
+def _split(text: Any, separator: Any) -> celtypes.ListType:
+    """Kubernetes CEL `<string>.split(<string>)`."""
+    return celtypes.ListType([celtypes.StringType(p) for p in str(text).split(str(separator))])
+
+
+_CEL = celpy.Environment()
+
+
+@functools.cache
+def _cel_program(rule: str) -> Any:
+    return _CEL.program(_CEL.compile(rule), functions={"find": _find, "split": _split})
+
+
+def _with_defaults(schema: Any, value: Any) -> Any:
+    """`value` with the schema's defaults filled in where it leaves a field out."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        out = {
+            key: _with_defaults(properties.get(key, schema.get("additionalProperties")), item)
+            for key, item in value.items()
+        }
+        for key, sub in properties.items():
+            if key not in out and isinstance(sub, dict) and "default" in sub:
+                out[key] = _with_defaults(sub, sub["default"])
+        return out
+    if isinstance(value, list):
+        return [_with_defaults(schema.get("items"), item) for item in value]
+    return value
+
+
+def _cel_errors(schema: Any, value: Any, where: str) -> list[str]:
+    """Failed CEL rules at this node and below (rules apply where a value is present)."""
+    if not isinstance(schema, dict):
+        return []
+    errors: list[str] = []
+    for rule in schema.get("x-kubernetes-validations", []):
+        if "oldSelf" in rule["rule"]:
+            continue
+        result = _cel_program(rule["rule"]).evaluate({"self": celpy.json_to_cel(value)})
+        if not (isinstance(result, bool | celtypes.BoolType) and result):
+            errors.append(f"{where or '<root>'}: {rule.get('message', rule['rule'])} ({result})")
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            errors += _cel_errors(schema.get("items"), item, f"{where}[{index}]")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = schema.get("properties", {}).get(key, schema.get("additionalProperties"))
+            errors += _cel_errors(sub, item, f"{where}.{key}" if where else key)
+    return errors
+
+
 def validate_custom_resource(body: dict[str, Any]) -> list[str]:
     """Errors of one custom resource against its CRD (empty when valid)."""
     schema = crd_schemas().get((body.get("apiVersion", ""), body.get("kind", "")))
@@ -97,4 +162,7 @@ def validate_custom_resource(body: dict[str, Any]) -> list[str]:
         f"{'.'.join(str(p) for p in error.absolute_path) or '<root>'}: {error.message}"
         for error in validator.iter_errors(body)
     ]
-    return errors + _list_map_errors(schema, body, "")
+    errors += _list_map_errors(schema, body, "")
+    if errors:  # the API server evaluates CEL rules only on a structurally valid object
+        return errors
+    return _cel_errors(schema, _with_defaults(schema, body), "")
