@@ -192,13 +192,18 @@ def dcgm_values(node_selector: dict[str, str], taint_key: str) -> dict[str, Any]
 
 
 def team_dashboard() -> dict[str, Any]:
-    """Grafana dashboard: GPU utilisation and allocated GPUs per team (namespace)."""
+    """Grafana dashboard: GPU utilisation and allocated GPUs per team (namespace).
+
+    Its panels read the Prometheus data source chosen in the dashboard's `datasource`
+    variable (the workspace's), so it imports into any Grafana unchanged.
+    """
 
     def panel(index: int, title: str, expr: str, unit: str) -> dict[str, Any]:
         return {
             "id": index,
             "type": "timeseries",
             "title": title,
+            "datasource": {"type": "prometheus", "uid": "${datasource}"},
             "gridPos": {"h": 9, "w": 12, "x": 12 * (index % 2), "y": 9 * (index // 2)},
             "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
             "targets": [{"refId": "A", "expr": expr, "legendFormat": "{{namespace}}"}],
@@ -209,6 +214,12 @@ def team_dashboard() -> dict[str, Any]:
         "uid": "mlops-gpu-teams",
         "schemaVersion": 39,
         "time": {"from": "now-24h", "to": "now"},
+        "templating": {
+            "list": [
+                {"name": "datasource", "label": "Prometheus workspace", "type": "datasource",
+                 "query": "prometheus"}
+            ]
+        },
         "panels": [
             panel(0, "GPU utilisation per team", 'avg by (namespace) '
                   '(DCGM_FI_DEV_GPU_UTIL{pod!=""})', "percent"),

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from infra.cli import main
-from infra.commands.docs import BEGIN, README_PATH, Docstring, Reference, args_table
+from infra.commands.docs import (
+    BEGIN,
+    DASHBOARD_PATH,
+    README_PATH,
+    Docstring,
+    Reference,
+    args_table,
+)
 
 
 def test_committed_reference_matches_the_code() -> None:
@@ -68,3 +75,16 @@ def test_docstring_sections_are_split_from_the_prose() -> None:
     assert doc.summary == "Inputs of something."
     assert doc.body == ""
     assert doc.entries("Args") == {"size": "How big, in GiB.", "gone": "A field that was removed."}
+
+
+def test_the_gpu_dashboard_file_is_generated_from_the_component(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dashboard = tmp_path / "dashboard.json"
+    dashboard.write_text(DASHBOARD_PATH.read_text(encoding="utf-8").replace("now-24h", "now-1h"))
+    args = ["docs", "--check", "--dashboard", str(dashboard)]
+    assert main(args) == 1
+    assert f"{dashboard} is stale" in capsys.readouterr().err
+    assert main(["docs", "--dashboard", str(dashboard)]) == 0
+    assert dashboard.read_text(encoding="utf-8") == DASHBOARD_PATH.read_text(encoding="utf-8")
+    assert main(args) == 0

@@ -126,6 +126,11 @@ def test_dcgm_exporter_runs_only_on_gpu_nodes(prod: Plan) -> None:
 def test_dashboard_shows_gpu_use_per_team() -> None:
     dashboard = team_dashboard()
     assert dashboard["panels"]
+    # Every panel reads the Prometheus source picked on import, none a hard-coded one.
+    (variable,) = dashboard["templating"]["list"]
+    assert variable["type"] == "datasource" and variable["query"] == "prometheus"
+    for panel in dashboard["panels"]:
+        assert panel["datasource"] == {"type": "prometheus", "uid": f"${{{variable['name']}}}"}
     for panel in dashboard["panels"]:
         (target,) = panel["targets"]
         assert "by (namespace)" in target["expr"]  # a team is its namespace

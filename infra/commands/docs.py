@@ -21,6 +21,7 @@ import argparse
 import dataclasses
 import importlib
 import inspect
+import json
 import os
 import re
 import sys
@@ -31,6 +32,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 README_PATH = ROOT / "components" / "README.md"
+# The GPU dashboard as a file to import into Grafana (generated from the component).
+DASHBOARD_PATH = ROOT / "docs" / "dashboards" / "gpu-utilisation-per-team.json"
 EXAMPLES_DIR = ROOT / "examples"
 REGENERATE = "mlops-platform docs"
 BEGIN = (
@@ -438,23 +441,37 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="do not write; exit 1 when the README is stale or something is undocumented",
     )
     parser.add_argument("--readme", type=Path, default=README_PATH, help=argparse.SUPPRESS)
+    parser.add_argument("--dashboard", type=Path, default=DASHBOARD_PATH, help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
 
+def render_dashboard() -> str:
+    """The GPU-per-team Grafana dashboard, as the file users import."""
+    from components.gpu_observability import team_dashboard  # loads the provider SDK
+
+    return json.dumps(team_dashboard(), indent=2) + "\n"
+
+
+def _sync(path: Path, text: str, check: bool) -> bool:
+    """Write `text` to `path` if it differs (or, with `check`, report it); False if stale."""
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    if text == current:
+        return True
+    if check:
+        print(f"error: {path} is stale; regenerate it with `{REGENERATE}`", file=sys.stderr)
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
-    current = args.readme.read_text(encoding="utf-8")
-    text, problems = render_readme(current)
+    text, problems = render_readme(args.readme.read_text(encoding="utf-8"))
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
-    if args.check:
-        if text != current:
-            print(
-                f"error: {args.readme} is stale; regenerate it with `{REGENERATE}`",
-                file=sys.stderr,
-            )
-            return 1
-        return 1 if problems else 0
-    if text != current:
-        args.readme.write_text(text, encoding="utf-8")
-        print(f"wrote {args.readme}")
-    return 1 if problems else 0
+    fresh = [
+        _sync(args.readme, text, args.check),
+        _sync(args.dashboard, render_dashboard(), args.check),
+    ]
+    return 1 if problems or not all(fresh) else 0
