@@ -7,6 +7,7 @@ retries here; the alarm tells the alert topic as soon as one message waits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -19,16 +20,29 @@ from .iam import policy_document
 RETENTION_SECONDS = 14 * 24 * 3600
 
 
-def dead_letter_queue(
+@dataclass(frozen=True)
+class DeadLetters:
+    """A dead-letter queue and the alarm that fires as soon as one message waits in it."""
+
+    queue: aws.sqs.Queue
+    alarm: aws.cloudwatch.MetricAlarm
+
+
+def dead_letters(
     resource_name: str,
     deployment: Deployment,
     *,
     queue_name: str,
+    alarm_name: str,
+    description: str,
     kms_key_arn: pulumi.Input[str],
+    topic_arn: pulumi.Input[str],
     parent: pulumi.Resource,
-) -> aws.sqs.Queue:
-    """A KMS-encrypted queue that keeps undeliverable events for the longest SQS allows."""
-    return aws.sqs.Queue(
+    alarm_under_queue: bool = False,
+) -> DeadLetters:
+    """A KMS-encrypted queue that keeps undeliverable events for the longest SQS allows,
+    and its alarm to the alert topic (resources `<resource_name>` and `-alarm`)."""
+    queue = aws.sqs.Queue(
         resource_name,
         name=queue_name,
         kms_master_key_id=kms_key_arn,
@@ -37,6 +51,18 @@ def dead_letter_queue(
         tags=deployment.tagged(queue_name),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    alarm = first_occurrence_alarm(
+        f"{resource_name}-alarm",
+        deployment,
+        alarm_name=alarm_name,
+        description=description,
+        metric=CountMetric(
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue.name}, "Maximum"
+        ),
+        topic_arn=topic_arn,
+        parent=queue if alarm_under_queue else parent,
+    )
+    return DeadLetters(queue, alarm)
 
 
 def dead_letter_queue_policy(
@@ -67,28 +93,4 @@ def dead_letter_queue_policy(
             ]
         ),
         opts=pulumi.ResourceOptions(parent=queue),
-    )
-
-
-def dead_letter_alarm(
-    resource_name: str,
-    deployment: Deployment,
-    *,
-    alarm_name: str,
-    description: str,
-    queue_name: pulumi.Input[str],
-    topic_arn: pulumi.Input[str],
-    parent: pulumi.Resource,
-) -> aws.cloudwatch.MetricAlarm:
-    """An alarm to the alert topic as soon as one message waits in the queue."""
-    return first_occurrence_alarm(
-        resource_name,
-        deployment,
-        alarm_name=alarm_name,
-        description=description,
-        metric=CountMetric(
-            "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_name}, "Maximum"
-        ),
-        topic_arn=topic_arn,
-        parent=parent,
     )

@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .context import Deployment
-from .dead_letters import dead_letter_alarm, dead_letter_queue, dead_letter_queue_policy
+from .dead_letters import DeadLetters, dead_letter_queue_policy, dead_letters
 from .iam import ServiceRole, Statement, service_role
 from .model_package_events import approval_event_pattern
 
@@ -108,13 +108,14 @@ class Promotion(pulumi.ComponentResource):
         self._name, self._deployment = name, deployment
         destination = self._destination(args)
         role = self._role(destination)
-        queue = self._dead_letter_queue(args)
+        letters = self._dead_letters(args)
+        queue = letters.queue
         rules = {
             family: self._rule(family, group, args, destination, role, queue)
             for family, group in args.model_package_groups.items()
         }
         self._queue_accepts(queue, list(rules.values()))
-        self.alarm_name = self._dead_letter_alarm(queue, args.alert_topic_arn).name
+        self.alarm_name = letters.alarm.name
         self.rule_names = pulumi.Output.all(**{f: r.name for f, r in rules.items()})
         self.dead_letter_queue_url = queue.url
         self.register_outputs(
@@ -191,13 +192,17 @@ class Promotion(pulumi.ComponentResource):
             description="EventBridge calls the GitHub dispatch API destination.",
         )
 
-    def _dead_letter_queue(self, args: PromotionArgs) -> aws.sqs.Queue:
+    def _dead_letters(self, args: PromotionArgs) -> DeadLetters:
         d = self._deployment
-        return dead_letter_queue(
+        return dead_letters(
             f"{self._name}-dlq",
             d,
             queue_name=d.name("promotion-dlq"),
+            alarm_name=d.name("promotion-dispatch-failed"),
+            description="A promotion dispatch to GitHub failed after its retries; "
+            "the event waits in the dead-letter queue.",
             kms_key_arn=args.kms_key_arn,
+            topic_arn=args.alert_topic_arn,
             parent=self,
         )
 
@@ -247,19 +252,4 @@ class Promotion(pulumi.ComponentResource):
             queue,
             sid="ApprovalRuleDeadLetters",
             rule_arns=[r.arn for r in rules],
-        )
-
-    def _dead_letter_alarm(
-        self, queue: aws.sqs.Queue, topic_arn: pulumi.Input[str]
-    ) -> aws.cloudwatch.MetricAlarm:
-        d = self._deployment
-        return dead_letter_alarm(
-            f"{self._name}-dlq-alarm",
-            d,
-            alarm_name=d.name("promotion-dispatch-failed"),
-            description="A promotion dispatch to GitHub failed after its retries; "
-            "the event waits in the dead-letter queue.",
-            queue_name=queue.name,
-            topic_arn=topic_arn,
-            parent=self,
         )

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from ..aws_context import aws_identity
 from ..context import Deployment
-from ..dead_letters import dead_letter_alarm, dead_letter_queue, dead_letter_queue_policy
+from ..dead_letters import dead_letter_queue_policy, dead_letters
 from ..model_package_events import approval_event_pattern
 from ..state_machines import MachineSpec, encrypted_state_machine, start_role
 from .args import BaselineCopyArgs
@@ -128,27 +128,24 @@ class BaselineCopy(pulumi.ComponentResource):
         self, args: BaselineCopyArgs, rule: aws.cloudwatch.EventRule
     ) -> tuple[aws.sqs.Queue, aws.cloudwatch.MetricAlarm]:
         d = self._deployment
-        queue = dead_letter_queue(
+        letters = dead_letters(
             f"{self._name}-dlq",
             d,
             queue_name=d.name("baseline-copy-dlq"),
-            kms_key_arn=args.kms_key_arn,
-            parent=self,
-        )
-        dead_letter_queue_policy(
-            f"{self._name}-dlq-policy", queue, sid="ApprovalDeadLetters", rule_arns=[rule.arn]
-        )
-        alarm = dead_letter_alarm(
-            f"{self._name}-dlq-alarm",
-            d,
             alarm_name=d.name("baseline-copy-dlq"),
             description="An approval could not start the baseline copy after its retries; "
             "the event waits in the dead-letter queue.",
-            queue_name=queue.name,
+            kms_key_arn=args.kms_key_arn,
             topic_arn=args.alert_topic_arn,
             parent=self,
         )
-        return queue, alarm
+        dead_letter_queue_policy(
+            f"{self._name}-dlq-policy",
+            letters.queue,
+            sid="ApprovalDeadLetters",
+            rule_arns=[rule.arn],
+        )
+        return letters.queue, letters.alarm
 
     def _target(
         self,

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from ..aws_context import aws_identity
 from ..context import Deployment
-from ..dead_letters import dead_letter_queue_policy
+from ..dead_letters import dead_letter_queue_policy, dead_letters
 from ..state_machines import MachineSpec, encrypted_state_machine, start_role
 from .args import BatchArgs, LifecycleArgs, PipelineArgs
 from .batch import batch_pipeline, batch_pipeline_name
@@ -21,7 +21,6 @@ from .pipelines import jobs_security_group, pipeline_name, retraining_pipeline
 from .roles import trigger_role
 from .triggers import (
     SCHEDULER_RUN_ID,
-    dead_letter_queue,
     drift_trigger,
     failed_executions_alarm,
     pipeline_schedule,
@@ -80,7 +79,7 @@ class Lifecycle(pulumi.ComponentResource):
         self._name, self._args, self._deployment = name, args, deployment
         self._ident = aws_identity()
         self._alarms: list[aws.cloudwatch.MetricAlarm] = []
-        self._queue: aws.sqs.Queue | None = None
+        self._queue = self._trigger_queue() if self._has_triggers() else None
         names: list[str] = []
         scheduled: list[_Scheduled] = []
         if args.pipelines or args.batches:
@@ -144,7 +143,8 @@ class Lifecycle(pulumi.ComponentResource):
     def _schedules(self, scheduled: list[_Scheduled]) -> None:
         """One schedule per scheduled pipeline; one role and dead-letter queue for all."""
         args, d, name = self._args, self._deployment, self._name
-        queue = self._trigger_queue()
+        queue = self._queue
+        assert queue is not None  # decided in __init__: there are triggers
         role = trigger_role(
             f"{name}-scheduler-role",
             d,
@@ -169,19 +169,30 @@ class Lifecycle(pulumi.ComponentResource):
                 parent=pipeline,
             )
 
+    def _has_triggers(self) -> bool:
+        """Whether any schedule or drift rule starts a pipeline (they share one queue)."""
+        pipelines, batches = self._args.pipelines, self._args.batches
+        return any(
+            p.schedule_expression is not None or p.drift is not None for p in pipelines
+        ) or any(b.schedule_expression is not None for b in batches)
+
     def _trigger_queue(self) -> aws.sqs.Queue:
         """The one dead-letter queue (and its alarm) of the schedules and the drift rules."""
-        if self._queue is None:
-            args = self._args
-            self._queue, alarm = dead_letter_queue(
-                self._name,
-                self._deployment,
-                kms_key_arn=args.kms_key_arn,
-                topic_arn=args.alert_topic_arn,
-                parent=self,
-            )
-            self._alarms.append(alarm)
-        return self._queue
+        args, d = self._args, self._deployment
+        letters = dead_letters(
+            f"{self._name}-dlq",
+            d,
+            queue_name=d.name("pipeline-triggers-dlq"),
+            alarm_name=d.name("pipeline-triggers-dlq"),
+            description="A schedule or drift rule could not start a run (see the dead-letter "
+            "queue)",
+            kms_key_arn=args.kms_key_arn,
+            topic_arn=args.alert_topic_arn,
+            parent=self,
+            alarm_under_queue=True,
+        )
+        self._alarms.append(letters.alarm)
+        return letters.queue
 
     def _drift_triggers(self, drifting: list[tuple[PipelineArgs, aws.sagemaker.Pipeline]]) -> None:
         """A drift alarm and retraining rule per family that configures one; the rules start
@@ -196,7 +207,8 @@ class Lifecycle(pulumi.ComponentResource):
             parent=self,
             description="EventBridge starts retraining runs on drift.",
         )
-        queue = self._trigger_queue()
+        queue = self._queue
+        assert queue is not None  # decided in __init__: there are triggers
         rule_arns: list[pulumi.Output[str]] = []
         for p, pipeline in drifting:
             assert p.drift is not None

@@ -22,7 +22,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .. import dead_letters
 from ..alarms import CountMetric, first_occurrence_alarm
 from ..aws_context import AwsIdentity
 from ..context import Deployment
@@ -44,31 +43,6 @@ ALARM_EVENT = "CloudWatch Alarm State Change"
 RETRIES = {"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3}
 # CloudWatch metric math takes at most 10 metrics per alarm.
 MAX_ALARM_METRICS = 10
-
-
-def dead_letter_queue(
-    name: str,
-    deployment: Deployment,
-    *,
-    kms_key_arn: pulumi.Input[str],
-    topic_arn: pulumi.Input[str],
-    parent: pulumi.Resource,
-) -> tuple[aws.sqs.Queue, aws.cloudwatch.MetricAlarm]:
-    """Triggers that could not start their pipeline; an alarm when one lands here."""
-    queue_name = deployment.name("pipeline-triggers-dlq")
-    queue = dead_letters.dead_letter_queue(
-        f"{name}-dlq", deployment, queue_name=queue_name, kms_key_arn=kms_key_arn, parent=parent
-    )
-    alarm = dead_letters.dead_letter_alarm(
-        f"{name}-dlq-alarm",
-        deployment,
-        alarm_name=deployment.name("pipeline-triggers-dlq"),
-        description="A schedule or drift rule could not start a run (see the dead-letter queue)",
-        queue_name=queue_name,
-        topic_arn=topic_arn,
-        parent=queue,
-    )
-    return queue, alarm
 
 
 def start_pipeline_input(pipeline_name: str, parameters: Mapping[str, str]) -> str:
