@@ -58,30 +58,46 @@ def test_every_custom_resource_validates_against_its_crd(any_shipped_plan: Plan)
 
 
 @pytest.mark.parametrize(
-    ("label", "change"),
+    ("label", "kind", "change"),
     [
-        ("unknown field", lambda b: b["spec"].update(nodeClass="x")),
-        ("wrong type", lambda b: b["spec"]["limits"].update(cpu=[1])),
-        ("unknown nested field", lambda b: b["spec"]["disruption"].update(budget="10%")),
-        ("bad enum", lambda b: b["spec"]["disruption"].update(consolidationPolicy="Always")),
-        ("duplicate set item", lambda b: b["spec"]["disruption"].update(
+        ("unknown field", NODE_POOL, lambda b: b["spec"].update(nodeClass="x")),
+        ("wrong type", NODE_POOL, lambda b: b["spec"]["limits"].update(cpu=[1])),
+        ("unknown nested field", NODE_POOL, lambda b: b["spec"]["disruption"].update(budget="10%")),
+        ("bad enum", NODE_POOL,
+         lambda b: b["spec"]["disruption"].update(consolidationPolicy="Always")),
+        ("duplicate set item", NODE_POOL, lambda b: b["spec"]["disruption"].update(
             budgets=[{"nodes": "10%", "reasons": ["Empty", "Empty"]}])),
         # CEL rules of the CRD, which the API server evaluates after the schema.
-        ("restricted label", lambda b: b["spec"]["template"]["metadata"]["labels"].update(
+        ("restricted label", NODE_POOL,
+         lambda b: b["spec"]["template"]["metadata"]["labels"].update(
             {"karpenter.sh/nodepool": "x"})),
-        ("restricted requirement key", lambda b: b["spec"]["template"]["spec"][
+        ("restricted requirement key", NODE_POOL, lambda b: b["spec"]["template"]["spec"][
             "requirements"].append({"key": "karpenter.k8s.aws/instance-foo",
                                     "operator": "Exists"})),
-        ("In without values", lambda b: b["spec"]["template"]["spec"]["requirements"].append(
+        ("In without values", NODE_POOL,
+         lambda b: b["spec"]["template"]["spec"]["requirements"].append(
             {"key": "topology.kubernetes.io/zone", "operator": "In", "values": []})),
-        ("schedule without duration", lambda b: b["spec"]["disruption"].update(
+        ("schedule without duration", NODE_POOL, lambda b: b["spec"]["disruption"].update(
             budgets=[{"nodes": "0", "schedule": "@daily"}])),
+        ("reservation id with tags", NODE_CLASS, lambda b: b["spec"].update(
+            capacityReservationSelectorTerms=[{"id": "cr-0a1b", "tags": {"a": "b"}}])),
+        ("empty reservation term", NODE_CLASS, lambda b: b["spec"].update(
+            capacityReservationSelectorTerms=[{"ownerID": "123456789012"}])),
+        ("AL2 family with an AL2023 alias", NODE_CLASS,
+         lambda b: b["spec"].update(amiFamily="AL2")),
+        ("role and instance profile", NODE_CLASS,
+         lambda b: b["spec"].update(instanceProfile="x")),
+        ("empty subnet tag value", NODE_CLASS, lambda b: b["spec"].update(
+            subnetSelectorTerms=[{"tags": {"karpenter.sh/discovery": ""}}])),
     ],
 )  # fmt: skip
 def test_the_crd_validator_rejects(
-    shipped_plan: Callable[[str], Plan], label: str, change: Callable[[dict[str, Any]], None]
+    shipped_plan: Callable[[str], Plan],
+    label: str,
+    kind: str,
+    change: Callable[[dict[str, Any]], None],
 ) -> None:
-    body = copy.deepcopy(of_type(shipped_plan("prod"), NODE_POOL)[0]["inputs"])
+    body = copy.deepcopy(of_type(shipped_plan("prod"), kind)[0]["inputs"])
     assert validate_custom_resource(body) == []
     change(body)
     assert validate_custom_resource(body), label
@@ -222,25 +238,3 @@ def test_queue_quotas_fit_namespaces_and_pools(any_shipped_plan: Plan) -> None:
     assert per_flavor, "the queues hold GPU quota"
     for flavor, gpus in per_flavor.items():
         assert gpus <= pool_gpus[flavor], flavor
-
-
-@pytest.mark.parametrize(
-    ("label", "change"),
-    [
-        ("reservation id with tags", lambda spec: spec.update(
-            capacityReservationSelectorTerms=[{"id": "cr-0a1b", "tags": {"a": "b"}}])),
-        ("empty reservation term", lambda spec: spec.update(
-            capacityReservationSelectorTerms=[{"ownerID": "123456789012"}])),
-        ("AL2 family with an AL2023 alias", lambda spec: spec.update(amiFamily="AL2")),
-        ("role and instance profile", lambda spec: spec.update(instanceProfile="x")),
-        ("empty subnet tag value", lambda spec: spec.update(
-            subnetSelectorTerms=[{"tags": {"karpenter.sh/discovery": ""}}])),
-    ],
-)  # fmt: skip
-def test_the_crd_validator_evaluates_the_node_class_rules(
-    shipped_plan: Callable[[str], Plan], label: str, change: Callable[[dict[str, Any]], None]
-) -> None:
-    body = copy.deepcopy(of_type(shipped_plan("prod"), NODE_CLASS)[0]["inputs"])
-    assert validate_custom_resource(body) == []
-    change(body["spec"])
-    assert validate_custom_resource(body), label
