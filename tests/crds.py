@@ -18,12 +18,12 @@ CEL (`find` from its regex library, `split` from its strings library) are suppli
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Any
 
 import celpy
 import jsonschema
+import re2
 import yaml
 from celpy import celtypes
 
@@ -94,14 +94,16 @@ def _list_map_errors(schema: Any, value: Any, where: str) -> list[str]:
 
 
 def _find(text: Any, pattern: Any) -> celtypes.StringType:
-    """Kubernetes CEL `<string>.find(<regex>)`: the first match, or "" when none."""
-    match = re.search(str(pattern), str(text))
+    """Kubernetes CEL `<string>.find(<regex>)`: the first match, or "" when none (RE2
+    syntax, like the API server's)."""
+    match = re2.search(str(pattern), str(text))
     return celtypes.StringType(match.group(0) if match else "")
 
 
 def _split(text: Any, separator: Any) -> celtypes.ListType:
-    """Kubernetes CEL `<string>.split(<string>)`."""
-    return celtypes.ListType([celtypes.StringType(p) for p in str(text).split(str(separator))])
+    """Kubernetes CEL `<string>.split(<string>)`; an empty separator splits into characters."""
+    parts = list(str(text)) if str(separator) == "" else str(text).split(str(separator))
+    return celtypes.ListType([celtypes.StringType(p) for p in parts])
 
 
 _CEL = celpy.Environment()

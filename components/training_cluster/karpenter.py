@@ -51,8 +51,9 @@ INTERRUPTION_EVENTS: dict[str, dict[str, list[str]]] = {
         "detail-type": ["EC2 Instance State-change Notification"],
     },
     "scheduled-change": {"source": ["aws.health"], "detail-type": ["AWS Health Event"]},
-    # An interruptible reservation or an ending Capacity Block reclaims its instances:
-    # Karpenter drains the node and stops launching into that reservation.
+    # An interruptible capacity reservation reclaims its instances: Karpenter drains the
+    # node and stops launching into that reservation. (Nodes of an ending Capacity Block
+    # are drained by Karpenter itself, ten minutes before the block ends.)
     "capacity-reservation": {
         "source": ["aws.ec2"],
         "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"],

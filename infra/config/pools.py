@@ -36,7 +36,7 @@ class CapacityReservation(ConfigModel):
     Reservations or Capacity Blocks for ML, selected by id or by tags."""
 
     id: Annotated[str, StringConstraints(pattern=r"^cr-[0-9a-z]+$")] | None = Field(
-        default=None, description="One reservation by id (cr-...)."
+        default=None, description="One reservation of this account by id (cr-...)."
     )
     tags: dict[ReservationTagKey, ReservationTagValue] | None = Field(
         default=None,
