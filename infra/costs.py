@@ -140,14 +140,17 @@ def _node_group(r: Resource, p: _Pricer) -> Estimate:
     return compute + disk, basis
 
 
+def _requirement(requirements: list[dict[str, Any]], key: str) -> list[str]:
+    """The values a NodePool requirement on `key` admits ([] when there is none)."""
+    return next((list(q["values"]) for q in requirements if q["key"] == key), [])
+
+
 def _node_pool(r: Resource, p: _Pricer) -> Estimate:
     """A Karpenter pool has no minimum: 0 idle; its limits bound what it can cost."""
     spec = r["inputs"].get("spec") or {}
     limits = spec.get("limits") or {}
     requirements = spec.get("template", {}).get("spec", {}).get("requirements") or []
-    types: list[str] = next(
-        (q["values"] for q in requirements if q["key"] == "node.kubernetes.io/instance-type"), []
-    )
+    types = _requirement(requirements, "node.kubernetes.io/instance-type")
     if not types:
         raise UnpricedError(f"{r['urn']}: a pool without an instance-type requirement")
     bound, worst = 0.0, ""
@@ -160,12 +163,9 @@ def _node_pool(r: Resource, p: _Pricer) -> Estimate:
             nodes = min(nodes, int(limits["nvidia.com/gpu"]) // spec_of.gpus)
         if nodes * rate * p.hours > bound:
             bound, worst = nodes * rate * p.hours, f"{nodes} x {name} on-demand"
-    capacity_types: list[str] = next(
-        (q["values"] for q in requirements if q["key"] == "karpenter.sh/capacity-type"), []
-    )
     reserved = (
         "; reserved capacity is billed by its reservation, outside this stack, used or not"
-        if "reserved" in capacity_types
+        if "reserved" in _requirement(requirements, "karpenter.sh/capacity-type")
         else ""
     )
     return 0.0, (

@@ -74,6 +74,11 @@ def crd_groups() -> set[str]:
     return {api.split("/")[0] for api, _ in crd_schemas()}
 
 
+def _field_schema(schema: dict[str, Any], key: str) -> Any:
+    """The schema of an object's field: its property, else the map's value schema."""
+    return schema.get("properties", {}).get(key, schema.get("additionalProperties"))
+
+
 def _list_map_errors(schema: Any, value: Any, where: str) -> list[str]:
     """Duplicate keys in `x-kubernetes-list-type: map` lists (jsonschema cannot say this)."""
     errors: list[str] = []
@@ -88,8 +93,7 @@ def _list_map_errors(schema: Any, value: Any, where: str) -> list[str]:
             errors += _list_map_errors(schema["items"], item, f"{where}[{index}]")
     if isinstance(value, dict):
         for key, item in value.items():
-            sub = schema.get("properties", {}).get(key, schema.get("additionalProperties"))
-            errors += _list_map_errors(sub, item, f"{where}.{key}")
+            errors += _list_map_errors(_field_schema(schema, key), item, f"{where}.{key}")
     return errors
 
 
@@ -119,12 +123,8 @@ def _with_defaults(schema: Any, value: Any) -> Any:
     if not isinstance(schema, dict):
         return value
     if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        out = {
-            key: _with_defaults(properties.get(key, schema.get("additionalProperties")), item)
-            for key, item in value.items()
-        }
-        for key, sub in properties.items():
+        out = {key: _with_defaults(_field_schema(schema, key), item) for key, item in value.items()}
+        for key, sub in schema.get("properties", {}).items():
             if key not in out and isinstance(sub, dict) and "default" in sub:
                 out[key] = _with_defaults(sub, sub["default"])
         return out
@@ -149,8 +149,9 @@ def _cel_errors(schema: Any, value: Any, where: str) -> list[str]:
             errors += _cel_errors(schema.get("items"), item, f"{where}[{index}]")
     if isinstance(value, dict):
         for key, item in value.items():
-            sub = schema.get("properties", {}).get(key, schema.get("additionalProperties"))
-            errors += _cel_errors(sub, item, f"{where}.{key}" if where else key)
+            errors += _cel_errors(
+                _field_schema(schema, key), item, f"{where}.{key}" if where else key
+            )
     return errors
 
 

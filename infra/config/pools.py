@@ -177,11 +177,10 @@ class Pool(ConfigModel):
                 "the pool names capacityReservations but Karpenter launches into them only "
                 "with the capacity type 'reserved'; add it",
             )
-        seen: set[str] = set()
-        for index, reservation in enumerate(self.capacity_reservations):
-            if reservation.id in seen:
+        ids = [r.id for r in self.capacity_reservations]
+        for index, reservation_id in enumerate(ids):
+            if reservation_id is not None and reservation_id in ids[:index]:
                 raise rule_error(f"capacityReservations[{index}].id", "is listed twice")
-            seen.add(reservation.id or "")
 
     def _check_efa(self, specs: list[catalog.InstanceSpec]) -> None:
         """An EFA pool is a GPU pool of EFA-capable types only (per the catalog)."""
